@@ -1,0 +1,43 @@
+"""The one Settings object. Every knob is an environment variable with the prefix ``SOHOA_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    models_dir: Path = Field(default=REPO_ROOT / "models")
+    """Folder holding the weight files named in ``models/manifest.yaml``."""
+
+    # Intake limits: refuse what would exhaust memory before decoding it.
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_pages: int = 500
+    max_page_pixels: int = 80_000_000
+    """About A3 at 600 dpi; larger pages are decompression bombs or mistakes."""
+    pdf_render_dpi: int = 300
+    """Resolution at which born-digital PDF pages (no embedded scan image) are rendered."""
+
+    # OCR
+    ocr_engine: Literal["ppocr", "tesseract"] = "ppocr"
+    ocr_device: Literal["auto", "cpu", "cuda", "tensorrt"] = "auto"
+    ocr_threads: int = 0
+    """onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)."""
+    ocr_det_limit_side: int = 1600
+    """Longest side (pixels) of the page image fed to the text detector."""
+    ocr_rec_batch_size: int = 32
+    """Line crops per recognizer batch."""
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,115 @@
+"""Plain data passed between pipeline stages.
+
+Stages are pure functions over these types; none of them knows about HTTP, Celery, S3 or SQL.
+Images are numpy arrays in OpenCV's convention: ``uint8``, ``H x W`` (grey) or ``H x W x 3`` (BGR).
+All text is Unicode NFC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Point = tuple[float, float]
+Quad = tuple[Point, Point, Point, Point]
+"""Four corners of a text box in page pixels: top-left, top-right, bottom-right, bottom-left."""
+
+
+@dataclass(frozen=True)
+class QualityIssue:
+    """One way a page falls short of Circular 01/2023/TT-VPCP Art. 8 or of readability."""
+
+    code: str
+    message: str
+    message_vi: str
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Measured properties of one page image, checked against the digitisation rules."""
+
+    dpi: float
+    """Effective resolution of the page image (from the file, or estimated from an A4 page)."""
+    dpi_source: str
+    """Where ``dpi`` came from: ``"file"`` (metadata / PDF page size) or ``"estimated"``."""
+    color: bool
+    """True when the image carries colour (not a grey or black-and-white scan)."""
+    blur: float
+    """Variance of the Laplacian of the grey page; low values mean an out-of-focus scan."""
+    contrast: float
+    """Spread between dark (text) and light (paper) levels, 0-255."""
+    issues: tuple[QualityIssue, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page of a document as pixels, with what is known about how it was scanned."""
+
+    number: int
+    """1-based page number within its document."""
+    image: np.ndarray
+    dpi: float
+    dpi_source: str = "file"
+    color: bool = True
+    rotation: int = 0
+    """Clockwise rotation (0, 90, 180, 270) that clean-up applied to make the page upright."""
+    skew: float = 0.0
+    """Skew angle in degrees that clean-up removed."""
+    quality: QualityReport | None = None
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass(frozen=True)
+class Document:
+    """An accepted upload: its identity and its pages, in order."""
+
+    filename: str
+    media_type: str
+    sha256: str
+    size: int
+    pages: tuple[PageImage, ...]
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One recognised line of text."""
+
+    text: str
+    confidence: float
+    box: Quad
+
+    def export(self) -> dict:
+        return {
+            "text": self.text,
+            "confidence": round(float(self.confidence), 4),
+            "box": [[round(float(x), 1), round(float(y), 1)] for x, y in self.box],
+        }
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The recognised text of one page, lines in reading order."""
+
+    page: int
+    width: int
+    height: int
+    lines: tuple[OcrLine, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    def export(self) -> dict:
+        return {"page": self.page, "text": self.text, "lines": [ln.export() for ln in self.lines]}

@@ -1,0 +1,39 @@
+"""Errors that reach users: each carries a stable code and a message in English and Vietnamese.
+
+Adapters translate them at the edge: the CLI prints both messages and exits 2, the HTTP API answers
+4xx with ``{"error": {"code", "message", "message_vi"}}``. Anything else is a bug, not bad input.
+"""
+
+from __future__ import annotations
+
+
+class SohoaError(Exception):
+    """A failure caused by the input or the set-up, explained to the person who can fix it."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, message_vi: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_vi = message_vi
+        if code is not None:
+            self.code = code
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON body used by the HTTP API and ``--json`` CLI output."""
+        return {"code": self.code, "message": self.message, "message_vi": self.message_vi}
+
+    def __str__(self) -> str:
+        return f"{self.message_vi} / {self.message}"
+
+
+class InputError(SohoaError):
+    """The uploaded file cannot be accepted (type, size, corruption, encryption, limits)."""
+
+    code = "bad_input"
+
+
+class ModelError(SohoaError):
+    """A model weight file is missing or does not match models/manifest.yaml."""
+
+    code = "model_unavailable"

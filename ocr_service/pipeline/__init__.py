@@ -1,0 +1,1 @@
+"""Pure pipeline stages: intake, clean, ocr (and later classify, extract, pdfa, sign)."""
