@@ -1,0 +1,156 @@
+"""Synthetic pages: reproducible, NFC, inside the page, and pools that never overlap."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+import numpy as np
+import pytest
+
+from ocr_service.synth import degrade, degrade_page, render_page
+from ocr_service.synth.corpus import (
+    ALLOWED_CHARS,
+    PROVINCES,
+    check_text,
+    form_templates,
+    paragraphs,
+    person,
+    spelled_date,
+)
+from ocr_service.synth.render import (
+    A4_MM,
+    choose_kind,
+    covering_families,
+    font_path,
+    missing_chars,
+    mm_to_px,
+)
+
+DPI = 150  # small pages keep the tests fast
+CASES = [(seed, pool, kind) for seed in (1, 2) for pool in ("dev", "heldout")
+         for kind in ("form", "prose")]
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[tuple[int, str, str], object]:
+    return {case: render_page(case[0], case[1], case[2], dpi=DPI) for case in CASES}
+
+
+def test_rendering_is_deterministic_by_seed(pages) -> None:
+    again = render_page(2, "dev", "form", dpi=DPI)
+    first = pages[(2, "dev", "form")]
+    assert np.array_equal(again.image, first.image)
+    assert again.lines == first.lines and again.font == first.font
+    assert pages[(1, "dev", "form")].text != first.text
+
+
+def test_kind_defaults_from_seed() -> None:
+    assert {choose_kind(seed, "dev") for seed in range(20)} == {"form", "prose"}
+    assert render_page(4, dpi=72).kind == choose_kind(4, "dev")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_page_is_a4_with_nfc_ground_truth_inside_it(pages, case) -> None:
+    page = pages[case]
+    height, width = page.image.shape[:2]
+    assert (width, height) == (mm_to_px(A4_MM[0], DPI), mm_to_px(A4_MM[1], DPI))
+    assert page.image.dtype == np.uint8 and page.image.shape[2] == 3
+    assert page.kind == case[2] and page.dpi == DPI
+    assert len(page.lines) >= 10
+    assert unicodedata.is_normalized("NFC", page.text)
+    check_text(page.text)
+    for text, box in page.lines:
+        assert text.strip()
+        xs, ys = [p[0] for p in box], [p[1] for p in box]
+        assert 0 <= min(xs) < max(xs) < width and 0 <= min(ys) < max(ys) < height, text
+        # there is ink inside every box
+        x0, y0, x1, y1 = int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1
+        assert page.image[y0:y1, x0:x1].min() < 128, text
+
+
+def test_forms_have_dot_leaders_and_the_motto(pages) -> None:
+    form = pages[(1, "dev", "form")]
+    assert form.lines[0][0] == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert "Độc lập - Tự do - Hạnh phúc" in form.text
+    assert "....." in form.text
+
+
+def test_prose_fills_the_page(pages) -> None:
+    prose = pages[(1, "dev", "prose")]
+    last_box = prose.lines[-1][1]
+    assert last_box[2][1] > 0.85 * prose.image.shape[0]
+
+
+def test_dev_and_heldout_pools_are_disjoint() -> None:
+    dev_forms, held_forms = set(form_templates("dev")), set(form_templates("heldout"))
+    dev_text, held_text = set(paragraphs("dev")), set(paragraphs("heldout"))
+    assert len(dev_forms) + len(held_forms) >= 15 and len(dev_text) + len(held_text) >= 25
+    assert held_forms and held_text
+    assert not dev_forms & held_forms and not dev_text & held_text
+
+
+def test_heldout_pages_use_only_heldout_material() -> None:
+    dev_titles = {title for title, _ in paragraphs("dev")}
+    held_titles = {title for title, _ in paragraphs("heldout")}
+    for seed in range(3):
+        text = render_page(seed, "heldout", "prose", dpi=72).text
+        assert not any(title in text for title in dev_titles)
+        assert any(title in text for title in held_titles)
+    with pytest.raises(ValueError):
+        render_page(1, "test", "form")  # type: ignore[arg-type]
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError):
+        render_page(1, dpi=2000)
+    with pytest.raises(ValueError):
+        render_page(1, kind="table")  # type: ignore[arg-type]
+
+
+def test_fonts_cover_vietnamese_and_coverage_check_catches_gaps() -> None:
+    chars = "".join(sorted(ALLOWED_CHARS))
+    families = covering_families(chars)
+    assert families, "no Vietnamese-capable font installed"
+    path = font_path(families[0], "regular")
+    assert path is not None
+    assert missing_chars(path, chars) == frozenset()
+    assert missing_chars(path, "a\U0010fffeb") == frozenset({"\U0010fffe"})
+
+
+def test_generated_people_are_consistent() -> None:
+    codes = {code for _, code, _ in PROVINCES}
+    for seed in range(50):
+        p = person(random.Random(seed))
+        number = p.id_number
+        assert len(number) == 12 and number.isdigit() and number[:3] in codes
+        century = 0 if p.dob[2] < 2000 else 2
+        assert int(number[3]) == century + (p.sex == "Nữ")
+        assert number[4:6] == f"{p.dob[2] % 100:02d}"
+    assert spelled_date(5, 2, 2025) == "ngày 05 tháng 02 năm 2025"
+    assert spelled_date(15, 6, 2025) == "ngày 15 tháng 6 năm 2025"
+
+
+def test_degrade_keeps_shape_and_dtype_and_is_seeded(pages) -> None:
+    page = pages[(2, "heldout", "form")]
+    out = degrade(page.image, seed=7)
+    assert out.shape == page.image.shape and out.dtype == np.uint8
+    assert np.array_equal(out, degrade(page.image, seed=7))
+    assert not np.array_equal(out, page.image)
+    assert not np.array_equal(out, degrade(page.image, seed=8))
+    for strength in ("light", "heavy"):
+        assert degrade(page.image, seed=1, strength=strength).shape == page.image.shape
+
+
+def test_degrade_page_moves_boxes_with_the_text(pages) -> None:
+    page = pages[(2, "heldout", "prose")]
+    moved = degrade_page(page, seed=11)
+    assert moved.text == page.text and moved.image.shape == page.image.shape
+    height, width = page.image.shape[:2]
+    for _, box in moved.lines:
+        assert all(0 <= x < width and 0 <= y < height for x, y in box)
+    # the darkest pixels still sit inside the moved box of the title
+    (x0, y0), _, (x1, y1), _ = moved.lines[0][1]
+    grey = moved.image.min(axis=2)
+    inside = grey[int(y0):int(y1) + 1, int(x0):int(x1) + 1].min()
+    assert inside < grey.mean() - 60
