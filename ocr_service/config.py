@@ -32,10 +32,15 @@ class Settings(BaseSettings):
     ocr_device: Literal["auto", "cpu", "cuda", "tensorrt"] = "auto"
     ocr_threads: int = 0
     """onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)."""
+    ocr_recognizer: Literal["fused", "accurate", "fast"] = "fused"
+    """How the ppocr engine reads lines: see ``ocr_service.pipeline.ocr.ppocr``."""
+    ocr_reread_below: float = 0.6
+    """``fused``: words holding a character below this probability are read again accurately."""
     ocr_det_limit_side: int = 1600
     """Longest side (pixels) of the page image fed to the text detector."""
-    ocr_rec_batch_size: int = 32
-    """Line crops per recognizer batch."""
+    ocr_rec_batch_size: int = 1
+    """Line crops (of similar width) per recognizer call. On CPU one at a time is fastest
+    (measured: 8 per call was 1.9x slower); GPUs want 32 or more."""
 
 
 @lru_cache

@@ -1,0 +1,41 @@
+"""The OCR engine contract shared by every engine.
+
+An engine turns upright, cleaned page images into recognised lines in reading order. The contract,
+in the manner of OCRmyPDF's plugin hooks:
+
+- ``recognize(pages)`` takes any number of pages (of any sizes) and returns one ``PageText`` per
+  page, in the same order, with ``PageText.page`` equal to ``PageImage.number``.
+- Line text is Unicode NFC, stripped, never empty; lines are in reading order; ``box`` is the
+  line's quadrilateral in the coordinates of the page image given; ``confidence`` is in [0, 1].
+- Dot leaders ("......") of printed forms are not text: engines drop them.
+- Engines may batch across pages and lines internally; results must not depend on how pages are
+  grouped into calls (a worker batching documents together gets the same text).
+- Engines are expensive to build (models are loaded once) and safe to call repeatedly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Protocol, runtime_checkable
+
+from ...domain import PageImage, PageText
+
+_LEADER = re.compile(r"(?:…\s*){2,}|(?:[.…·_]\s*){3,}")
+_SPACES = re.compile(r"\s+")
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    name: str
+
+    def recognize(self, pages: list[PageImage]) -> list[PageText]:
+        """Recognised text of each page, in the order given."""
+        ...
+
+
+def clean_text(text: str) -> str:
+    """NFC text with dot leaders removed and whitespace collapsed (the engines' output rule)."""
+    text = unicodedata.normalize("NFC", text)
+    text = _LEADER.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,122 @@
+"""The fast reader: TrueOCR's Vietnamese CTC recognizer, which reads a line in its context.
+
+Its input is an "ink map" (1 = ink, 0 = paper) 96 pixels high holding the line's box and the
+page just above and below it: the box is grown by ``pad_x`` x its height left and right and so
+that the line fills the middle third vertically. It returns the greedy CTC path with each step's
+probability. Widths above ``max_width`` would be squeezed by the model's contract, so wider lines
+are cut first at the blankest columns of the page between words.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ...domain import Quad
+from .recognize import CharHit, LineReading, bounds, column_ink, ctc_greedy, cut_points, join_readings, make_reading, width_batches
+
+HEIGHT = 32
+WINDOW = 3
+WIDTH_MULTIPLE = 8
+CONTEXT_HALO = 8
+"""Zero columns past the widest line, so the model's context branch sees the same edge in a batch."""
+
+
+@dataclass(frozen=True)
+class ContextSpec:
+    charset: list[str]
+    max_width: int = 768
+    pad_x: float = 0.3
+    pad_y: float = 0.2
+
+    @classmethod
+    def from_card(cls, path: Path) -> ContextSpec:
+        card = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            charset=[unicodedata.normalize("NFC", c) for c in card["charset"]],
+            max_width=int(card.get("max_width", 768)),
+            pad_x=float(card.get("pad_x", 0.3)),
+        )
+
+
+@dataclass
+class _Piece:
+    line: int
+    ink: np.ndarray
+    page_x: float  # page x of the ink map's first column
+    scale: float  # ink-map pixels per page pixel
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+class ContextReader:
+    """Reads text boxes with the TrueOCR recognizer, similar widths batched together."""
+
+    def __init__(self, session, spec: ContextSpec, batch_size: int = 64):
+        self._session = session
+        self._spec = spec
+        self._batch_size = batch_size
+
+    def _ink_map(self, grey: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> tuple[np.ndarray, float, float]:
+        """Ink map of the box grown by the model's paddings; returns it, its page x and scale."""
+        h = max(1.0, y1 - y0)
+        pad_y = (WINDOW * (1 + 2 * self._spec.pad_y) - 1) / 2
+        ix0, iy0 = math.floor(x0 - self._spec.pad_x * h), math.floor(y0 - pad_y * h)
+        ix1, iy1 = math.ceil(x1 + self._spec.pad_x * h), math.ceil(y1 + pad_y * h)
+        crop = np.full((iy1 - iy0, ix1 - ix0), 255, np.uint8)
+        sx0, sy0 = max(0, ix0), max(0, iy0)
+        sx1, sy1 = min(grey.shape[1], ix1), min(grey.shape[0], iy1)
+        if sx1 > sx0 and sy1 > sy0:
+            crop[sy0 - iy0 : sy1 - iy0, sx0 - ix0 : sx1 - ix0] = grey[sy0:sy1, sx0:sx1]
+        scale = HEIGHT * WINDOW / crop.shape[0]
+        width = max(WIDTH_MULTIPLE, round(crop.shape[1] * scale))
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        resized = cv2.resize(crop, (width, HEIGHT * WINDOW), interpolation=interpolation)
+        return 1.0 - resized.astype(np.float32) / 255.0, float(ix0), scale
+
+    def _pieces(self, grey: np.ndarray, quads: list[Quad]) -> list[_Piece]:
+        pieces = []
+        for line, quad in enumerate(quads):
+            x0, y0, x1, y1 = bounds(quad)
+            h = max(1.0, y1 - y0)
+            scale = HEIGHT * WINDOW / (h * (WINDOW * (1 + 2 * self._spec.pad_y)))
+            limit = int(self._spec.max_width / scale - 2 * self._spec.pad_x * h)
+            band = grey[max(0, int(y0)) : max(int(y0) + 1, int(y1)), max(0, int(x0)) : max(int(x0) + 1, int(x1))]
+            edges = [0, *cut_points(column_ink(band), max(limit, 8)), band.shape[1]]
+            for a, b in zip(edges, edges[1:]):
+                ink, page_x, s = self._ink_map(grey, x0 + a, y0, x0 + b, y1)
+                pieces.append(_Piece(line, ink, page_x, s))
+        return pieces
+
+    def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
+        pieces = self._pieces(_grey(image), quads)
+        readings: list[LineReading] = [LineReading("", 0.0)] * len(pieces)
+        for chunk in width_batches([p.ink.shape[1] for p in pieces], self._batch_size, 1.3):
+            width = math.ceil(max(pieces[i].ink.shape[1] for i in chunk) / WIDTH_MULTIPLE) * WIDTH_MULTIPLE
+            batch = np.zeros((len(chunk), 1, HEIGHT * WINDOW, width + CONTEXT_HALO), np.float32)
+            widths = np.zeros(len(chunk), np.int64)
+            for n, i in enumerate(chunk):
+                batch[n, 0, :, : pieces[i].ink.shape[1]] = pieces[i].ink
+                widths[n] = pieces[i].ink.shape[1]
+            ids, conf, lengths = self._session.run(["ids", "conf", "lengths"], {"x": batch, "widths": widths})
+            for n, i in enumerate(chunk):
+                piece, steps = pieces[i], int(lengths[n])
+                stride = widths[n] / max(1, steps)
+                hits = [
+                    CharHit(self._spec.charset[c - 1], p, piece.page_x + stride * t / piece.scale,
+                            piece.page_x + stride * (t + 1) / piece.scale)
+                    for c, p, t in ctc_greedy(ids[n, :steps], conf[n, :steps])
+                ]
+                readings[i] = make_reading(hits)
+        by_line: list[list[LineReading]] = [[] for _ in quads]
+        for piece, reading in zip(pieces, readings):
+            by_line[piece.line].append(reading)
+        return [join_readings(parts) for parts in by_line]

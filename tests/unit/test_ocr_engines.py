@@ -1,0 +1,128 @@
+"""The OCR engines end to end on synthetic scans (models from `make models`, no services)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr_service.config import get_settings
+from ocr_service.domain import PageImage, PageText
+from ocr_service.evaluation import cer
+from ocr_service.pipeline.ocr import build_engine
+from ocr_service.pipeline.ocr.aster import load_vocabulary
+from ocr_service.pipeline.ocr.context import ContextSpec
+from ocr_service.pipeline.process import read_pages
+from ocr_service.synth import degrade_page, render_page
+from ocr_service.weights import model_path
+
+VOWELS = "aăâeêioôơuưy"
+TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
+VIETNAMESE_LETTERS = {
+    unicodedata.normalize("NFC", v + t) for v in VOWELS for t in TONES
+} | {"đ"}
+VIETNAMESE_LETTERS |= {c.upper() for c in VIETNAMESE_LETTERS}
+
+
+def test_the_letter_set_is_the_full_vietnamese_alphabet():
+    assert len(VIETNAMESE_LETTERS) == 146  # 12 vowels x 6 tones x 2 cases + đ Đ
+
+
+@pytest.mark.parametrize(
+    "charset",
+    [
+        lambda: load_vocabulary(model_path("asternet-vi-vocab")),
+        lambda: ContextSpec.from_card(model_path("trueocr-rec-vi-meta")).charset,
+    ],
+    ids=["asternet", "trueocr"],
+)
+def test_recognizers_can_write_every_vietnamese_letter(charset):
+    missing = VIETNAMESE_LETTERS - set(charset())
+    assert not missing, f"recognizer cannot output {sorted(missing)}"
+
+
+@pytest.fixture(scope="module")
+def ppocr():
+    return build_engine("ppocr")
+
+
+@pytest.fixture(scope="module")
+def scans():
+    """A form (dotted blanks) and a prose page from the dev pool, degraded like office scans."""
+    pages = [degrade_page(render_page(seed, "dev", kind, 200), seed) for seed, kind in ((11, "form"), (12, "prose"))]
+    return pages
+
+
+def page_image(image: np.ndarray, number: int = 1, dpi: float = 200) -> PageImage:
+    return PageImage(number=number, image=image, dpi=dpi)
+
+
+@pytest.fixture(scope="module")
+def upright(ppocr, scans) -> list[PageText]:
+    return read_pages([page_image(p.image, i + 1) for i, p in enumerate(scans)], ppocr)
+
+
+def test_ppocr_reads_forms_and_prose_accurately(upright, scans):
+    for text, page in zip(upright, scans):
+        assert cer(text.text, page.text) <= 0.03, (page.kind, text.text)
+
+
+def test_ppocr_output_follows_the_engine_contract(upright, scans):
+    for text, page in zip(upright, scans):
+        assert text.page in (1, 2) and text.lines
+        for line in text.lines:
+            assert line.text and line.text == line.text.strip()
+            assert unicodedata.is_normalized("NFC", line.text)
+            assert "..." not in line.text and "……" not in line.text  # dot leaders are not text
+            assert 0.0 <= line.confidence <= 1.0
+            for x, y in line.box:
+                assert 0 <= x <= text.width and 0 <= y <= text.height
+
+
+def test_dotted_blanks_do_not_swallow_the_words_beside_them(upright, scans):
+    form_text, form = upright[0], scans[0]
+    labels = [t.split(":")[0] for t, _ in form.lines if ":" in t and "..." in t]
+    assert labels, "the sample form should have labelled dotted blanks"
+    found = sum(label in form_text.text for label in labels)
+    assert found >= 0.9 * len(labels), (labels, form_text.text)
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_rotated_page_reads_the_same_as_the_upright_page(ppocr, scans, upright, turn):
+    [text] = read_pages([page_image(cv2.rotate(scans[0].image, turn))], ppocr)
+    assert text.text == upright[0].text
+
+
+@pytest.mark.parametrize("angle", [3.0, -3.0])
+def test_a_skewed_page_reads_the_same_as_the_upright_page(ppocr, scans, upright, angle):
+    image = scans[1].image
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    skewed = cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=(255, 255, 255))
+    [text] = read_pages([page_image(skewed)], ppocr)
+    # Resampling changes pixels, so a character may differ; the page must read the same otherwise.
+    assert cer(text.text, upright[1].text) <= 0.005
+    assert cer(text.text, scans[1].text) <= 0.03
+
+
+def test_results_do_not_depend_on_how_pages_are_grouped(ppocr, scans, upright):
+    one_by_one = [read_pages([page_image(p.image, i + 1)], ppocr)[0] for i, p in enumerate(scans)]
+    assert [t.text for t in one_by_one] == [t.text for t in upright]
+
+
+def test_accurate_and_fast_readers_also_read_the_page():
+    page = degrade_page(render_page(21, "dev", "prose", 150), 21)
+    half = page.image[: page.image.shape[0] // 3]
+    for recognizer in ("accurate", "fast"):
+        engine = build_engine("ppocr", get_settings().model_copy(update={"ocr_recognizer": recognizer}))
+        [text] = engine.recognize([page_image(half, dpi=150)])
+        first_lines = " ".join(t for t, box in page.lines if max(y for _, y in box) < half.shape[0] - 5)
+        assert cer(text.text, first_lines) <= 0.05, recognizer
+
+
+def test_tesseract_baseline_reads_prose(scans):
+    [text] = build_engine("tesseract").recognize([page_image(scans[1].image)])
+    assert cer(text.text, scans[1].text) <= 0.05
+    assert all(unicodedata.is_normalized("NFC", line.text) for line in text.lines)
