@@ -1,0 +1,226 @@
+"""OCR accuracy and speed on held-out synthetic scans, each engine beside the tesseract baseline.
+
+Pages come from the ``heldout`` pool (wording never looked at while tuning), half forms and half
+prose, at the resolutions asked for, degraded like office scans. Each engine reads them through
+``read_pages`` (clean-up, then OCR), the path the CLI and the API use, so the figures are what a
+user gets. Speed is the wall time of that call for all pages at once (engines batch across pages),
+after one warm-up page so model loading and first-call set-up are not counted. CER and WER are
+micro-averaged (total edits / total reference length; see ``ocr_service.evaluation``).
+
+    python bench/ocr.py [--pages 8] [--engines ppocr,ppocr:recognizer=accurate,tesseract]
+                        [--dpi 200,300] [--pool heldout|dev]
+                        [--seed-base 100000] [--strength scan] [--json] [--dump DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ocr_service.domain import PageImage, PageText  # noqa: E402
+from ocr_service.evaluation import ErrorCount, char_errors, total, word_errors  # noqa: E402
+from ocr_service.synth import SynthPage, degrade_page, render_page  # noqa: E402
+from ocr_service.synth.corpus import KINDS  # noqa: E402
+
+BASELINE = "tesseract"
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    engine: str
+    pages: int
+    cer: float
+    cer_form: float
+    cer_prose: float
+    wer: float
+    pages_per_s: float
+    seconds: float
+    cer_vs_baseline: float | None = None
+    speed_vs_baseline: float | None = None
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=8, help="held-out pages (default 8)")
+    parser.add_argument("--engines", default=f"ppocr,ppocr:recognizer=accurate,{BASELINE}",
+                        help="comma-separated engines, ENGINE[:SETTING=VALUE/...] with SOHOA_OCR_* "
+                             "settings in lower case without the prefix, e.g. "
+                             "ppocr:recognizer=fused/reread_below=0.8; "
+                             f"include {BASELINE} for the ratios")
+    parser.add_argument("--dpi", default="200,300", help="resolutions, cycled (default 200,300)")
+    parser.add_argument("--seed-base", type=int, default=100_000, help="first page seed")
+    parser.add_argument("--strength", choices=("light", "scan", "heavy"), default="scan",
+                        help="scan degradation (default scan)")
+    parser.add_argument("--pool", choices=("heldout", "dev"), default="heldout",
+                        help="heldout (default) for reported figures; dev for tuning")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument("--dump", type=Path,
+                        help="write each page, its truth and each engine's reading here")
+    args = parser.parse_args(argv)
+    args.engines = [name.strip() for name in args.engines.split(",") if name.strip()]
+    args.dpi = [int(value) for value in args.dpi.split(",")]
+    if args.pages < 1:
+        parser.error("--pages must be at least 1")
+    return args
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def synth_page(seed: int, kind: str, dpi: int, strength: str, pool: str = "heldout") -> SynthPage:
+    page = render_page(seed, pool, kind, dpi)  # type: ignore[arg-type]
+    return degrade_page(page, seed, strength)  # type: ignore[arg-type]
+
+
+def make_pages(count: int, dpis: Sequence[int], seed_base: int, strength: str,
+               pool: str = "heldout") -> list[SynthPage]:
+    """Alternate form and prose; each dpi gets one of each before the next dpi."""
+    return [
+        synth_page(seed_base + i, KINDS[i % 2], dpis[(i // 2) % len(dpis)], strength, pool)
+        for i in range(count)
+    ]
+
+
+def as_page_image(page: SynthPage, number: int) -> PageImage:
+    return PageImage(number=number, image=page.image, dpi=float(page.dpi))
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def rate(counts: Sequence[ErrorCount]) -> float:
+    return total(counts).rate
+
+
+def measure(name: str, pages: list[SynthPage], warmup: SynthPage) -> tuple[EngineResult, list[str]]:
+    """Read the pages with one engine; return its figures and what it read on each page."""
+    from ocr_service.config import get_settings
+    from ocr_service.pipeline.ocr import build_engine
+    from ocr_service.pipeline.process import read_pages
+
+    engine_name, _, options = name.partition(":")
+    overrides = dict(("ocr_" + key, value) for key, _, value in
+                     (option.partition("=") for option in options.split("/") if option))
+    engine = build_engine(engine_name, get_settings().model_copy(update=overrides))
+    read_pages([as_page_image(warmup, 1)], engine)
+    images = [as_page_image(page, i + 1) for i, page in enumerate(pages)]
+    start = time.perf_counter()
+    texts: list[PageText] = read_pages(images, engine)
+    seconds = time.perf_counter() - start
+    hyps = [text.text for text in texts]
+    chars = [char_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
+    words = [word_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
+    by_kind = {kind: [c for c, p in zip(chars, pages) if p.kind == kind] for kind in KINDS}
+    result = EngineResult(
+        engine=name,
+        pages=len(pages),
+        cer=rate(chars),
+        cer_form=rate(by_kind["form"]),
+        cer_prose=rate(by_kind["prose"]),
+        wer=rate(words),
+        pages_per_s=len(pages) / seconds,
+        seconds=seconds,
+    )
+    return result, hyps
+
+
+def with_ratios(results: list[EngineResult]) -> list[EngineResult]:
+    """Add each engine's CER and speed as multiples of the baseline's, when it ran."""
+    base = next((r for r in results if r.engine == BASELINE), None)
+    if base is None:
+        return results
+
+    def ratio(value: float, reference: float) -> float | None:
+        return value / reference if reference > 0 else None
+
+    return [
+        EngineResult(**{**asdict(r), "cer_vs_baseline": ratio(r.cer, base.cer),
+                        "speed_vs_baseline": ratio(r.pages_per_s, base.pages_per_s)})
+        for r in results
+    ]
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+COLUMNS = ("engine", "pages", "CER", "CER forms", "CER prose", "WER", "pages/s",
+           f"CER x {BASELINE}", f"speed x {BASELINE}")
+
+
+def _cells(r: EngineResult) -> list[str]:
+    def pct(value: float) -> str:
+        return f"{value * 100:.2f}%"
+
+    def times(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    return [r.engine, str(r.pages), pct(r.cer), pct(r.cer_form), pct(r.cer_prose), pct(r.wer),
+            f"{r.pages_per_s:.3f}", times(r.cer_vs_baseline), times(r.speed_vs_baseline)]
+
+
+def table(results: list[EngineResult]) -> str:
+    rows = [list(COLUMNS), *(_cells(r) for r in results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def dump(folder: Path, pages: list[SynthPage], readings: dict[str, list[str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, page in enumerate(pages, start=1):
+        stem = folder / f"page-{i:02d}-{page.kind}-{page.dpi}dpi"
+        cv2.imwrite(f"{stem}.jpg", page.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        Path(f"{stem}.truth.txt").write_text(page.text + "\n", encoding="utf-8")
+        for engine, hyps in readings.items():
+            Path(f"{stem}.{engine}.txt").write_text(hyps[i - 1] + "\n", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = shlex.join([sys.executable, *(sys.argv if argv is None else ["bench/ocr.py", *argv])])
+    date = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if not args.json:
+        print(f"# {command}\n# {date}  cpus={os.cpu_count()}  pages={args.pages} "
+              f"dpi={args.dpi} strength={args.strength} seed-base={args.seed_base} pool={args.pool}", flush=True)
+    pages = make_pages(args.pages, args.dpi, args.seed_base, args.strength, args.pool)
+    warmup = synth_page(args.seed_base - 1, "form", args.dpi[0], args.strength)
+    results, readings, errors = [], {}, {}
+    for name in args.engines:
+        try:
+            result, readings[name] = measure(name, pages, warmup)
+            results.append(result)
+        except Exception as error:  # report the engine that could not run, measure the others
+            errors[name] = f"{type(error).__name__}: {error}"
+    results = with_ratios(results)
+    if args.dump:
+        dump(args.dump, pages, readings)
+    if args.json:
+        print(json.dumps({"command": command, "date": date, "cpus": os.cpu_count(),
+                          "pages": args.pages, "dpi": args.dpi, "strength": args.strength,
+                          "seed_base": args.seed_base, "baseline": BASELINE,
+                          "results": [asdict(r) for r in results], "errors": errors},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(table(results) if results else "no engine ran")
+        for name, message in errors.items():
+            print(f"! {name}: {message}", file=sys.stderr)
+        if results and not any(r.engine == BASELINE for r in results):
+            print(f"(no {BASELINE} run: ratios left out)")
+    return 0 if results and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
