@@ -113,7 +113,8 @@ def measure(name: str, pages: list[SynthPage], warmup: SynthPage) -> tuple[Engin
     engine_name, _, options = name.partition(":")
     overrides = dict(("ocr_" + key, value) for key, _, value in
                      (option.partition("=") for option in options.split("/") if option))
-    engine = build_engine(engine_name, get_settings().model_copy(update=overrides))
+    settings = get_settings()
+    engine = build_engine(engine_name, settings.model_validate({**settings.model_dump(), **overrides}))
     read_pages([as_page_image(warmup, 1)], engine)
     images = [as_page_image(page, i + 1) for i, page in enumerate(pages)]
     start = time.perf_counter()

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     """onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)."""
     ocr_recognizer: Literal["fused", "accurate", "fast"] = "fused"
     """How the ppocr engine reads lines: see ``ocr_service.pipeline.ocr.ppocr``."""
-    ocr_reread_below: float = 0.6
+    ocr_reread_below: float = 0.9
     """``fused``: words holding a character below this probability are read again accurately."""
     ocr_det_limit_side: int = 1600
     """Longest side (pixels) of the page image fed to the text detector."""

@@ -18,8 +18,8 @@ import numpy as np
 
 from ...domain import Quad
 from .recognize import (
-    CharHit, LineReading, bounds, column_ink, ctc_greedy, cut_points, join_readings,
-    make_reading, rectify, width_batches,
+    LineReading, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line, place_hits,
+    rectify, width_batches,
 )
 
 HEIGHT = 32
@@ -78,13 +78,7 @@ class AsterReader:
             best, prob = log_probs.argmax(axis=2), np.exp(log_probs.max(axis=2))
             for n, i in enumerate(chunk):
                 piece = pieces[i]
-                hits = [
-                    CharHit(self._vocabulary[c], p, piece.page_x + STRIDE * t / piece.scale,
-                            piece.page_x + STRIDE * (t + 1) / piece.scale)
-                    for c, p, t in ctc_greedy(best[:, n], prob[:, n])
-                ]
+                decoded = ctc_greedy(best[:, n], prob[:, n])
+                hits = place_hits(decoded, self._vocabulary.__getitem__, piece.page_x, STRIDE, piece.scale)
                 readings[i] = make_reading(hits)
-        by_line: list[list[LineReading]] = [[] for _ in quads]
-        for piece, reading in zip(pieces, readings):
-            by_line[piece.line].append(reading)
-        return [join_readings(parts) for parts in by_line]
+        return per_line(len(quads), [p.line for p in pieces], readings)

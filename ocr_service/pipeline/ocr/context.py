@@ -19,7 +19,10 @@ import cv2
 import numpy as np
 
 from ...domain import Quad
-from .recognize import CharHit, LineReading, bounds, column_ink, ctc_greedy, cut_points, join_readings, make_reading, width_batches
+from .recognize import (
+    LineReading, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line, place_hits,
+    width_batches,
+)
 
 HEIGHT = 32
 WINDOW = 3
@@ -109,14 +112,11 @@ class ContextReader:
             ids, conf, lengths = self._session.run(["ids", "conf", "lengths"], {"x": batch, "widths": widths})
             for n, i in enumerate(chunk):
                 piece, steps = pieces[i], int(lengths[n])
+                decoded = ctc_greedy(ids[n, :steps], conf[n, :steps])
                 stride = widths[n] / max(1, steps)
-                hits = [
-                    CharHit(self._spec.charset[c - 1], p, piece.page_x + stride * t / piece.scale,
-                            piece.page_x + stride * (t + 1) / piece.scale)
-                    for c, p, t in ctc_greedy(ids[n, :steps], conf[n, :steps])
-                ]
+                hits = place_hits(decoded, self._char, piece.page_x, stride, piece.scale)
                 readings[i] = make_reading(hits)
-        by_line: list[list[LineReading]] = [[] for _ in quads]
-        for piece, reading in zip(pieces, readings):
-            by_line[piece.line].append(reading)
-        return [join_readings(parts) for parts in by_line]
+        return per_line(len(quads), [p.line for p in pieces], readings)
+
+    def _char(self, index: int) -> str:
+        return self._spec.charset[index - 1]  # class 0 is the blank, not in the charset

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Protocol
 
 import cv2
@@ -122,12 +123,33 @@ def ctc_greedy(best: np.ndarray, prob: np.ndarray) -> list[tuple[int, float, int
     return [(int(best[t]), float(prob[t]), int(t)) for t in steps]
 
 
+def place_hits(
+    decoded: list[tuple[int, float, int]], char_of: Callable[[int], str],
+    page_x: float, stride: float, scale: float,
+) -> list[CharHit]:
+    """Decoded (class, prob, step) triples as characters placed on the page: step ``t`` covers
+    input columns ``stride * t .. stride * (t + 1)`` of an input that starts at page x ``page_x``
+    and has ``scale`` input pixels per page pixel."""
+    return [
+        CharHit(char_of(c), p, page_x + stride * t / scale, page_x + stride * (t + 1) / scale)
+        for c, p, t in decoded
+    ]
+
+
 def make_reading(hits: list[CharHit]) -> LineReading:
     """A reading from decoded characters: NFC text, spaces collapsed, mean probability."""
     text = unicodedata.normalize("NFC", "".join(h.char for h in hits))
     text = " ".join(text.split())
     confidence = float(np.mean([h.prob for h in hits])) if hits else 0.0
     return LineReading(text, confidence, tuple(hits))
+
+
+def per_line(count: int, piece_lines: list[int], readings: list[LineReading]) -> list[LineReading]:
+    """Readings of line pieces (``piece_lines[i]`` is piece i's line) joined back into lines."""
+    parts: list[list[LineReading]] = [[] for _ in range(count)]
+    for line, reading in zip(piece_lines, readings):
+        parts[line].append(reading)
+    return [join_readings(p) for p in parts]
 
 
 def join_readings(parts: list[LineReading]) -> LineReading:

@@ -1,0 +1,19 @@
+# The README's commands. Each installs what it needs first (scripts/setup.sh).
+.PHONY: setup run test bench models clean
+
+setup:
+	@bash scripts/setup.sh
+
+models: setup
+
+run: setup
+	.venv/bin/sohoa ocr samples/pages/*.jpg samples/pages/*.png samples/pages/*.pdf samples/pages/*.tif
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+bench: setup
+	.venv/bin/python bench/ocr.py
+
+clean:
+	rm -rf .venv .cache models/*.onnx models/*.json var

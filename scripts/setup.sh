@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set-up shared by `make run` and `make test`: Debian packages (when missing), .venv, model weights.
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet   # baseline OCR engine
+  fonts-dejavu-core fonts-liberation2 fonts-noto-core         # Vietnamese fonts for synthetic pages
+  poppler-utils                                               # pdftotext / pdfinfo in tests
+)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.sohoa-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing sohoa and its dependencies into .venv"
+  extras="${SOHOA_EXTRAS-dev}"   # the production image sets SOHOA_EXTRAS= (no test tools)
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
+  touch "$stamp"
+fi
+
+.venv/bin/python -m ocr_service.weights >/dev/null
+echo "setup: ready (.venv, models/ verified)"

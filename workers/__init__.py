@@ -1,0 +1,1 @@
+"""Celery workers (a later issue)."""
