@@ -1,0 +1,429 @@
+"""Intake: turn the bytes of one upload into a :class:`~ocr_service.domain.Document` of page images.
+
+Why it is written the way it is:
+
+* The type is decided by the file's content (magic bytes), never by its name: clerks rename files,
+  and a name is no proof of what a file holds.
+* Every limit is checked on the cheapest evidence first: the byte count before anything is parsed,
+  the page count and each page's pixel size from headers before any pixel is decoded. A small file
+  can declare a gigantic image (a decompression bomb), so pixels are decoded only once the header
+  has passed ``max_page_pixels``.
+* Scanned PDFs usually hold one image per page. Taking that image as it is keeps the scan's native
+  resolution and avoids a lossy re-rendering; only pages with other visible content are rendered.
+* Pages keep the colour mode they were scanned in (grey stays ``H x W``, colour becomes BGR), because
+  the quality check must see what the scanner produced (Circular 01/2023/TT-VPCP asks for colour).
+* Bad input of any kind becomes an :class:`~ocr_service.errors.InputError` with a stable code and a
+  message in English and Vietnamese; no library exception escapes for a file the user sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, ImageOps
+
+from ocr_service.config import Settings, get_settings
+from ocr_service.domain import Document, PageImage
+from ocr_service.errors import InputError
+
+A4_LONG_SIDE_INCHES = 11.69
+"""Used to estimate the resolution of an image that does not declare one: most dossier pages are A4."""
+MAX_PLAUSIBLE_PAGE_INCHES = 17.0
+"""Longer side of A3 (16.5 in) plus slack: a declared dpi implying a larger sheet is a bogus default
+(cameras and phones write 72 dpi), so the A4 estimate is used instead."""
+FULL_PAGE_IMAGE_COVERAGE = 0.85
+"""Share of the page an image must cover for the page to count as a scan of one image."""
+
+ACCEPTED_TYPES_EN = "PDF, TIFF, JPEG, PNG"
+ACCEPTED_TYPES_VI = "PDF, TIFF, JPEG và PNG"
+
+
+@dataclass(frozen=True)
+class FileType:
+    media_type: str
+    label: str
+    pil_format: str | None
+    """Pillow's format name for image types; None for PDF, which pdfium reads."""
+
+
+PDF = FileType("application/pdf", "PDF", None)
+TIFF = FileType("image/tiff", "TIFF", "TIFF")
+JPEG = FileType("image/jpeg", "JPEG", "JPEG")
+PNG = FileType("image/png", "PNG", "PNG")
+
+_SIGNATURES: tuple[tuple[bytes, FileType], ...] = (
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"\xff\xd8\xff", JPEG),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
+    (b"II+\x00", TIFF),  # BigTIFF
+    (b"MM\x00+", TIFF),
+)
+_UNSUPPORTED_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"GIF8", "GIF"),
+    (b"BM", "BMP"),
+    (b"PK\x03\x04", "ZIP/DOCX/XLSX"),
+    (b"\xd0\xcf\x11\xe0", "DOC/XLS"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+)
+PDF_HEADER_WINDOW = 1024
+"""The PDF header may follow some junk bytes; readers (and pdfium) look for it in the first 1 KiB."""
+
+
+def load_document(data: bytes, filename: str, settings: Settings | None = None) -> Document:
+    """Decode an upload into its pages, enforcing the intake limits of ``settings``.
+
+    Raises :class:`InputError` (codes ``empty_file``, ``file_too_large``, ``unsupported_type``,
+    ``too_many_pages``, ``page_too_large``, ``encrypted_pdf``, ``corrupt_file``, ``no_pages``).
+    """
+    settings = settings or get_settings()
+    name = unicodedata.normalize("NFC", filename or "")
+    _check_size(data, name, settings)
+    file_type = detect_type(data, name)
+    reader = _read_pdf if file_type is PDF else _read_image
+    pages = tuple(reader(data, name, file_type, settings))
+    return Document(
+        filename=name,
+        media_type=file_type.media_type,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        pages=pages,
+    )
+
+
+def detect_type(data: bytes, name: str = "") -> FileType:
+    """Identify the file by its first bytes; raise ``unsupported_type`` for anything else."""
+    for magic, file_type in _SIGNATURES:
+        if data.startswith(magic):
+            return file_type
+    if b"%PDF-" in data[:PDF_HEADER_WINDOW]:
+        return PDF
+    known = next((label for magic, label in _UNSUPPORTED_SIGNATURES if data.startswith(magic)), None)
+    what_en = f" ({known})" if known else ""
+    raise InputError(
+        f"The file “{name}”{what_en} is not a supported type. Accepted types: {ACCEPTED_TYPES_EN}.",
+        f"Tệp “{name}”{what_en} có định dạng không được hỗ trợ. "
+        f"Chỉ chấp nhận tệp {ACCEPTED_TYPES_VI}.",
+        code="unsupported_type",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Limits and errors
+
+
+def _check_size(data: bytes, name: str, settings: Settings) -> None:
+    if not data:
+        raise InputError(
+            f"The file “{name}” is empty (0 bytes).",
+            f"Tệp “{name}” rỗng (0 byte), không có nội dung.",
+            code="empty_file",
+        )
+    if len(data) > settings.max_upload_bytes:
+        size_mb, limit_mb = len(data) / 1e6, settings.max_upload_bytes / 1e6
+        raise InputError(
+            f"The file “{name}” is {size_mb:.1f} MB, over the limit of {limit_mb:.1f} MB.",
+            f"Tệp “{name}” có dung lượng {size_mb:.1f} MB, vượt quá giới hạn {limit_mb:.1f} MB.",
+            code="file_too_large",
+        )
+
+
+def _check_page_count(count: int, name: str, settings: Settings) -> None:
+    if count > settings.max_pages:
+        raise InputError(
+            f"The file “{name}” has {count} pages, over the limit of {settings.max_pages}.",
+            f"Tệp “{name}” có {count} trang, vượt quá giới hạn {settings.max_pages} trang.",
+            code="too_many_pages",
+        )
+
+
+def _check_page_pixels(width: int, height: int, number: int, name: str, settings: Settings) -> None:
+    if width * height > settings.max_page_pixels:
+        _raise_page_too_large(width, height, number, name, settings)
+
+
+def _raise_page_too_large(width: int, height: int, number: int, name: str, settings: Settings) -> None:
+    mp, limit = width * height / 1e6, settings.max_page_pixels / 1e6
+    raise InputError(
+        f"Page {number} of “{name}” is {width}×{height} pixels ({mp:.0f} megapixels), "
+        f"over the limit of {limit:.0f} megapixels.",
+        f"Trang {number} của tệp “{name}” có kích thước {width}×{height} điểm ảnh "
+        f"({mp:.0f} megapixel), "
+        f"vượt quá giới hạn {limit:.0f} megapixel.",
+        code="page_too_large",
+    )
+
+
+def _corrupt(name: str, label: str, detail: object) -> InputError:
+    return InputError(
+        f"The {label} file “{name}” is damaged or truncated and cannot be read ({detail}).",
+        f"Tệp {label} “{name}” bị hỏng hoặc không đầy đủ, không thể đọc được nội dung.",
+        code="corrupt_file",
+    )
+
+
+def _encrypted(name: str) -> InputError:
+    return InputError(
+        f"The PDF file “{name}” is encrypted or password-protected; "
+        "remove the password and upload it again.",
+        f"Tệp PDF “{name}” được mã hóa hoặc đặt mật khẩu; vui lòng gỡ mật khẩu rồi tải lên lại.",
+        code="encrypted_pdf",
+    )
+
+
+def _no_pages(name: str) -> InputError:
+    return InputError(
+        f"The PDF file “{name}” has no pages.",
+        f"Tệp PDF “{name}” không có trang nào.",
+        code="no_pages",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Images: JPEG, PNG, TIFF (one or many pages)
+
+
+def _read_image(data: bytes, name: str, file_type: FileType, settings: Settings) -> list[PageImage]:
+    """Decode each frame of an image file, checking its header size before decoding its pixels."""
+    pages: list[PageImage] = []
+    with _pil_errors(name, file_type.label, settings):
+        image = Image.open(io.BytesIO(data), formats=[file_type.pil_format])
+        # a JPEG's further "frames" (MPO) are previews and stereo views, not pages
+        frames = 1 if file_type is JPEG else getattr(image, "n_frames", 1)
+        _check_page_count(frames, name, settings)
+        for index in range(frames):
+            image.seek(index)
+            number = index + 1
+            _check_page_pixels(image.width, image.height, number, name, settings)
+            image.load()
+            upright = ImageOps.exif_transpose(image) if file_type is JPEG else image
+            pixels = _to_bgr_or_grey(upright)
+            dpi, source = _image_dpi(upright.info.get("dpi"), pixels.shape[:2])
+            pages.append(PageImage(number=number, image=pixels, dpi=dpi, dpi_source=source,
+                                   color=pixels.ndim == 3))
+    return pages
+
+
+@contextmanager
+def _pil_errors(name: str, label: str, settings: Settings) -> Iterator[None]:
+    """Turn whatever Pillow raises on a bad file into ``corrupt_file`` / ``page_too_large``.
+
+    Pillow signals damage with many exception types (OSError, SyntaxError, ValueError, EOFError,
+    struct.error, zlib.error ...), so everything but our own InputError is translated here. Our own
+    pixel limit is checked first; Pillow's bomb guard only fires when the limit is set above it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)  # "Corrupt EXIF data": damage is reported below
+        try:
+            yield
+        except InputError:
+            raise
+        except Image.DecompressionBombError as exc:
+            raise InputError(
+                f"An image in “{name}” is too large to decode safely ({exc}).",
+                f"Ảnh trong tệp “{name}” quá lớn, không thể giải mã an toàn "
+                f"(giới hạn {settings.max_page_pixels / 1e6:.0f} megapixel mỗi trang).",
+                code="page_too_large",
+            ) from exc
+        except Exception as exc:
+            raise _corrupt(name, label, exc) from exc
+
+
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+_HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
+
+def _to_bgr_or_grey(image: Image.Image) -> np.ndarray:
+    """8-bit grey (``H x W``) for grey scans, BGR for colour; transparency is laid on white paper."""
+    mode = image.mode
+    if mode in _HIGH_DEPTH_MODES:
+        return _high_depth_to_grey(np.asarray(image), mode)
+    if mode in ("1", "L") and "transparency" not in image.info:
+        return np.asarray(image.convert("L"))
+    if mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in image.info:
+        rgba = np.asarray(image.convert("RGBA"))
+        rgb = _on_white(rgba[..., :3], rgba[..., 3])
+    else:
+        rgb = np.asarray(image.convert("RGB"))  # also CMYK (Pillow undoes Adobe's inversion), YCbCr
+    if mode in _GREY_MODES or (mode in ("P", "PA") and _channels_equal(rgb)):
+        return np.ascontiguousarray(rgb[..., 0])
+    return np.ascontiguousarray(rgb[..., ::-1])
+
+
+def _high_depth_to_grey(values: np.ndarray, mode: str) -> np.ndarray:
+    """Map 16-bit (or float) grey to 8 bits by scaling, not by clipping as Pillow's convert does."""
+    if mode == "F":
+        top = 1.0 if float(np.nanmax(values, initial=0.0)) <= 1.0 else 255.0
+        scaled = np.nan_to_num(values.astype(np.float32)) * (255.0 / top)
+    else:
+        scaled = values.astype(np.float32) / 257.0
+    return np.clip(scaled + 0.5, 0, 255).astype(np.uint8)
+
+
+def _on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    a = alpha.astype(np.float32)[..., None] / 255.0
+    return (rgb.astype(np.float32) * a + 255.0 * (1.0 - a) + 0.5).astype(np.uint8)
+
+
+def _channels_equal(rgb: np.ndarray) -> bool:
+    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
+
+
+def _image_dpi(declared: object, shape: tuple[int, ...]) -> tuple[float, str]:
+    """The declared dpi when it is plausible for a paper page, else an estimate from an A4 page."""
+    long_side = max(shape[:2])
+    try:
+        dpi = min(float(v) for v in declared)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        dpi = 0.0
+    if dpi > 1.0 and long_side / dpi <= MAX_PLAUSIBLE_PAGE_INCHES:
+        return dpi, "file"
+    return _estimate_dpi(long_side), "estimated"
+
+
+def _estimate_dpi(long_side_px: int) -> float:
+    return round(long_side_px / A4_LONG_SIDE_INCHES, 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# PDF
+
+
+def _read_pdf(data: bytes, name: str, file_type: FileType, settings: Settings) -> list[PageImage]:
+    """Yield each page: its scan image as embedded when it is one, else a rendering."""
+    pdf = _open_pdf(data, name)
+    try:
+        count = len(pdf)
+        if count == 0:
+            raise _no_pages(name)
+        _check_page_count(count, name, settings)
+        return [_pdf_errors(name, lambda i=index: _pdf_page(pdf, i, name, settings))
+                for index in range(count)]
+    finally:
+        pdf.close()
+
+
+def _open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
+    """Open with pdfium, telling encrypted and page-less files from damaged ones.
+
+    pdfium's error code is thread-wide and is left stale when it refuses a document with no pages,
+    so the code is trusted only together with what the bytes show (an /Encrypt entry, an empty
+    page tree).
+    """
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) and b"/Encrypt" in data:
+            raise _encrypted(name) from exc
+        if re.search(rb"/Kids\s*\[\s*\]", data) and not re.search(rb"/Count\s*[1-9]", data):
+            raise _no_pages(name) from exc
+        raise _corrupt(name, "PDF", exc) from exc
+
+
+def _pdf_errors(name: str, read: Callable[[], PageImage]) -> PageImage:
+    """Run one page's decoding; pdfium's errors on a damaged page become ``corrupt_file``."""
+    try:
+        return read()
+    except InputError:
+        raise
+    except Exception as exc:  # pdfium and ctypes raise several types for damaged streams
+        raise _corrupt(name, "PDF", exc) from exc
+
+
+def _pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Settings) -> PageImage:
+    page = pdf[index]
+    try:
+        scan = _sole_scan_image(page)
+        if scan is not None and _is_upright_placement(scan, page):
+            return _extract_scan(scan, index + 1, name, settings)
+        dpi = _native_dpi(scan) if scan is not None else float(settings.pdf_render_dpi)
+        return _render_page(page, dpi, index + 1, name, settings, "file")
+    finally:
+        page.close()
+
+
+def _sole_scan_image(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
+    """The page's only visible object when it is an image covering most of the page, else None.
+
+    Invisible text (the OCR layer of a "searchable" scan) does not count as visible content.
+    """
+    images: list[pdfium.PdfImage] = []
+    for obj in page.get_objects():
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            images.append(obj)
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            continue  # a container; its children are visited too
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT and _is_invisible_text(obj):
+            continue
+        else:
+            return None
+        if len(images) > 1:
+            return None
+    if not images:
+        return None
+    left, bottom, right, top = images[0].get_bounds()
+    page_w, page_h = page.get_size()
+    covered = abs(right - left) * abs(top - bottom) / max(page_w * page_h, 1e-6)
+    return images[0] if covered >= FULL_PAGE_IMAGE_COVERAGE else None
+
+
+def _is_invisible_text(obj: pdfium.PdfObject) -> bool:
+    return pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+
+
+def _is_upright_placement(image: pdfium.PdfImage, page: pdfium.PdfPage) -> bool:
+    """True when the image is drawn unrotated and unflipped, so its pixels are the page as seen."""
+    a, b, c, d, _, _ = image.get_matrix().get()
+    return a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6 and page.get_rotation() == 0
+
+
+def _native_dpi(image: pdfium.PdfImage) -> float:
+    """Pixels per inch of the image as placed on the page (the scan resolution)."""
+    px_w, px_h = image.get_px_size()
+    left, bottom, right, top = image.get_bounds()
+    extent_w, extent_h = abs(right - left) / 72.0, abs(top - bottom) / 72.0
+    if (px_w > px_h) != (extent_w > extent_h):  # placed at 90°: pixel axes swap
+        px_w, px_h = px_h, px_w
+    return round(min(px_w / max(extent_w, 1e-6), px_h / max(extent_h, 1e-6)), 2)
+
+
+def _extract_scan(image: pdfium.PdfImage, number: int, name: str, settings: Settings) -> PageImage:
+    px_w, px_h = image.get_px_size()
+    _check_page_pixels(px_w, px_h, number, name, settings)
+    pixels = _bitmap_to_array(image.get_bitmap(render=False))
+    return PageImage(number=number, image=pixels, dpi=_native_dpi(image), dpi_source="file",
+                     color=pixels.ndim == 3)
+
+
+def _render_page(page: pdfium.PdfPage, dpi: float, number: int, name: str, settings: Settings,
+                 dpi_source: str) -> PageImage:
+    width_pt, height_pt = page.get_size()
+    if page.get_rotation() in (90, 270):
+        width_pt, height_pt = height_pt, width_pt
+    scale = dpi / 72.0
+    _check_page_pixels(round(width_pt * scale), round(height_pt * scale), number, name, settings)
+    pixels = _bitmap_to_array(page.render(scale=scale, may_draw_forms=False))
+    return PageImage(number=number, image=pixels, dpi=dpi, dpi_source=dpi_source, color=pixels.ndim == 3)
+
+
+def _bitmap_to_array(bitmap: pdfium.PdfBitmap) -> np.ndarray:
+    """Copy a pdfium bitmap out of pdfium's buffer as grey or BGR (alpha laid on white)."""
+    pixels = bitmap.to_numpy()
+    if bitmap.mode == "L" or pixels.ndim == 2:
+        return np.array(pixels.reshape(pixels.shape[:2]), dtype=np.uint8)
+    if bitmap.mode == "BGRA":
+        return _on_white(pixels[..., :3], pixels[..., 3])
+    return np.ascontiguousarray(pixels[..., :3])
