@@ -34,13 +34,16 @@ class Settings(BaseSettings):
     """onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)."""
     ocr_recognizer: Literal["fused", "accurate", "fast"] = "fused"
     """How the ppocr engine reads lines: see ``ocr_service.pipeline.ocr.ppocr``."""
-    ocr_reread_below: float = 0.9
+    ocr_reread_below: float = 0.85
     """``fused``: words holding a character below this probability are read again accurately."""
     ocr_det_limit_side: int = 1600
     """Longest side (pixels) of the page image fed to the text detector."""
-    ocr_rec_batch_size: int = 1
-    """Line crops (of similar width) per recognizer call. On CPU one at a time is fastest
-    (measured: 8 per call was 1.9x slower); GPUs want 32 or more."""
+    ocr_rec_batch_size: int = 16
+    """Most line pieces of similar width per recognizer call."""
+    ocr_rec_batch_columns: int = 2048
+    """Most input columns per accurate-recognizer call: on a CPU long lines run fastest one at a
+    time (measured: 8 per call was 1.9x slower) while short words gain from sharing a call; GPUs
+    want this much larger."""
 
 
 @lru_cache

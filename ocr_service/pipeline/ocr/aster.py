@@ -41,14 +41,19 @@ class _Piece:
 
 
 class AsterReader:
-    """Reads text boxes with AsterNet; ``batch_size`` similar-width pieces per model call."""
+    """Reads text boxes with AsterNet: similar-width pieces share a model call, up to
+    ``batch_size`` of them and ``max_columns`` input columns in all."""
 
-    def __init__(self, session, vocabulary: list[str], batch_size: int = 1, max_width: int = 800):
+    def __init__(
+        self, session, vocabulary: list[str], batch_size: int = 16, max_width: int = 800,
+        max_columns: int | None = 2048,
+    ):
         self._session = session
         self._input = session.get_inputs()[0].name
         self._vocabulary = vocabulary
         self._batch_size = batch_size
         self._max_width = max_width
+        self._max_columns = max_columns
 
     def _pieces(self, image: np.ndarray, quads: list[Quad]) -> list[_Piece]:
         pieces = []
@@ -73,7 +78,8 @@ class AsterReader:
     def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
         pieces = self._pieces(image, quads)
         readings: list[LineReading] = [LineReading("", 0.0)] * len(pieces)
-        for chunk in width_batches([p.image.shape[1] for p in pieces], self._batch_size):
+        widths = [p.image.shape[1] for p in pieces]
+        for chunk in width_batches(widths, self._batch_size, max_columns=self._max_columns):
             (log_probs,) = self._session.run(None, {self._input: self._batch([pieces[i].image for i in chunk])})
             best, prob = log_probs.argmax(axis=2), np.exp(log_probs.max(axis=2))
             for n, i in enumerate(chunk):

@@ -47,6 +47,7 @@ class PpocrEngine:
                 session("asternet-vi"),
                 load_vocabulary(model_path("asternet-vi-vocab", folder)),
                 batch_size=settings.ocr_rec_batch_size,
+                max_columns=settings.ocr_rec_batch_columns,
             )
         if self._mode in ("fast", "fused"):
             self._fast = ContextReader(
