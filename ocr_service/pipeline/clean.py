@@ -82,21 +82,52 @@ def clean_pages(pages: list[PageImage] | tuple[PageImage, ...]) -> list[PageImag
 
 
 def clean_page(page: PageImage) -> PageImage:
-    """Return the page upright, deskewed and without scanner borders, with its quality report."""
+    """Return the page upright, deskewed and without scanner borders, with its quality report.
+
+    A quarter or half turn is applied first, losslessly, and everything else (skew, borders) is
+    measured again on the upright page: a page scanned sideways or upside down then yields exactly
+    the pixels, and so the text, of the same page scanned upright.
+    """
     analysis = _analyse(page)
     quality = _quality(page, analysis)
-    rotation, skew = 0, 0.0
-    if analysis.letters >= MIN_LETTERS:
-        sharp = quality.blur >= MIN_BLUR  # blurred letters run together: their shapes mislead
-        rotation, skew = _orientation_and_skew(analysis.text, analysis.dpi, check_upside_down=sharp)
+    rotation = _turn(analysis, sharp=quality.blur >= MIN_BLUR)
+    upright = page
+    if rotation:
+        upright = replace(page, image=cv2.rotate(page.image, _CLOCKWISE[rotation]))
+        analysis = _analyse(upright)
+    skew = _skew(analysis.text) if analysis.letters >= MIN_LETTERS else 0.0
     box = _border_box(analysis.grey)
-    image = _transform(_crop(page.image, box, analysis.grey.shape), rotation, skew, analysis.paper,
+    image = _transform(_crop(upright.image, box, analysis.grey.shape), 0, skew, analysis.paper,
                        cv2.INTER_CUBIC)
-    grey = _transform(_crop(analysis.grey, box, analysis.grey.shape), rotation, skew,
+    grey = _transform(_crop(analysis.grey, box, analysis.grey.shape), 0, skew,
                       (float(np.mean(analysis.paper)),), cv2.INTER_LINEAR)
     image = _paint_border_remnants(image, grey, analysis.paper)
     return replace(page, image=image, rotation=rotation, skew=round(skew, 2), quality=quality,
                    color=quality.color)
+
+
+def _turn(analysis: _Analysis, sharp: bool) -> int:
+    """Clockwise quarter turns (0/90/180/270) that make the page upright; 0 for blank pages.
+
+    Blurred letters run together and their shapes mislead the upside-down test, so on blurred
+    pages only the direction of the lines is set right.
+    """
+    if analysis.letters < MIN_LETTERS:
+        return 0
+    return _orientation_and_skew(analysis.text, analysis.dpi, check_upside_down=sharp)[0]
+
+
+def _skew(text: np.ndarray) -> float:
+    """Skew (degrees, counter-clockwise positive) of the text lines of an upright page."""
+    ys, xs = _sample_points(text)
+    coarse, _ = _best_angle(ys, xs, _coarse_angles())
+    return _fine_skew(ys, xs, coarse)
+
+
+def _fine_skew(ys: np.ndarray, xs: np.ndarray, coarse: float) -> float:
+    fine = np.arange(coarse - _FINE_SPAN, coarse + _FINE_SPAN + 1e-9, _FINE_STEP)
+    skew, _ = _best_angle(ys, xs, fine)
+    return skew if abs(skew) >= MIN_SKEW else 0.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -171,12 +202,11 @@ def _orientation_and_skew(text: np.ndarray, dpi: float,
         coarse = -cols_angle
     else:
         turn, coarse = 0, rows_angle
-    fine = np.arange(coarse - _FINE_SPAN, coarse + _FINE_SPAN + 1e-9, _FINE_STEP)
-    skew, _ = _best_angle(ys, xs, fine)
+    skew = _fine_skew(ys, xs, coarse)
     upright = _transform(text.view(np.uint8) * 255, 0, skew, (0.0,), cv2.INTER_NEAREST) > 127
     if check_upside_down and _upright_vote(upright, dpi) < -UPRIGHT_MARGIN:
         turn += 180
-    return turn, (skew if abs(skew) >= MIN_SKEW else 0.0)
+    return turn, skew
 
 
 def _sample_points(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import unicodedata
@@ -82,3 +83,14 @@ def test_a_bad_file_does_not_stop_the_good_ones(tmp_path):
 def test_missing_file_is_a_clear_error():
     done = run_cli("ocr", "/nonexistent/scan.pdf")
     assert done.returncode == 2 and "không tìm thấy tệp" in done.stderr
+
+
+def test_missing_weights_stop_ocr_with_a_fetch_hint(tmp_path):
+    env = {**os.environ, "SOHOA_MODELS_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "ocr_service.cli", "ocr", str(SAMPLES / "form-1.jpg")],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert done.returncode == 2
+    assert "make models" in done.stderr and "Thiếu tệp mô hình" in done.stderr
+    assert "Traceback" not in done.stderr
