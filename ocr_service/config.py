@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     ocr_device: Literal["auto", "cpu", "cuda", "tensorrt"] = "auto"
     ocr_threads: int = 0
     """onnxruntime intra-op threads; 0 lets onnxruntime choose (one per core)."""
+    ocr_page_workers: int = 1
+    """Pages of one call read concurrently (threads sharing the models); with several, set
+    ``ocr_threads`` so that workers x threads matches the cores."""
     ocr_recognizer: Literal["fused", "accurate", "fast"] = "fused"
     """How the ppocr engine reads lines: see ``ocr_service.pipeline.ocr.ppocr``."""
     ocr_reread_below: float = 0.85

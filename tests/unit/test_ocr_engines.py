@@ -129,3 +129,11 @@ def test_tesseract_baseline_reads_prose(scans):
     [text] = build_engine("tesseract").recognize([page_image(scans[1].image)])
     assert cer(text.text, scans[1].text) <= 0.05
     assert all(unicodedata.is_normalized("NFC", line.text) for line in text.lines)
+
+
+def test_pages_read_concurrently_give_the_same_text(scans, upright):
+    settings = get_settings().model_copy(update={"ocr_page_workers": 2, "ocr_threads": 1})
+    concurrent = read_pages([page_image(p.image, i + 1) for i, p in enumerate(scans)],
+                            build_engine("ppocr", settings))
+    assert [t.text for t in concurrent] == [t.text for t in upright]
+    assert [t.page for t in concurrent] == [1, 2]

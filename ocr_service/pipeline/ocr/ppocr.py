@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ...config import Settings, get_settings
@@ -35,9 +36,13 @@ class PpocrEngine:
         folder = models_dir or settings.models_dir
 
         def session(name: str):
-            return open_session(model_path(name, folder), settings.ocr_device, settings.ocr_threads)
+            return open_session(
+                model_path(name, folder), settings.ocr_device, settings.ocr_threads,
+                spin=settings.ocr_page_workers < 2,
+            )
 
         self._mode = settings.ocr_recognizer
+        self._page_workers = settings.ocr_page_workers
         self._reread_below = settings.ocr_reread_below
         self._det = session("ppocrv6-det-small")
         self._det_params = DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
@@ -74,4 +79,7 @@ class PpocrEngine:
         return PageText(page=page.number, width=page.width, height=page.height, lines=tuple(lines))
 
     def recognize(self, pages: list[PageImage]) -> list[PageText]:
-        return [self._page(page) for page in pages]
+        if self._page_workers < 2 or len(pages) < 2:
+            return [self._page(page) for page in pages]
+        with ThreadPoolExecutor(max_workers=min(self._page_workers, len(pages))) as pool:
+            return list(pool.map(self._page, pages))

@@ -59,8 +59,13 @@ def _provider_options(provider: str, cache_dir: Path) -> dict[str, Any]:
     return {}
 
 
-def open_session(model: Path, device: str = "auto", threads: int = 0):
-    """Open ``model`` on the configured device; sessions are expensive, keep them for the process."""
+def open_session(model: Path, device: str = "auto", threads: int = 0, spin: bool = True):
+    """Open ``model`` on the configured device; sessions are expensive, keep them for the process.
+
+    ``spin=False`` stops idle intra-op threads from busy-waiting, which only pays when one thread
+    runs the model at a time: with several pages read concurrently, spinning threads steal the
+    cores the other pages need.
+    """
     import onnxruntime as ort
 
     providers = choose_providers(device, ort.get_available_providers())
@@ -68,6 +73,8 @@ def open_session(model: Path, device: str = "auto", threads: int = 0):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if threads:
         options.intra_op_num_threads = threads
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     cache_dir = model.parent / ".trt-cache"
     session = ort.InferenceSession(
