@@ -8,8 +8,12 @@ All text is Unicode NFC.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta, timezone
 
 import numpy as np
+
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+"""Vietnam's time zone (UTC+7, no daylight saving): every time shown to a person is given in it."""
 
 Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]

@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet   # baseline OCR engine
   fonts-dejavu-core fonts-liberation2 fonts-noto-core         # Vietnamese fonts for synthetic pages
   poppler-utils                                               # pdftotext / pdfinfo in tests
+  softhsm2                                                    # a real PKCS#11 token for signing tests
 )
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
