@@ -14,6 +14,8 @@ from .config import get_settings
 from .errors import SohoaError
 
 EXIT_OK = 0
+EXIT_INVALID = 1
+"""``sohoa verify``: the file was read, and it is not a valid e-record."""
 EXIT_BAD_INPUT = 2
 
 
@@ -43,6 +45,99 @@ def _cmd_ocr(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
+def _input_files(paths: list[str]) -> list[Path]:
+    """The files named, and the files directly inside the folders named, in name order."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise SohoaError(f"{name}: no such file or folder.", f"{name}: không tìm thấy tệp hoặc thư mục.",
+                             code="not_found")
+    return found
+
+
+def _cmd_process(args: argparse.Namespace) -> int:
+    from .pipeline.ocr import get_engine
+    from .pipeline.process import make_record
+    from .pipeline.record import RecordInfo, new_dossier_code
+    from .signers import record_signing
+
+    settings = get_settings()
+    files = _input_files(args.paths)
+    engine, signing = get_engine(args.engine), record_signing(settings)
+    args.out.mkdir(parents=True, exist_ok=True)
+    dossier_code = args.dossier_code or new_dossier_code()
+    failed = False
+    for path in files:
+        info = RecordInfo(dossier_code=dossier_code, procedure_code=args.procedure_code,
+                          owner_id_number=args.owner_id, title=args.title or path.stem)
+        try:
+            record = make_record(path.read_bytes(), path.name, info, engine, signing, settings)
+        except SohoaError as exc:
+            print(f"sohoa process: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        pdf, manifest = args.out / f"{path.stem}.pdf", args.out / f"{path.stem}.manifest.json"
+        pdf.write_bytes(record.pdf)
+        manifest.write_text(json.dumps(record.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"{path} -> {pdf} ({record.manifest['source']['pages']} trang, "
+              f"record {record.record_id})", flush=True)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _verify_summary(report, manifest_problems) -> str:
+    lines = [f"{'HỢP LỆ / VALID' if report.valid and not manifest_problems else 'KHÔNG HỢP LỆ / INVALID'}"]
+    for sig in report.signatures:
+        state = "ok" if sig.ok else "FAIL"
+        lines.append(f"  [{state}] {sig.field} ({sig.kind}): {sig.signer_subject}; intact={sig.intact} "
+                     f"trusted={sig.trusted} timestamp={sig.timestamp_time or '-'} coverage={sig.coverage}")
+    for reason in [*report.reasons, *manifest_problems]:
+        lines.append(f"  - {reason.message_vi} / {reason.message}")
+    return "\n".join(lines)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .pipeline.record import manifest_reasons
+    from .pipeline.verify import verify_pdf
+    from .signers import trust_roots
+
+    settings = get_settings()
+    if args.trust:
+        settings = settings.model_copy(update={"trust_roots": args.trust})
+    path = Path(args.file)
+    if not path.is_file():
+        raise SohoaError(f"{path}: no such file.", f"{path}: không tìm thấy tệp.", code="not_found")
+    pdf = path.read_bytes()
+    report = verify_pdf(pdf, trust_roots(settings))
+    problems = []
+    if args.manifest:
+        problems = manifest_reasons(pdf, json.loads(args.manifest.read_text(encoding="utf-8")))
+    valid = report.valid and not problems
+    if args.json:
+        print(json.dumps({"file": str(path), "valid": valid, **report.as_dict(),
+                          "manifest_reasons": [asdict(p) for p in problems]}, ensure_ascii=False, indent=2))
+    else:
+        print(_verify_summary(report, problems))
+    return EXIT_OK if valid else EXIT_INVALID
+
+
+def _cmd_pki_init(args: argparse.Namespace) -> int:
+    from .pki import init_pki
+
+    folder = args.dir or get_settings().pki_folder
+    paths = init_pki(folder, overwrite=args.overwrite)
+    print(f"PKI THỬ NGHIỆM — chỉ dùng để phát triển và kiểm thử / TEST PKI — development only\n"
+          f"{paths.folder}\n  root: {paths.root_cert}\n  digitizer: {paths.digitizer_p12}\n"
+          f"  agency: {paths.agency_p12}")
+    return EXIT_OK
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from . import weights
 
@@ -69,6 +164,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="OCR engine (default: SOHOA_OCR_ENGINE, else ppocr)",
     )
     ocr.set_defaults(run=_cmd_ocr)
+
+    process = commands.add_parser(
+        "process", help="make signed, searchable PDF/A e-records of scanned files",
+        description="Run the whole pipeline on each file (or each file in a folder) and write "
+                    "NAME.pdf and NAME.manifest.json into --out. Without configured signers the "
+                    "development PKI (SOHOA_PKI_DIR) signs: test material only.",
+    )
+    process.add_argument("paths", nargs="+", metavar="PATH")
+    process.add_argument("--out", type=Path, required=True, metavar="DIR")
+    process.add_argument("--dossier-code", help="mã hồ sơ (default: a new SH-YYYYMMDD-… code)")
+    process.add_argument("--procedure-code", default="chưa xác định", help="mã thủ tục hành chính")
+    process.add_argument("--owner-id", default="chưa xác định", help="owner's personal ID number")
+    process.add_argument("--title", help="document name (default: the file name)")
+    process.add_argument("--engine", choices=["ppocr", "tesseract"], default=None)
+    process.set_defaults(run=_cmd_process)
+
+    verify = commands.add_parser(
+        "verify", help="check an e-record's signatures, timestamps and integrity",
+        description="Exit 0 only if every signature is intact, trusted, timestamped as signed and "
+                    "covers the file (and the file matches --manifest); 1 if not; 2 on bad input.",
+    )
+    verify.add_argument("file", metavar="FILE.pdf")
+    verify.add_argument("--manifest", type=Path, metavar="M.json", help="also check the file's hash")
+    verify.add_argument("--trust", type=Path, action="append", metavar="ROOT.pem",
+                        help="trusted root certificates (default: SOHOA_TRUST_ROOTS, else the test PKI)")
+    verify.add_argument("--json", action="store_true", help="the full report as JSON")
+    verify.set_defaults(run=_cmd_verify)
+
+    pki = commands.add_parser("pki", help="development PKI (test material only)")
+    pki_commands = pki.add_subparsers(dest="pki_command", required=True)
+    pki_init = pki_commands.add_parser(
+        "init", help="create a test CA, TSA, digitizer and agency certificates",
+    )
+    pki_init.add_argument("dir", nargs="?", type=Path, help="folder (default: SOHOA_PKI_DIR)")
+    pki_init.add_argument("--overwrite", action="store_true", help="replace an existing test PKI")
+    pki_init.set_defaults(run=_cmd_pki_init)
 
     models = commands.add_parser(
         "models", help="fetch and verify the model weights named in models/manifest.yaml",

@@ -49,6 +49,31 @@ class Settings(BaseSettings):
     want this much larger."""
 
 
+    # E-records: who converts and signs, and whom a verifier trusts.
+    system_name: str = "sohoa"
+    """The information system named in each record's QR code."""
+    converting_unit: str = "Trung tâm Phục vụ hành chính công tỉnh Thử Nghiệm (THỬ NGHIỆM)"
+    """Đơn vị chuyển đổi printed in the conversion mark."""
+    pki_dir: Path | None = None
+    """Development/test PKI used when no real signer is configured (default: DATA_DIR/pki)."""
+    sign_level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-T"
+    tsa_url: str | None = None
+    """RFC 3161 timestamp authority; unset in development: the test PKI's in-process TSA."""
+    sign_digitizer_p12: Path | None = None
+    sign_digitizer_password: str | None = None
+    sign_agency_p12: Path | None = None
+    sign_agency_password: str | None = None
+    sign_agency_name: str | None = None
+    """Agency name in the agency signature's text (default: ``converting_unit``)."""
+    trust_roots: list[Path] = []
+    """PEM files of the root CAs a record's signatures must chain to (the Vietnamese national root
+    CAs in production); empty in development: the test PKI's root."""
+
+    @property
+    def pki_folder(self) -> Path:
+        return self.pki_dir or self.data_dir / "pki"
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()

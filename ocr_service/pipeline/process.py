@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..config import Settings, get_settings
 from ..domain import Document, PageImage, PageText
@@ -10,10 +11,21 @@ from .clean import clean_pages
 from .intake import load_document
 from .ocr import OcrEngine
 
+if TYPE_CHECKING:  # PDF and signing libraries load only when a record is made
+    from .record import ERecord, RecordInfo
+    from .sign import RecordSigning
+
+
+def read_clean_pages(pages: Sequence[PageImage], engine: OcrEngine) -> tuple[list[PageImage], list[PageText]]:
+    """Clean the pages (upright, deskewed, cropped, quality-checked) and recognise their text;
+    the text's boxes are in the cleaned pages' coordinates, so both are returned."""
+    cleaned = clean_pages(list(pages))
+    return cleaned, engine.recognize(cleaned)
+
 
 def read_pages(pages: Sequence[PageImage], engine: OcrEngine) -> list[PageText]:
-    """Clean the pages (upright, deskewed, cropped, quality-checked) and recognise their text."""
-    return engine.recognize(clean_pages(list(pages)))
+    """The recognised text of the pages, after clean-up."""
+    return read_clean_pages(pages, engine)[1]
 
 
 def read_document(
@@ -22,3 +34,21 @@ def read_document(
     """Intake, clean-up and OCR of one uploaded file."""
     document = load_document(data, filename, settings or get_settings())
     return document, read_pages(document.pages, engine)
+
+
+def make_record(
+    data: bytes,
+    filename: str,
+    info: RecordInfo,
+    engine: OcrEngine,
+    signing: RecordSigning,
+    settings: Settings | None = None,
+) -> ERecord:
+    """The whole pipeline for one document: intake, clean-up, OCR, PDF/A, signatures, manifest."""
+    from .record import build_record
+
+    settings = settings or get_settings()
+    document = load_document(data, filename, settings)
+    pages, texts = read_clean_pages(document.pages, engine)
+    models = dict(getattr(engine, "models", {}))
+    return build_record(document, pages, texts, info, signing, settings, models=models)

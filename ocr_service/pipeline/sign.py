@@ -588,6 +588,8 @@ class RecordSigning:
     copy_form: str = COPY_FORM_DEFAULT
     digitizer_offset: tuple[float, float] = (0.0, 0.0)
     """Moves the digitizer's box right/down, e.g. beside the QR code at the top left."""
+    agency_offset: tuple[float, float] = (0.0, 0.0)
+    """Moves the agency's box left/down, e.g. below a wide conversion mark."""
     font_file: Path = DEFAULT_FONT
     display_zone: tzinfo = VIETNAM_TIME
     """Time zone of the times shown on the page (ISO 8601 with its offset)."""
@@ -636,7 +638,10 @@ def sign_record(pdf: bytes, setup: RecordSigning, *, when: datetime | None = Non
         font_file=setup.font_file,
     )
     text = agency_text(setup.copy_form, setup.agency_name, when)
-    box = corner_box(signed, "top-right", text_box_size(text, font_file=setup.font_file))
+    box = corner_box(
+        signed, "top-right", text_box_size(text, font_file=setup.font_file),
+        offset=setup.agency_offset,
+    )
     return sign_pdf(
         signed,
         setup.agency,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ...config import Settings, get_settings
 from ...domain import OcrLine, PageImage, PageText, Quad
-from ...weights import model_path
+from ...weights import model_path, read_manifest
 from .aster import AsterReader, load_vocabulary
 from .base import clean_text
 from .context import ContextReader, ContextSpec
@@ -35,7 +35,11 @@ class PpocrEngine:
         settings = settings or get_settings()
         folder = models_dir or settings.models_dir
 
+        self.models: dict[str, str] = {}
+        """sha256 of every weight file this engine loaded, by manifest name (for e-record manifests)."""
+
         def session(name: str):
+            self.models[name] = read_manifest()[name].sha256
             return open_session(
                 model_path(name, folder), settings.ocr_device, settings.ocr_threads,
                 spin=settings.ocr_page_workers < 2,
