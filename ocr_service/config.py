@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     sign_digitizer_password: str | None = None
     sign_agency_p12: Path | None = None
     sign_agency_password: str | None = None
+    sign_pkcs11_module: Path | None = None
+    """PKCS#11 library of a signing token (USB token, HSM); keys named by ``sign_*_key``."""
+    sign_pkcs11_token: str | None = None
+    sign_pkcs11_pin: str | None = None
+    sign_digitizer_key: str | None = None
+    """Label of the digitizer's key on the token (instead of ``sign_digitizer_p12``)."""
+    sign_digitizer_cert: Path | None = None
+    """PEM certificate chain of a token key, for tokens that hold keys only."""
+    sign_agency_key: str | None = None
+    sign_agency_cert: Path | None = None
     sign_agency_name: str | None = None
     """Agency name in the agency signature's text (default: ``converting_unit``)."""
     trust_roots: list[Path] = []

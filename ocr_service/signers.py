@@ -1,6 +1,7 @@
 """The record signer and the verifier's trust roots, built from Settings.
 
-Production names PKCS#12 files (or, later, a token) and a TSA; development has none of those, so
+Production names, for each of the two signers, a PKCS#12 file or a key on a PKCS#11 token, and a
+TSA; development has none of those, so
 the test PKI under ``SOHOA_PKI_DIR`` (created on first use, every certificate labelled THỬ
 NGHIỆM) signs, timestamps with its in-process TSA, and is the only root a development verifier
 trusts. A production set-up never falls back to the test PKI: half a configuration is an error.
@@ -9,37 +10,64 @@ trusts. A production set-up never falls back to the test PKI: half a configurati
 from __future__ import annotations
 
 from cryptography import x509
+from pyhanko.sign.signers.pdf_cms import Signer
 
 from .config import Settings
 from .errors import SohoaError
 from .pipeline.sign import (
-    RecordSigning, http_timestamper, load_pkcs12_signer, validation_context,
+    RecordSigning,
+    http_timestamper,
+    load_pkcs12_signer,
+    open_pkcs11_signer,
+    validation_context,
 )
 from .pki import dev_signing, init_pki, load_certificates, load_pki, pki_exists
 
 
-def _configured_signers(settings: Settings) -> bool:
-    wanted = (settings.sign_digitizer_p12, settings.sign_agency_p12)
-    if any(wanted) and not all(wanted):
-        raise SohoaError(
-            "Set both SOHOA_SIGN_DIGITIZER_P12 and SOHOA_SIGN_AGENCY_P12, or neither.",
-            "Cần đặt cả SOHOA_SIGN_DIGITIZER_P12 và SOHOA_SIGN_AGENCY_P12, hoặc không đặt biến nào.",
-            code="sign_config",
+def _signer(settings: Settings, role: str) -> Signer | None:
+    """The configured signer for ``role`` (``digitizer`` or ``agency``), or None if none is."""
+    p12 = getattr(settings, f"sign_{role}_p12")
+    key = getattr(settings, f"sign_{role}_key")
+    if p12:
+        return load_pkcs12_signer(p12, getattr(settings, f"sign_{role}_password"))
+    if key:
+        if not (settings.sign_pkcs11_module and settings.sign_pkcs11_token):
+            raise _config_error(
+                f"SOHOA_SIGN_{role.upper()}_KEY needs SOHOA_SIGN_PKCS11_MODULE and SOHOA_SIGN_PKCS11_TOKEN.",
+                f"SOHOA_SIGN_{role.upper()}_KEY cần SOHOA_SIGN_PKCS11_MODULE và SOHOA_SIGN_PKCS11_TOKEN.",
+            )
+        cert_file = getattr(settings, f"sign_{role}_cert")
+        chain = load_certificates(cert_file) if cert_file else []
+        return open_pkcs11_signer(
+            settings.sign_pkcs11_module, token_label=settings.sign_pkcs11_token,
+            pin=settings.sign_pkcs11_pin or "", key_label=key,
+            cert=chain[0] if chain else None, chain=chain[1:],
         )
-    return all(wanted)
+    return None
+
+
+def _config_error(en: str, vi: str) -> SohoaError:
+    return SohoaError(en, vi, code="sign_config")
 
 
 def record_signing(settings: Settings) -> RecordSigning:
     """The signatures every record of this installation gets."""
     agency_name = settings.sign_agency_name or settings.converting_unit
-    if not _configured_signers(settings):
+    digitizer, agency = _signer(settings, "digitizer"), _signer(settings, "agency")
+    if digitizer is None and agency is None:
         paths = init_pki(settings.pki_folder)  # loads the one already there
         return dev_signing(paths, agency_name=agency_name, level=settings.sign_level,
                            tsa_url=settings.tsa_url)
+    if digitizer is None or agency is None:
+        raise _config_error(
+            "Configure both signers (digitizer and agency: a PKCS#12 file or a token key each), or neither.",
+            "Cần cấu hình cả hai bộ ký (người số hóa và cơ quan: mỗi bên một tệp PKCS#12 hoặc một khóa "
+            "trên thiết bị ký số), hoặc không cấu hình bên nào.",
+        )
     roots = trust_roots(settings)
     return RecordSigning(
-        digitizer=load_pkcs12_signer(settings.sign_digitizer_p12, settings.sign_digitizer_password),
-        agency=load_pkcs12_signer(settings.sign_agency_p12, settings.sign_agency_password),
+        digitizer=digitizer,
+        agency=agency,
         agency_name=agency_name,
         timestamper=http_timestamper(settings.tsa_url) if settings.tsa_url else None,
         level=settings.sign_level,

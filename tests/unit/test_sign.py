@@ -406,3 +406,24 @@ def test_a_record_signed_on_a_pkcs11_token_validates(pki, roots, softhsm_token) 
     )
     report = verify_pdf(sign_record(blank_pdf(), setup, when=WHEN), roots)
     assert report.valid, report.reasons
+
+
+def test_settings_name_token_keys_for_both_signers(pki, roots, softhsm_token) -> None:
+    """What an installation with a USB token or HSM configures: SOHOA_SIGN_PKCS11_* and key labels."""
+    from ocr_service.config import Settings
+    from ocr_service.signers import record_signing
+
+    settings = Settings(
+        sign_pkcs11_module=SOFTHSM_MODULE, sign_pkcs11_token="sohoa", sign_pkcs11_pin="1234",
+        sign_digitizer_key="digitizer", sign_digitizer_cert=pki.digitizer_cert,
+        sign_agency_key="agency", sign_agency_cert=pki.agency_cert,
+        trust_roots=[pki.root_cert], sign_level="B-B",
+    )
+    setup = record_signing(settings)
+    report = verify_pdf(sign_record(blank_pdf(), setup, when=WHEN), roots)
+    assert report.valid, report.reasons
+    with pytest.raises(SohoaError) as caught:  # half a configuration is an error, not a fallback
+        record_signing(Settings(sign_pkcs11_module=SOFTHSM_MODULE, sign_pkcs11_token="sohoa",
+                                sign_pkcs11_pin="1234", sign_agency_key="agency",
+                                sign_agency_cert=pki.agency_cert))
+    assert caught.value.code == "sign_config" and "cả hai" in caught.value.message_vi
