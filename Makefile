@@ -8,6 +8,8 @@ models: setup
 
 run: setup
 	.venv/bin/sohoa ocr samples/pages/*.jpg samples/pages/*.png samples/pages/*.pdf samples/pages/*.tif
+	.venv/bin/sohoa process samples/pages/form-1.jpg samples/pages/dossier-2pages.pdf --out var/records
+	.venv/bin/sohoa verify var/records/form-1.pdf --manifest var/records/form-1.manifest.json
 
 test: setup
 	.venv/bin/python -m pytest -q
