@@ -205,6 +205,29 @@ def _validate(
     return status, ts, (ts.timestamp if ts is not None else None)
 
 
+def _der_length(data: bytes) -> int:
+    """Length of the DER value at the start of ``data`` (tag, length octets and content)."""
+    if len(data) < 2:
+        return len(data) + 1  # too short to hold a value: counts as overrunning
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    octets = first & 0x7F
+    return 2 + octets + int.from_bytes(data[2 : 2 + octets], "big")
+
+
+def _padding_reasons(contents: bytes) -> list[Reason]:
+    """The signature's /Contents is excluded from the bytes it signs, and past the CMS value the
+    signer leaves zero padding: anything else there is a change no signature would notice."""
+    end = _der_length(contents)
+    if end <= len(contents) and not contents[end:].strip(b"\x00"):
+        return []
+    return [Reason(
+        "Bytes after the signature value in /Contents were changed (the padding must be zero).",
+        "Các byte sau giá trị chữ ký trong /Contents đã bị thay đổi (phần đệm phải bằng 0).",
+    )]
+
+
 def _report(
     sig: EmbeddedPdfSignature, vc_factory: Callable[[], ValidationContext]
 ) -> SignatureReport:
@@ -212,7 +235,7 @@ def _report(
         "document_timestamp" if sig.sig_object_type == "/DocTimeStamp" else "signature"
     )
     status, ts, ts_time = _validate(sig, kind, vc_factory)
-    reasons = _status_reasons(status, kind)
+    reasons = _status_reasons(status, kind) + _padding_reasons(sig.pkcs7_content)
     modification = status.modification_level
     return SignatureReport(
         field=sig.field_name,
