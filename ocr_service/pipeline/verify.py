@@ -24,6 +24,7 @@ from typing import Any
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -317,6 +318,7 @@ def verify_pdf(
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
+        filled = [name for name, *_ in enumerate_sig_fields(reader, filled_status=True)]
         dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
     except Exception as exc:  # noqa: BLE001 - any parse failure means "not a valid record"
         reason = Reason(
@@ -341,5 +343,16 @@ def verify_pdf(
             reports.append(_report(sig, vc_factory))
         except Exception as exc:  # noqa: BLE001 - a broken signature is a finding, not a crash
             reports.append(_failed_report(sig, exc))
-    reasons = _file_reasons(reports)
+    reasons = _file_reasons(reports) + _unreadable_fields(filled, embedded)
     return VerifyReport(valid=not reasons, signatures=reports, reasons=reasons)
+
+
+def _unreadable_fields(filled: list[str], embedded: list[EmbeddedPdfSignature]) -> list[Reason]:
+    """Signature fields holding a value pyHanko does not read as a signature (a mangled
+    /SubFilter, say): skipping them silently would let a B-LTA record pass as B-LT."""
+    listed = {sig.field_name for sig in embedded}
+    return [
+        Reason(f"The signature field {name} holds a value that is not a readable signature.",
+               f"Trường chữ ký {name} chứa giá trị không đọc được như một chữ ký số.")
+        for name in filled if name not in listed
+    ]

@@ -300,15 +300,13 @@ def test_gap_unused_certificate_in_the_last_signature(signed, roots) -> None:
     assert not verify_pdf(_flip(data, contents.start(1) + 2 * at), roots).valid
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=GAP + "mangling the document timestamp's /SubFilter hides the timestamp: the B-LTA "
-    "record then verifies as a valid B-LT one",
-)
-def test_gap_a_hidden_document_timestamp(signed, roots) -> None:
+def test_a_hidden_document_timestamp_is_not_taken_for_a_valid_b_lt_record(signed, roots) -> None:
+    """Mangling the timestamp's /SubFilter makes pyHanko skip it; the filled field still counts."""
     data = signed("B-LTA")
     at = data.rindex(b"/SubFilter /ETSI.RFC3161") + len(b"/SubFilter /ETSI.RFC316")
-    assert not verify_pdf(_flip(data, at), roots).valid
+    report = verify_pdf(_flip(data, at), roots)
+    assert not report.valid
+    assert any("not a readable signature" in r.message for r in report.reasons)
 
 
 @pytest.mark.xfail(
