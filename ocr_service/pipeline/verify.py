@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel, SuspiciousModification
 from pyhanko.sign.fields import enumerate_sig_fields
@@ -229,14 +230,53 @@ def _padding_reasons(contents: bytes) -> list[Reason]:
     )]
 
 
+def _unchained_certificates(sig: EmbeddedPdfSignature, roots: Sequence[x509.Certificate]) -> list[Reason]:
+    """Every certificate a signature carries must be signed by another one it carries or by a
+    trust root: the CMS certificate set lies outside the signed attributes, so a certificate off
+    the validated path (a root's copy, say) could otherwise be altered unnoticed."""
+    carried = []
+    for choice in sig.signed_data["certificates"] or []:
+        try:
+            carried.append(x509.load_der_x509_certificate(choice.chosen.dump()))
+        except ValueError:
+            return [_carried_reason("?")]
+    issuers = [*carried, *roots]
+    reasons = []
+    for cert in carried:
+        if not any(_issued_by(cert, issuer) for issuer in issuers if issuer.subject == cert.issuer):
+            reasons.append(_carried_reason(cert.subject.rfc4514_string()))
+    return reasons
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _carried_reason(subject: str) -> Reason:
+    return Reason(
+        f"A certificate carried in the signature ({subject}) is signed neither by another "
+        "certificate it carries nor by a trust root (altered, or from an unknown issuer).",
+        f"Một chứng thư số đi kèm chữ ký ({subject}) không được ký bởi chứng thư nào đi kèm hay "
+        "chứng thư gốc tin cậy nào (đã bị sửa đổi, hoặc do tổ chức không rõ cấp).",
+    )
+
+
 def _report(
-    sig: EmbeddedPdfSignature, vc_factory: Callable[[], ValidationContext]
+    sig: EmbeddedPdfSignature, vc_factory: Callable[[], ValidationContext],
+    roots: Sequence[x509.Certificate] = (),
 ) -> SignatureReport:
     kind: SignatureKind = (
         "document_timestamp" if sig.sig_object_type == "/DocTimeStamp" else "signature"
     )
     status, ts, ts_time = _validate(sig, kind, vc_factory)
-    reasons = _status_reasons(status, kind) + _padding_reasons(sig.pkcs7_content)
+    reasons = (
+        _status_reasons(status, kind) + _padding_reasons(sig.pkcs7_content)
+        + _unchained_certificates(sig, roots)
+    )
     modification = status.modification_level
     return SignatureReport(
         field=sig.field_name,
@@ -340,7 +380,7 @@ def verify_pdf(
     reports = []
     for sig in embedded:
         try:
-            reports.append(_report(sig, vc_factory))
+            reports.append(_report(sig, vc_factory, trust_roots))
         except Exception as exc:  # noqa: BLE001 - a broken signature is a finding, not a crash
             reports.append(_failed_report(sig, exc))
     reasons = _file_reasons(reports) + _unreadable_fields(filled, embedded)
