@@ -67,6 +67,12 @@ def _cmd_process(args: argparse.Namespace) -> int:
     from .signers import record_signing
 
     settings = get_settings()
+    for option in ("dossier_code", "procedure_code", "owner_id", "title"):
+        value = getattr(args, option)
+        if value is not None and not value.strip():
+            flag = "--" + option.replace("_", "-")
+            raise SohoaError(f"{flag} must not be empty.", f"{flag} không được để trống.",
+                             code="bad_argument")
     files = _input_files(args.paths)
     engine, signing = get_engine(args.engine), record_signing(settings)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -120,3 +120,10 @@ def test_verify_rejects_a_page_appended_after_signing(processed, tmp_path):
     done = sohoa("verify", str(appended), data_dir=data_dir)
     assert done.returncode == 1
     assert "modified after signing" in done.stdout or "sau khi ký" in done.stdout
+
+
+def test_an_empty_identifier_is_refused_before_any_work(tmp_path):
+    done = sohoa("process", str(SAMPLES / "form-1.jpg"), "--out", str(tmp_path / "out"),
+                 "--dossier-code", " ", data_dir=tmp_path)
+    assert done.returncode == 2 and "không được để trống" in done.stderr
+    assert not (tmp_path / "out").exists()
