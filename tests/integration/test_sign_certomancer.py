@@ -21,15 +21,11 @@ import binascii
 import io
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from functools import cache
 
-import pikepdf
 import pytest
 from asn1crypto import cms
 from cryptography import x509
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from ocr_service.errors import SohoaError
@@ -41,27 +37,18 @@ from ocr_service.pipeline.sign import (
     sign_record,
     validation_context,
 )
-from ocr_service.pipeline.verify import VerifyReport, verify_pdf
+from ocr_service.pipeline.verify import verify_pdf
 from tests.integration.certomancer_pki import (
     FOREIGN_ARCH,
     PKCS12_PASSWORD,
     CertomancerPki,
     start_certomancer,
 )
+from tests.signing import WHEN, append_page, assert_invalid_with_reason, blank_pdf, flip
 
 AGENCY = "Trung tâm Phục vụ hành chính công tỉnh Thử Nghiệm"
-WHEN = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
-A4 = (595.0, 842.0)
 FIELDS = ["SoHoa_NguoiSoHoa", "SoHoa_CoQuan"]
 
-
-def blank_pdf(pages: int = 1) -> bytes:
-    pdf = pikepdf.new()
-    for _ in range(pages):
-        pdf.add_blank_page(page_size=A4)
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -105,14 +92,6 @@ def signed(ca: CertomancerPki) -> Callable[[Level], bytes]:
 
     return make
 
-
-def assert_invalid_with_reason(report: VerifyReport, *words: str) -> None:
-    assert not report.valid
-    assert report.reasons, "an invalid file must say why"
-    for reason in report.reasons:
-        assert reason.message and reason.message_vi
-    text = " ".join(r.message for r in report.reasons).lower()
-    assert any(word in text for word in words), text
 
 
 # --------------------------------------------------------------------------- valid records
@@ -158,11 +137,6 @@ def test_b_t_record_passes_an_online_revocation_check(signed, roots) -> None:
 # --------------------------------------------------------------------------- tampering
 
 
-def _flip(data: bytes, index: int) -> bytes:
-    changed = bytearray(data)
-    changed[index] ^= 0x01
-    return bytes(changed)
-
 
 def _signatures(data: bytes) -> list:
     return list(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)
@@ -183,7 +157,7 @@ def test_a_changed_byte_anywhere_in_the_signed_bytes_is_found(signed, roots, lev
     data = signed(level)
     missed = []
     for index in _signed_positions(data, FIELDS[1], 16):
-        report = verify_pdf(_flip(data, index), roots)
+        report = verify_pdf(flip(data, index), roots)
         if report.valid or not report.reasons:
             missed.append(index)
         else:
@@ -197,30 +171,14 @@ def test_a_changed_byte_in_the_document_timestamp_token_is_found(signed, roots) 
     token = cms.ContentInfo.load(binascii.unhexlify(contents.group(1)))
     signature = token["content"]["signer_infos"][0]["signature"].native
     index = contents.start(1) + 2 * binascii.unhexlify(contents.group(1)).index(signature) + 10
-    assert_invalid_with_reason(verify_pdf(_flip(data, index), roots), "altered", "not trusted",
+    assert_invalid_with_reason(verify_pdf(flip(data, index), roots), "altered", "not trusted",
                                "invalid", "cannot", "does not check")
 
-
-def _append_page(data: bytes) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    writer.insert_page(
-        generic.DictionaryObject(
-            {
-                generic.pdf_name("/Type"): generic.pdf_name("/Page"),
-                generic.pdf_name("/MediaBox"): generic.ArrayObject(
-                    map(generic.FloatObject, (0, 0, *A4))
-                ),
-            }
-        )
-    )
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("level", ["B-T", "B-LT", "B-LTA"])
 def test_a_page_appended_after_signing_is_not_covered(signed, roots, level: Level) -> None:
-    report = verify_pdf(_append_page(signed(level)), roots)
+    report = verify_pdf(append_page(signed(level)), roots)
     assert_invalid_with_reason(report, "modified after signing")
     assert not any(s.covers_whole_file for s in report.signatures)
     assert all(s.intact for s in report.signatures), "the signed revisions themselves are intact"
@@ -275,7 +233,7 @@ def test_a_changed_byte_in_the_padding_of_the_last_signature_contents(signed, ro
     data = signed(level)
     contents = _last_contents(data)
     assert contents.group(1).endswith(b"0000")
-    report = verify_pdf(_flip(data, contents.end(1) - 2), roots)
+    report = verify_pdf(flip(data, contents.end(1) - 2), roots)
     assert not report.valid
     assert any("padding" in r.message for r in report.reasons) or any(
         "padding" in r.message for s in report.signatures for r in s.reasons
@@ -294,7 +252,7 @@ def test_an_altered_certificate_off_the_validated_path_is_caught(signed, roots) 
         if c.chosen.subject == c.chosen.issuer
     ]
     at = raw.index(root_copy.dump()) + len(root_copy.dump()) - 10  # in its signature value
-    report = verify_pdf(_flip(data, contents.start(1) + 2 * at), roots)
+    report = verify_pdf(flip(data, contents.start(1) + 2 * at), roots)
     assert not report.valid
     assert any("carried in the signature" in r.message for s in report.signatures for r in s.reasons)
 
@@ -303,7 +261,7 @@ def test_a_hidden_document_timestamp_is_not_taken_for_a_valid_b_lt_record(signed
     """Mangling the timestamp's /SubFilter makes pyHanko skip it; the filled field still counts."""
     data = signed("B-LTA")
     at = data.rindex(b"/SubFilter /ETSI.RFC3161") + len(b"/SubFilter /ETSI.RFC316")
-    report = verify_pdf(_flip(data, at), roots)
+    report = verify_pdf(flip(data, at), roots)
     assert not report.valid
     assert any("not a readable signature" in r.message for r in report.reasons)
 
@@ -317,4 +275,4 @@ def test_gap_the_unsigned_revision_after_the_document_timestamp(signed, roots) -
     data = signed("B-LTA")
     at = data.rindex(b"/Producer (") + len(b"/Producer (")
     assert at > int(_signatures(data)[-1].sig_object["/ByteRange"][2])
-    assert not verify_pdf(_flip(data, at), roots).valid
+    assert not verify_pdf(flip(data, at), roots).valid

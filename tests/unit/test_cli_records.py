@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.signing import append_page
+
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "pages"
 
 
@@ -112,11 +114,9 @@ def test_verify_of_a_missing_file_is_bad_input(tmp_path):
 
 
 def test_verify_rejects_a_page_appended_after_signing(processed, tmp_path):
-    from test_sign import _append_page  # the same incremental update an attacker would write
-
     data_dir, out = processed
     appended = tmp_path / "appended.pdf"
-    appended.write_bytes(_append_page((out / "form-1.pdf").read_bytes()))
+    appended.write_bytes(append_page((out / "form-1.pdf").read_bytes()))
     done = sohoa("verify", str(appended), data_dir=data_dir)
     assert done.returncode == 1
     assert "modified after signing" in done.stdout or "sau khi ký" in done.stdout

@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -18,8 +17,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pikepdf import pdfa
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from ocr_service.errors import SohoaError
@@ -34,7 +31,7 @@ from ocr_service.pipeline.sign import (
     sign_record,
     validation_context,
 )
-from ocr_service.pipeline.verify import VerifyReport, verify_pdf
+from ocr_service.pipeline.verify import verify_pdf
 from ocr_service.pki import (
     PkiPaths,
     dev_timestamper,
@@ -43,19 +40,17 @@ from ocr_service.pki import (
     load_crls,
     serve_pki,
 )
+from tests.signing import (
+    A4,
+    WHEN,
+    append_page,
+    assert_invalid_with_reason,
+    blank_pdf,
+    flip,
+)
 
 AGENCY = "Trung tâm Phục vụ hành chính công tỉnh Thử Nghiệm"
-WHEN = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
-A4 = (595.0, 842.0)
 
-
-def blank_pdf(pages: int = 1) -> bytes:
-    pdf = pikepdf.new()
-    for _ in range(pages):
-        pdf.add_blank_page(page_size=A4)
-    out = io.BytesIO()
-    pdf.save(out)
-    return out.getvalue()
 
 
 def free_port() -> int:
@@ -99,14 +94,6 @@ def signed(pki: PkiPaths) -> Callable[[Level], bytes]:
 
     return make
 
-
-def assert_invalid_with_reason(report: VerifyReport, *words: str) -> None:
-    assert not report.valid
-    assert report.reasons, "an invalid file must say why"
-    for reason in report.reasons:
-        assert reason.message and reason.message_vi
-    text = " ".join(r.message for r in report.reasons).lower()
-    assert any(word in text for word in words), text
 
 
 @pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT", "B-LTA"])
@@ -161,11 +148,6 @@ def test_appearance_embeds_a_vietnamese_font(signed) -> None:
     assert all("LiberationSerif" in str(f.FontName) for f in fonts)
 
 
-def _flip(data: bytes, index: int) -> bytes:
-    changed = bytearray(data)
-    changed[index] ^= 0x01
-    return bytes(changed)
-
 
 def _contents_offset(data: bytes) -> int:
     return data.index(b"/Contents <") + len(b"/Contents <") + 200
@@ -181,31 +163,15 @@ def _contents_offset(data: bytes) -> int:
 )
 def test_a_single_changed_byte_is_found(signed, roots, where) -> None:
     data = signed("B-T")
-    report = verify_pdf(_flip(data, where(data)), roots)
+    report = verify_pdf(flip(data, where(data)), roots)
     assert_invalid_with_reason(report, "altered", "modified", "cannot", "does not check")
 
-
-def _append_page(data: bytes) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    writer.insert_page(
-        generic.DictionaryObject(
-            {
-                generic.pdf_name("/Type"): generic.pdf_name("/Page"),
-                generic.pdf_name("/MediaBox"): generic.ArrayObject(
-                    map(generic.FloatObject, (0, 0, *A4))
-                ),
-            }
-        )
-    )
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("level", ["B-T", "B-LTA"])
 def test_a_page_appended_after_signing_is_not_covered(signed, roots, level: Level) -> None:
     data = signed(level)
-    report = verify_pdf(_append_page(data), roots)
+    report = verify_pdf(append_page(data), roots)
     assert_invalid_with_reason(report, "modified after signing")
     assert not any(s.covers_whole_file for s in report.signatures)
     assert all(s.intact for s in report.signatures), "the signed revisions themselves are intact"
