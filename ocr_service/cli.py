@@ -121,16 +121,36 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         raise SohoaError(f"{path}: no such file.", f"{path}: không tìm thấy tệp.", code="not_found")
     pdf = path.read_bytes()
     report = verify_pdf(pdf, trust_roots(settings))
+    manifest = args.manifest or _manifest_beside(path)
     problems = []
-    if args.manifest:
-        problems = manifest_reasons(pdf, json.loads(args.manifest.read_text(encoding="utf-8")))
+    if manifest is not None:
+        try:
+            problems = manifest_reasons(pdf, json.loads(manifest.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise SohoaError(f"Cannot read the manifest {manifest}: {exc}",
+                             f"Không đọc được bản kê {manifest}: {exc}", code="bad_manifest") from exc
     valid = report.valid and not problems
     if args.json:
         print(json.dumps({"file": str(path), "valid": valid, **report.as_dict(),
+                          "manifest": str(manifest) if manifest else None,
                           "manifest_reasons": [asdict(p) for p in problems]}, ensure_ascii=False, indent=2))
     else:
         print(_verify_summary(report, problems))
+        print(f"  bản kê / manifest: {manifest}" if manifest else _NO_MANIFEST)
     return EXIT_OK if valid else EXIT_INVALID
+
+
+_NO_MANIFEST = (
+    "  bản kê / manifest: không có — chỉ kiểm tra chữ ký; dữ liệu xác thực PAdES ghi sau chữ ký cuối "
+    "không được chữ ký bảo vệ / none — signatures only; PAdES validation data written after the last "
+    "signature is not covered by any signature"
+)
+
+
+def _manifest_beside(pdf: Path) -> Path | None:
+    """``NAME.manifest.json`` next to ``NAME.pdf``, as ``sohoa process`` and the archive store it."""
+    candidate = pdf.with_name(pdf.stem + ".manifest.json")
+    return candidate if candidate.is_file() else None
 
 
 def _cmd_pki_init(args: argparse.Namespace) -> int:
@@ -192,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "covers the file (and the file matches --manifest); 1 if not; 2 on bad input.",
     )
     verify.add_argument("file", metavar="FILE.pdf")
-    verify.add_argument("--manifest", type=Path, metavar="M.json", help="also check the file's hash")
+    verify.add_argument("--manifest", type=Path, metavar="M.json",
+                        help="also check the file's hash (default: NAME.manifest.json beside it)")
     verify.add_argument("--trust", type=Path, action="append", metavar="ROOT.pem",
                         help="trusted root certificates (default: SOHOA_TRUST_ROOTS, else the test PKI)")
     verify.add_argument("--json", action="store_true", help="the full report as JSON")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.signing import append_page
+from tests.signing import append_page, flip
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "pages"
 
@@ -127,3 +127,24 @@ def test_an_empty_identifier_is_refused_before_any_work(tmp_path):
                  "--dossier-code", " ", data_dir=tmp_path)
     assert done.returncode == 2 and "không được để trống" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_any_changed_byte_of_a_long_term_record_is_caught_through_its_manifest(tmp_path):
+    """B-LTA records end with unsigned PAdES validation data; the manifest beside the record
+    (found without --manifest) covers those bytes too."""
+    env_dir = tmp_path / "var"
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "ocr_service.cli", "process", str(SAMPLES / "form-1.jpg"), "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "SOHOA_DATA_DIR": str(env_dir), "SOHOA_SIGN_LEVEL": "B-LTA"},
+    )
+    assert done.returncode == 0, done.stderr
+    record = out / "form-1.pdf"
+    assert sohoa("verify", str(record), data_dir=env_dir).returncode == 0
+    data = record.read_bytes()
+    at = data.rindex(b"/Producer (") + len(b"/Producer (")  # in the unsigned last revision
+    record.write_bytes(flip(data, at))
+    done = sohoa("verify", str(record), data_dir=env_dir)
+    assert done.returncode == 1
+    assert "bản kê" in done.stdout and "sha256" in done.stdout
