@@ -8,7 +8,6 @@ downsamples width by 4, so time step ``t`` covers input columns ``4t .. 4t + 4``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 import json
 import unicodedata
@@ -18,8 +17,8 @@ import numpy as np
 
 from ...domain import Quad
 from .recognize import (
-    LineReading, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line, place_hits,
-    rectify, width_batches,
+    LineReading, Piece, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line,
+    place_hits, rectify, width_batches,
 )
 
 HEIGHT = 32
@@ -31,13 +30,6 @@ def load_vocabulary(path: Path) -> list[str]:
     chars = json.loads(path.read_text(encoding="utf-8"))["chars"]
     return [unicodedata.normalize("NFC", c) for c in chars]
 
-
-@dataclass
-class _Piece:
-    line: int
-    image: np.ndarray  # BGR, HEIGHT rows
-    page_x: float  # page x of the piece's first column
-    scale: float  # piece pixels per page pixel
 
 
 class AsterReader:
@@ -55,7 +47,7 @@ class AsterReader:
         self._max_width = max_width
         self._max_columns = max_columns
 
-    def _pieces(self, image: np.ndarray, quads: list[Quad]) -> list[_Piece]:
+    def _pieces(self, image: np.ndarray, quads: list[Quad]) -> list[Piece]:
         pieces = []
         for line, quad in enumerate(quads):
             crop = rectify(image, quad)
@@ -65,7 +57,7 @@ class AsterReader:
             edges = [0, *cut_points(column_ink(cv2.cvtColor(scaled, cv2.COLOR_BGR2GRAY)), self._max_width), width]
             x0 = bounds(quad)[0]
             for a, b in zip(edges, edges[1:]):
-                pieces.append(_Piece(line, scaled[:, a:b], x0 + a / scale, scale))
+                pieces.append(Piece(line, scaled[:, a:b], x0 + a / scale, scale))
         return pieces
 
     def _batch(self, images: list[np.ndarray]) -> np.ndarray:
@@ -78,9 +70,9 @@ class AsterReader:
     def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
         pieces = self._pieces(image, quads)
         readings: list[LineReading] = [LineReading("", 0.0)] * len(pieces)
-        widths = [p.image.shape[1] for p in pieces]
+        widths = [p.pixels.shape[1] for p in pieces]
         for chunk in width_batches(widths, self._batch_size, max_columns=self._max_columns):
-            (log_probs,) = self._session.run(None, {self._input: self._batch([pieces[i].image for i in chunk])})
+            (log_probs,) = self._session.run(None, {self._input: self._batch([pieces[i].pixels for i in chunk])})
             best, prob = log_probs.argmax(axis=2), np.exp(log_probs.max(axis=2))
             for n, i in enumerate(chunk):
                 piece = pieces[i]

@@ -20,7 +20,8 @@ import numpy as np
 
 from ...domain import Quad
 from .recognize import (
-    LineReading, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line, place_hits,
+    LineReading, Piece, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line,
+    place_hits,
     width_batches,
 )
 
@@ -47,13 +48,6 @@ class ContextSpec:
             pad_x=float(card.get("pad_x", 0.3)),
         )
 
-
-@dataclass
-class _Piece:
-    line: int
-    ink: np.ndarray
-    page_x: float  # page x of the ink map's first column
-    scale: float  # ink-map pixels per page pixel
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
@@ -85,7 +79,7 @@ class ContextReader:
         resized = cv2.resize(crop, (width, HEIGHT * WINDOW), interpolation=interpolation)
         return 1.0 - resized.astype(np.float32) / 255.0, float(ix0), scale
 
-    def _pieces(self, grey: np.ndarray, quads: list[Quad]) -> list[_Piece]:
+    def _pieces(self, grey: np.ndarray, quads: list[Quad]) -> list[Piece]:
         pieces = []
         for line, quad in enumerate(quads):
             x0, y0, x1, y1 = bounds(quad)
@@ -96,19 +90,19 @@ class ContextReader:
             edges = [0, *cut_points(column_ink(band), max(limit, 8)), band.shape[1]]
             for a, b in zip(edges, edges[1:]):
                 ink, page_x, s = self._ink_map(grey, x0 + a, y0, x0 + b, y1)
-                pieces.append(_Piece(line, ink, page_x, s))
+                pieces.append(Piece(line, ink, page_x, s))
         return pieces
 
     def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
         pieces = self._pieces(_grey(image), quads)
         readings: list[LineReading] = [LineReading("", 0.0)] * len(pieces)
-        for chunk in width_batches([p.ink.shape[1] for p in pieces], self._batch_size, 1.3):
-            width = math.ceil(max(pieces[i].ink.shape[1] for i in chunk) / WIDTH_MULTIPLE) * WIDTH_MULTIPLE
+        for chunk in width_batches([p.pixels.shape[1] for p in pieces], self._batch_size, 1.3):
+            width = math.ceil(max(pieces[i].pixels.shape[1] for i in chunk) / WIDTH_MULTIPLE) * WIDTH_MULTIPLE
             batch = np.zeros((len(chunk), 1, HEIGHT * WINDOW, width + CONTEXT_HALO), np.float32)
             widths = np.zeros(len(chunk), np.int64)
             for n, i in enumerate(chunk):
-                batch[n, 0, :, : pieces[i].ink.shape[1]] = pieces[i].ink
-                widths[n] = pieces[i].ink.shape[1]
+                batch[n, 0, :, : pieces[i].pixels.shape[1]] = pieces[i].pixels
+                widths[n] = pieces[i].pixels.shape[1]
             ids, conf, lengths = self._session.run(["ids", "conf", "lengths"], {"x": batch, "widths": widths})
             for n, i in enumerate(chunk):
                 piece, steps = pieces[i], int(lengths[n])

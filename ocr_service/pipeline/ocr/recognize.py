@@ -35,6 +35,20 @@ class LineReading:
     chars: tuple[CharHit, ...] = ()
 
 
+@dataclass
+class Piece:
+    """A line, or a part of a long line, prepared as one model input."""
+
+    line: int
+    """Index of the line (quad) it comes from."""
+    pixels: np.ndarray
+    """The model input for it, before batching (width = last axis)."""
+    page_x: float
+    """Page x of the input's first column."""
+    scale: float
+    """Input pixels per page pixel."""
+
+
 class LineReader(Protocol):
     def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
         """One reading per quad, in the same order."""
