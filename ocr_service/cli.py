@@ -29,9 +29,7 @@ def _cmd_ocr(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             if not path.is_file():
-                raise SohoaError(
-                    f"{name}: no such file.", f"{name}: không tìm thấy tệp.", code="not_found"
-                )
+                raise _not_found(name)
             _, pages = read_document(path.read_bytes(), path.name, engine)
         except SohoaError as exc:
             print(f"sohoa ocr: {exc}", file=sys.stderr)
@@ -45,6 +43,12 @@ def _cmd_ocr(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
+def _not_found(name: str | Path, *, folder_too: bool = False) -> SohoaError:
+    what_en, what_vi = ("file or folder", "tệp hoặc thư mục") if folder_too else ("file", "tệp")
+    return SohoaError(f"{name}: no such {what_en}.", f"{name}: không tìm thấy {what_vi}.",
+                      code="not_found")
+
+
 def _input_files(paths: list[str]) -> list[Path]:
     """The files named, and the files directly inside the folders named, in name order."""
     found: list[Path] = []
@@ -55,8 +59,7 @@ def _input_files(paths: list[str]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise SohoaError(f"{name}: no such file or folder.", f"{name}: không tìm thấy tệp hoặc thư mục.",
-                             code="not_found")
+            raise _not_found(name, folder_too=True)
     return found
 
 
@@ -118,7 +121,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"trust_roots": args.trust})
     path = Path(args.file)
     if not path.is_file():
-        raise SohoaError(f"{path}: no such file.", f"{path}: không tìm thấy tệp.", code="not_found")
+        raise _not_found(path)
     pdf = path.read_bytes()
     report = verify_pdf(pdf, trust_roots(settings))
     manifest = args.manifest or _manifest_beside(path)
