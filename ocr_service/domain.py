@@ -117,3 +117,52 @@ class PageText:
 
     def export(self) -> dict:
         return {"page": self.page, "text": self.text, "lines": [ln.export() for ln in self.lines]}
+
+
+# --- forms and fields ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewReason:
+    """Why a person should look at an extracted value: a failed check or a doubtful reading.
+
+    ``code`` is stable and machine-readable (``id_number.birth_year``, ``date.impossible``,
+    ``mrz.check_digit`` ...); the messages say the same thing in English and Vietnamese.
+    """
+
+    code: str
+    message: str
+    message_vi: str
+
+    def export(self) -> dict:
+        return {"code": self.code, "message": self.message, "message_vi": self.message_vi}
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One extracted field: the normalised value, where it was read and how sure we are of it."""
+
+    value: str | None
+    """Normalised value (dd/mm/yyyy dates, 12-digit IDs, "Nam"/"Nữ" ...); None when not found."""
+    raw: str = ""
+    """The text as read, before normalisation."""
+    confidence: float = 0.0
+    page: int | None = None
+    box: Quad | None = None
+    reasons: tuple[ReviewReason, ...] = ()
+
+    @property
+    def review(self) -> bool:
+        """A person must check this value: a check failed or the reading is doubtful."""
+        return bool(self.reasons)
+
+    def export(self) -> dict:
+        return {
+            "value": self.value,
+            "raw": self.raw,
+            "confidence": round(float(self.confidence), 4),
+            "page": self.page,
+            "box": None if self.box is None else [[round(x, 1), round(y, 1)] for x, y in self.box],
+            "review": self.review,
+            "reasons": [reason.export() for reason in self.reasons],
+        }
