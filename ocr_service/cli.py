@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .config import get_settings
 from .errors import SohoaError
+from .pipeline.ocr import ENGINES
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -41,6 +42,36 @@ def _cmd_ocr(args: argparse.Namespace) -> int:
             else:
                 print(f"== {name} · trang {page.page} ==\n{page.text}\n", flush=True)
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from .pipeline.ocr import get_engine
+    from .pipeline.process import extract_document
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise _not_found(args.file)
+    result = extract_document(path.read_bytes(), path.name, get_engine(args.engine)).export()
+    if args.json:
+        print(json.dumps({"file": args.file, **result}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"== {args.file} · loại giấy tờ / form type: {result['form_type']} ==")
+    for name, field in result["fields"].items():
+        mark = "  [cần kiểm tra / review]" if field["review"] else ""
+        print(f"{name}: {field['value']}{mark}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .api.app import create_app
+
+    settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"sohoa API: http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)", flush=True)
+    uvicorn.run(create_app(preload=True), host=host, port=port, log_level="info")
+    return EXIT_OK
 
 
 def _not_found(name: str | Path, *, folder_too: bool = False) -> SohoaError:
@@ -173,6 +204,25 @@ def _cmd_models(args: argparse.Namespace) -> int:
     return weights.main([str(args.dir)] if args.dir else [])
 
 
+def _cmd_keys_create(args: argparse.Namespace) -> int:
+    from .store.index import Index, database_url
+    from .store.keys import create_key, parse_roles
+    from .store.repo import ensure_agency
+
+    roles = parse_roles(args.role)
+    index = Index.open(database_url(get_settings()))
+    try:
+        with index.session() as session:
+            ensure_agency(session, args.agency, args.agency_name)
+            key_id, plaintext = create_key(session, args.agency, roles, label=args.label)
+    finally:
+        index.close()
+    print(plaintext, flush=True)  # stdout holds the key alone: KEY=$(sohoa keys create ...)
+    print(f"Khóa API của {args.agency} ({', '.join(roles)}), id {key_id}: chỉ hiện một lần, hãy "
+          f"lưu lại / API key of {args.agency}, shown once: store it now.", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sohoa",
@@ -189,10 +239,25 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("files", nargs="+", metavar="FILE")
     ocr.add_argument("--json", action="store_true", help="one JSON object per page")
     ocr.add_argument(
-        "--engine", choices=["ppocr", "tesseract"], default=None,
+        "--engine", choices=ENGINES, default=None,
         help="OCR engine (default: SOHOA_OCR_ENGINE, else ppocr)",
     )
     ocr.set_defaults(run=_cmd_ocr)
+
+    extract = commands.add_parser(
+        "extract", help="classify a scanned form and extract its fields",
+        description="Read FILE (one document: an ID card's two sides, a form's pages) and print "
+                    "its form type and fields; with --json, the contract JSON (DESIGN.md §6).",
+    )
+    extract.add_argument("file", metavar="FILE")
+    extract.add_argument("--json", action="store_true", help="the fields as JSON")
+    extract.add_argument("--engine", choices=ENGINES, default=None)
+    extract.set_defaults(run=_cmd_extract)
+
+    serve = commands.add_parser("serve", help="run the HTTP API (POST /v1/extract, /healthz)")
+    serve.add_argument("--host", help="default: SOHOA_HOST (127.0.0.1)")
+    serve.add_argument("--port", type=int, help="default: SOHOA_PORT (8000)")
+    serve.set_defaults(run=_cmd_serve)
 
     process = commands.add_parser(
         "process", help="make signed, searchable PDF/A e-records of scanned files",
@@ -206,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--procedure-code", default="chưa xác định", help="mã thủ tục hành chính")
     process.add_argument("--owner-id", default="chưa xác định", help="owner's personal ID number")
     process.add_argument("--title", help="document name (default: the file name)")
-    process.add_argument("--engine", choices=["ppocr", "tesseract"], default=None)
+    process.add_argument("--engine", choices=ENGINES, default=None)
     process.set_defaults(run=_cmd_process)
 
     verify = commands.add_parser(
@@ -236,6 +301,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_argument("dir", nargs="?", type=Path, help="target folder (default: SOHOA_MODELS_DIR)")
     models.set_defaults(run=_cmd_models)
+
+    keys = commands.add_parser("keys", help="API keys of agencies (index: SOHOA_DATABASE_URL)")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_create = keys_commands.add_parser(
+        "create", help="create an API key and print it once",
+        description="Print a new API key of the agency on stdout (stored hashed: it cannot be "
+                    "shown again). The agency is created when it does not exist yet.",
+    )
+    keys_create.add_argument("--agency", required=True, metavar="CODE", help="mã đơn vị")
+    keys_create.add_argument("--agency-name", help="name of an agency created now")
+    keys_create.add_argument("--role", required=True, action="append",
+                             help="clerk, operator, system, auditor or admin; repeat for several")
+    keys_create.add_argument("--label", help="what the key is for (shown in the audit trail)")
+    keys_create.set_defaults(run=_cmd_keys_create)
     return parser
 
 

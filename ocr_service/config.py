@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -16,6 +16,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
 
     data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    """Where ``sohoa serve`` listens (loopback by default: put a TLS proxy in front)."""
+    database_url: str | None = None
+    """SQLAlchemy URL of the index (PostgreSQL in production); default: DATA_DIR/index.sqlite3."""
     models_dir: Path = Field(default=REPO_ROOT / "models")
     """Folder holding the weight files named in ``models/manifest.yaml``."""
 
@@ -48,6 +53,26 @@ class Settings(BaseSettings):
     time (measured: 8 per call was 1.9x slower) while short words gain from sharing a call; GPUs
     want this much larger."""
 
+    # Forms
+    extract_review_below: float = 0.80
+    """A field read with a lower mean character confidence is marked for review."""
+
+    # Storage (S3: MinIO in production, SeaweedFS in development) and the Celery broker.
+    s3_endpoint: str | None = None
+    """``host:port`` of the S3 server; None: not configured (``sohoa up`` starts SeaweedFS)."""
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_secure: bool = False
+    s3_region: str | None = None
+    """None lets the SDK ask the server once per bucket."""
+    raw_bucket: str = "sohoa-raw"
+    """Each upload as received, content-addressed, versioned."""
+    records_bucket: str = "sohoa-records"
+    """Signed e-records and manifests under object lock (created with it)."""
+    retention_days: int = 3650
+    """COMPLIANCE retention of each e-record: nobody can delete it before this many days."""
+    redis_url: str | None = None
+    """Celery broker; None: not configured (``sohoa up`` starts Redis). Never logged."""
 
     # E-records: who converts and signs, and whom a verifier trusts.
     system_name: str = "sohoa"

@@ -166,3 +166,45 @@ class FieldValue:
             "review": self.review,
             "reasons": [reason.export() for reason in self.reasons],
         }
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The fields of one document of a known form type (or ``unknown`` with just its text)."""
+
+    form_type: str
+    """A spec's ``form_type`` (``cccd``, ``birth_registration`` ...) or ``"unknown"``."""
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    tables: dict[str, tuple[dict[str, FieldValue], ...]] = field(default_factory=dict)
+    """Repeated groups (household members): one dict of column values per table row."""
+    text: str = ""
+    """The recognised text of every page, pages separated by a blank line."""
+    classification: float = 0.0
+    """How strongly the text matched the chosen form type (title and anchors, 0-2)."""
+    reasons: tuple[ReviewReason, ...] = ()
+    """Document-level findings (an MRZ whose check digits fail, a QR code that cannot be read)."""
+
+    @property
+    def review(self) -> bool:
+        return bool(self.reasons) or any(v.review for v in self.fields.values()) or any(
+            cell.review for rows in self.tables.values() for row in rows for cell in row.values())
+
+    def export(self) -> dict:
+        """The contract JSON of ``sohoa extract`` and ``POST /v1/extract`` (DESIGN.md §6)."""
+        fields = {name: value.export() for name, value in self.fields.items()}
+        for name, rows in self.tables.items():
+            cells = [cell for row in rows for cell in row.values() if cell.value is not None]
+            fields[name] = {
+                "value": [{key: cell.value for key, cell in row.items()} for row in rows],
+                "items": [{key: cell.export() for key, cell in row.items()} for row in rows],
+                "confidence": round(min((c.confidence for c in cells), default=0.0), 4),
+                "page": min((c.page for c in cells if c.page is not None), default=None),
+                "review": any(cell.review for row in rows for cell in row.values()),
+            }
+        return {
+            "form_type": self.form_type,
+            "review": self.review,
+            "reasons": [reason.export() for reason in self.reasons],
+            "fields": fields,
+            "text": self.text,
+        }

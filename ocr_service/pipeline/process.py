@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..config import Settings, get_settings
-from ..domain import Document, PageImage, PageText
+from ..domain import Document, Extraction, PageImage, PageText
 from .clean import clean_pages
 from .intake import load_document
 from .ocr import OcrEngine
@@ -34,6 +34,18 @@ def read_document(
     """Intake, clean-up and OCR of one uploaded file."""
     document = load_document(data, filename, settings or get_settings())
     return document, read_pages(document.pages, engine)
+
+
+def extract_document(
+    data: bytes, filename: str, engine: OcrEngine, settings: Settings | None = None
+) -> Extraction:
+    """Intake, clean-up, OCR, classification and field extraction of one uploaded file."""
+    from .extract import extract
+
+    settings = settings or get_settings()
+    document = load_document(data, filename, settings)
+    pages, texts = read_clean_pages(document.pages, engine)
+    return extract(texts, [page.image for page in pages], settings)
 
 
 def make_record(

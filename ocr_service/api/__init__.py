@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): routes, dependencies and schemas kept apart, errors in EN and VI."""

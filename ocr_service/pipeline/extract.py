@@ -1,0 +1,398 @@
+"""Fields of a dossier document: classify it, then read each field its spec describes.
+
+Pure stage: recognised pages (and, for ID cards, their images for the QR code) in, an
+``Extraction`` out. The reading rules, in the order a clerk would apply them:
+
+1. The value is what is printed after the field's label on the same row, up to the next label.
+2. Nothing there (the label ends the row, as on ID cards): the value is the next row, if that row
+   does not start with a label.
+3. Long values wrap: the following rows continue the value while the value reaches the right
+   edge of the text and the next row holds no label.
+4. Tables: the header row's labels give the columns; each row below is cut at column boundaries.
+5. Checks run on the normalised values (dates, ID numbers, units), then across fields (an ID
+   number against the date of birth and sex) and, on ID cards, against the MRZ and the QR code,
+   whose machine-printed values win over the OCR of small print when the two disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..config import Settings, get_settings
+from ..domain import Extraction, FieldValue, PageText, ReviewReason
+from ..forms.ids import id_number_problems
+from ..forms.rows import SEPARATOR, Match, Row, Span, document_rows, find_labels, to_quad
+from ..forms.spec import ColumnSpec, FieldSpec, FormSpec, TableSpec
+from ..forms.text import fold, reason
+from ..forms.values import clean_value, normalize
+from .classify import classify
+
+WRAP_EDGE = 0.12
+"""A value wraps when it ends within this share of the page's text width from the right edge."""
+WRAP_GAP = 1.3
+Column = tuple[str, float, float, float, float]
+"""A table column: name, left and right bounds, and the extent of its header text."""
+"""Most vertical gap, in row heights, between a row and its continuation."""
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """A document's rows with their labels, as the field readers see it."""
+
+    rows: list[Row]
+    matches: list[list[Match]]
+    sections: dict[str, tuple[int, int]]
+    text_right: dict[int, float]
+    text_left: dict[int, float]
+
+
+def _section_ranges(spec: FormSpec, rows: list[Row]) -> dict[str, tuple[int, int]]:
+    """Row ranges of the spec's sections; a section whose anchor is not found is empty, and its
+    predecessor runs on to the next section found."""
+    starts: dict[str, int] = {}
+    cursor = 0
+    for name, anchors in spec.sections.items():
+        if not anchors:
+            starts[name] = cursor
+            continue
+        folded = [fold(a) for a in anchors]
+        for index in range(cursor, len(rows)):
+            if any(_anchor_in(rows[index], a) for a in folded):
+                starts[name], cursor = index, index + 1
+                break
+    ordered = sorted(starts.items(), key=lambda item: item[1])
+    ranges = {}
+    for position, (name, start) in enumerate(ordered):
+        end = ordered[position + 1][1] if position + 1 < len(ordered) else len(rows)
+        ranges[name] = (start, end)
+    for name in spec.sections:
+        ranges.setdefault(name, (0, 0))
+    return ranges
+
+
+def _anchor_in(row: Row, folded_anchor: str) -> bool:
+    from ..forms.rows import find_label
+
+    return find_label(row.folded, folded_anchor) is not None
+
+
+def _content(span: Span) -> Span | None:
+    """The span without the punctuation and blanks around the value."""
+    text = span.text
+    start, end = 0, len(text)
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not (text[end - 1].isalnum() or text[end - 1] in ")"):
+        end -= 1
+    return span.row.span(span.start + start, span.start + end) if start < end else None
+
+
+def _after(doc: _Doc, index: int, match_index: int) -> Span:
+    row, matches = doc.rows[index], doc.matches[index]
+    end = matches[match_index + 1].start if match_index + 1 < len(matches) else len(row.text)
+    return row.span(matches[match_index].end, end)
+
+
+def _row_start_free(doc: _Doc, index: int) -> Span | None:
+    """The text of a row before its first label, if the row does not start with one."""
+    row, matches = doc.rows[index], doc.matches[index]
+    end = matches[0].start if matches else len(row.text)
+    if not row.text[:end].strip(" .:()0123456789"):
+        return None  # nothing, or only the number of the label that follows ("7. Họ, ...")
+    return row.span(0, end)
+
+
+def _reaches_edge(doc: _Doc, span: Span) -> bool:
+    content = _content(span)
+    box = content.box if content is not None else None
+    if box is None:
+        return False
+    page = span.row.page
+    width = doc.text_right[page] - doc.text_left[page]
+    return box[2] >= doc.text_right[page] - WRAP_EDGE * width
+
+
+def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]:
+    spans, last = [], first
+    for nxt in range(index + 1, limit):
+        row, previous = doc.rows[nxt], doc.rows[nxt - 1]
+        if row.page != previous.page or not _reaches_edge(doc, last):
+            break
+        if row.top - previous.bottom > WRAP_GAP * max(row.height, previous.height):
+            break
+        if doc.matches[nxt] and doc.matches[nxt][0].start == 0:
+            break
+        span = _row_start_free(doc, nxt)
+        if span is None:
+            break
+        spans.append(span)
+        last = span
+        if doc.matches[nxt]:
+            break
+    return spans
+
+
+def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:
+    lo, hi = doc.sections.get(spec.section, (0, len(doc.rows))) if spec.section else (0, len(doc.rows))
+    for index in range(lo, hi):
+        for position, match in enumerate(doc.matches[index]):
+            if name not in match.keys:
+                continue
+            right = _after(doc, index, position) if spec.value != "below" else None
+            if right is not None and clean_value(right.text):
+                spans = [right]
+                where = index
+            elif spec.value != "right" and index + 1 < hi:
+                below = _row_start_free(doc, index + 1)
+                if below is None:
+                    return []
+                spans, where = [below], index + 1
+            else:
+                return []
+            if spec.wrap:
+                spans += _continuations(doc, where, spans[0], hi)
+            return spans
+    return []
+
+
+def _value(spans: list[Span], field_type, review_below: float) -> FieldValue:
+    if not spans:
+        return FieldValue(None)
+    raw = " ".join(span.text for span in spans)
+    value, reasons = normalize(field_type, clean_value(raw))
+    confidence = min((c.confidence for c in map(_content, spans) if c is not None), default=0.0)
+    if value is not None and confidence < review_below:
+        reasons = [*reasons, reason("ocr.low_confidence", "The reading is uncertain.",
+                                    "Kết quả nhận dạng chưa chắc chắn.")]
+    contents = [c for c in map(_content, spans) if c is not None]
+    boxes = [c.box for c in contents if c.box is not None]
+    box = None
+    if boxes:
+        box = to_quad((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                       max(b[2] for b in boxes), max(b[3] for b in boxes)))
+    return FieldValue(value, raw.strip(), confidence, spans[0].row.page, box, tuple(reasons))
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _header_cells(doc: _Doc, index: int) -> tuple[list[tuple[str, float, float]], int]:
+    """The header cells of a table whose header starts at row ``index`` — (text, x0, x1) per
+    cell — and the index of the row after the header.
+
+    Header cells wrap inside their cells ("Ngày, tháng," / "năm sinh") and a row of short
+    headers may sit between the lines of tall ones, so the header is every row down to the first
+    one holding a digit (data), and pieces whose horizontal extents overlap are one cell, read
+    top to bottom.
+    """
+    block, end = [], index
+    while end < len(doc.rows) and end < index + 4:
+        row = doc.rows[end]
+        previous = doc.rows[end - 1] if block else None
+        if any(ch.isdigit() for ch in row.text) or (
+                previous is not None and (row.page != previous.page
+                                          or row.top - previous.bottom > 0.8 * previous.height)):
+            break
+        block += row.pieces
+        end += 1
+    cells: list[list] = []
+    for piece in sorted(block, key=lambda p: p.box[2] - p.box[0], reverse=True):
+        stacked = [c for c in cells if min(c[2], piece.box[2]) > max(c[1], piece.box[0])]
+        if stacked:
+            cell = stacked[0]
+            cell[0].append(piece)
+            cell[1], cell[2] = min(cell[1], piece.box[0]), max(cell[2], piece.box[2])
+        else:
+            cells.append([[piece], piece.box[0], piece.box[2]])
+    texts = [(" ".join(p.text for p in sorted(c[0], key=lambda p: (p.box[1], p.box[0]))), c[1], c[2])
+             for c in cells]
+    return sorted(texts, key=lambda cell: cell[1]), end
+
+
+def _column_of(text: str, table: TableSpec) -> str | None:
+    """Which column a header cell names (``other`` for columns we do not read), by the best
+    whole-cell fuzzy match of its folded text against the column labels."""
+    from rapidfuzz import fuzz
+
+    folded = fold(text)
+    scored = [(fuzz.ratio(fold(label), folded), key)
+              for key, column in (*table.columns.items(), ("other", None))
+              for label in (column.labels if column else table.other_columns)]
+    score, key = max(scored, default=(0.0, None))
+    return key if score >= 80 else None
+
+
+def _table_rows(doc: _Doc, table: TableSpec) -> tuple[list[Column], int] | None:
+    """The columns, from the header, and the index of the first data row."""
+    anchors = [fold(a) for a in table.after]
+    start = next((i for i, row in enumerate(doc.rows) if any(_anchor_in(row, a) for a in anchors)),
+                 None)
+    if start is None:
+        return None
+    cells, first = _header_cells(doc, start + 1)
+    named = [(_column_of(text, table) or "other", x0, x1) for text, x0, x1 in cells]
+    if sum(key in table.columns for key, _, _ in named) < 2:
+        return None
+    # Headers are centred in their cells and data is not: cut halfway between header texts.
+    bounds = []
+    for position, (key, _, _) in enumerate(named):
+        left = (named[position - 1][2] + named[position][1]) / 2 if position else -np.inf
+        right = ((named[position][2] + named[position + 1][1]) / 2
+                 if position + 1 < len(named) else np.inf)
+        bounds.append((key, left, right, named[position][1], named[position][2]))
+    return bounds, first
+
+
+def _cells(row: Row, columns: list[Column]) -> dict[str, list[Span]]:
+    """Cut a table row into cells: a piece goes whole to the column holding its centre unless it
+    runs into the header text of another column (the detector joined two cells); such a piece is
+    cut character by character at the column bounds."""
+    cells: dict[str, list[int]] = {}
+    start = 0
+    for piece in row.pieces:
+        indexes = range(start, start + len(piece.text))
+        start += len(piece.text) + len(SEPARATOR)
+        centre = (piece.box[0] + piece.box[2]) / 2
+        home = next((c for c in columns if c[1] <= centre < c[2]), None)
+        crosses = [c for c in columns if c is not home
+                   and min(piece.box[2], c[4]) - max(piece.box[0], c[3]) > 0]
+        for index in indexes:
+            column = home
+            if crosses or home is None:
+                x0, x1 = row.char_x(index)
+                column = next((c for c in columns if c[1] <= (x0 + x1) / 2 < c[2]), None)
+            if column is not None:
+                cells.setdefault(column[0], []).append(index)
+    return {key: [row.span(ix[0], ix[-1] + 1)] for key, ix in cells.items()}
+
+
+def _read_table(doc: _Doc, table: TableSpec, review_below: float) -> tuple[dict[str, FieldValue], ...]:
+    found = _table_rows(doc, table)
+    if found is None:
+        return ()
+    bounds, first = found
+    stops = [fold(s) for s in ("ngày", "tháng", "năm")]
+    result = []
+    for index in range(first, len(doc.rows)):
+        row = doc.rows[index]
+        if row.top - doc.rows[index - 1].bottom > 3 * row.height and row.page == doc.rows[index - 1].page:
+            break
+        if all(s in row.folded for s in stops) or doc.matches[index]:
+            break
+        cells = _cells(row, bounds)
+        values = {key: _value(cells.get(key, []), column.type, review_below)
+                  for key, column in table.columns.items()}
+        if not any(v.value for v in values.values()):
+            continue
+        if values.get("full_name", FieldValue(None)).value is None and values.get(
+                "id_number", FieldValue(None)).value is None:
+            break
+        result.append(values)
+    return tuple(result)
+
+
+# --- cross checks --------------------------------------------------------------------------------
+
+
+def _with_reasons(value: FieldValue, reasons: Sequence[ReviewReason]) -> FieldValue:
+    return replace(value, reasons=(*value.reasons, *reasons)) if reasons else value
+
+
+def _id_checks(spec: FormSpec, fields: dict[str, FieldValue]) -> None:
+    for check in spec.id_checks:
+        target = fields.get(check.field)
+        if target is None or target.value is None:
+            continue
+        dob = fields[check.date_of_birth].value if check.date_of_birth else None
+        sex = fields[check.sex].value if check.sex else None
+        fields[check.field] = _with_reasons(target, id_number_problems(target.value, dob, sex))
+
+
+def _machine_source(fields: dict[str, FieldValue], source: dict[str, str | None],
+                    compare) -> None:
+    """Check each field against a machine-printed source (MRZ, QR); take the source's value where
+    the OCR of the printed text found nothing or disagrees, and keep the disagreement flagged."""
+    for name, value in list(fields.items()):
+        wanted = source.get(name)
+        if wanted is None:
+            continue
+        if value.value is None:
+            fields[name] = FieldValue(wanted, "", 1.0, None, None, ())
+            continue
+        problems = compare({name: value.value})
+        if problems:
+            fields[name] = replace(value, value=wanted, reasons=(*value.reasons, *problems))
+
+
+def _card_checks(spec: FormSpec, doc: _Doc, fields: dict[str, FieldValue],
+                 images: Sequence[np.ndarray] | None) -> list[ReviewReason]:
+    from ..forms import mrz, qr  # ID cards only: zxing-cpp loads when a card is read
+
+    reasons: list[ReviewReason] = []
+    if "qr" in spec.card and images:
+        for payload in qr.decode_qr(images):
+            parsed = qr.parse_cccd_qr(payload)
+            if parsed is not None:
+                _machine_source(fields, {k: parsed.get(k) for k in fields},
+                                lambda f, p=parsed: qr.cross_check_qr(p, f))
+                break
+    if "mrz" in spec.card:
+        td1 = mrz.find_td1([row.text for row in doc.rows])
+        if td1 is not None:
+            problems = td1.problems()
+            reasons += problems
+            if not problems:
+                trusted = {"id_number": td1.id_number, "date_of_birth": td1.date_of_birth,
+                           "sex": td1.sex, "date_of_expiry": td1.date_of_expiry}
+                _machine_source(fields, trusted, lambda f: mrz.cross_check(td1, f))
+            name = fields.get("full_name")
+            if name is not None and name.value is not None:
+                fields["full_name"] = _with_reasons(
+                    name, mrz.cross_check(td1, {"full_name": name.value}))
+    return reasons
+
+
+def _missing(spec: FormSpec, fields: dict[str, FieldValue]) -> None:
+    for name, field_spec in spec.fields.items():
+        if field_spec.required and fields[name].value is None:
+            fields[name] = _with_reasons(fields[name], [reason(
+                "field.missing", "A required field was not found.",
+                "Không tìm thấy trường bắt buộc.")])
+
+
+def extract(texts: Sequence[PageText], images: Sequence[np.ndarray] | None = None,
+            settings: Settings | None = None) -> Extraction:
+    """Classify a document and extract its fields (``unknown`` documents get only their text)."""
+    settings = settings or get_settings()
+    text = "\n\n".join(page.text for page in texts)
+    rows = document_rows(texts)
+    spec, strength = classify(rows)
+    if spec is None:
+        return Extraction("unknown", text=text)
+    labels = spec.all_labels()
+    doc = _Doc(
+        rows=rows,
+        matches=[find_labels(row, labels) for row in rows],
+        sections=_section_ranges(spec, rows),
+        text_right={p.page: max((r.right for r in rows if r.page == p.page), default=0.0)
+                    for p in texts},
+        text_left={p.page: min((r.left for r in rows if r.page == p.page), default=0.0)
+                   for p in texts},
+    )
+    below = settings.extract_review_below
+    fields = {name: _value(_field_spans(doc, name, field_spec), field_spec.type, below)
+              for name, field_spec in spec.fields.items()}
+    reasons = _card_checks(spec, doc, fields, images) if spec.card else []
+    _id_checks(spec, fields)
+    _missing(spec, fields)
+    tables = {name: _read_table(doc, table, below) for name, table in spec.tables.items()}
+    for rows_ in tables.values():
+        for row in rows_:
+            if "id_number" in row and row["id_number"].value:
+                row["id_number"] = _with_reasons(row["id_number"], id_number_problems(
+                    row["id_number"].value, row.get("date_of_birth", FieldValue(None)).value,
+                    row.get("sex", FieldValue(None)).value))
+    return Extraction(spec.form_type, fields, tables, text, strength, tuple(reasons))

@@ -1,0 +1,172 @@
+"""The generic extractor on hand-laid pages: labels, rows, sections, wraps, tables and checks.
+
+Pages are built from rows of text pieces with made-up geometry (10 px per character, 40 px per
+row), the way an OCR engine would return them, so every rule is tested without running OCR.
+"""
+
+from __future__ import annotations
+
+from ocr_service.domain import OcrLine, PageText
+from ocr_service.pipeline.extract import extract
+from ocr_service.synth.corpus import personal_id
+
+CHAR = 10.0
+ROW = 40.0
+
+
+def page(rows: list[list[tuple[float, str]] | str], number: int = 1, width: int = 1000) -> PageText:
+    """Rows of (x, text) pieces (a bare string is one piece at x=50)."""
+    lines = []
+    for index, row in enumerate(rows):
+        pieces = [(50.0, row)] if isinstance(row, str) else row
+        y = 50 + index * ROW
+        for x, text in pieces:
+            x1 = x + CHAR * len(text)
+            lines.append(OcrLine(text, 0.98, ((x, y), (x1, y), (x1, y + 24), (x, y + 24))))
+    return PageText(number, width, 50 + len(rows) * int(ROW) + 50, tuple(lines))
+
+
+def values(extraction) -> dict:
+    return {name: field.value for name, field in extraction.fields.items()}
+
+
+ID_MALE_1990 = "001090123456"
+
+
+def birth_registration_page(child_dob: str = "05/06/2024", wrap: bool = False) -> PageText:
+    residence = "Số 12, đường Lê Lợi, tổ dân phố 5, Phường Ba Đình, Thành phố Hà Nội"
+    rows: list = [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH",
+        "Kính gửi: Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội",
+        "Họ, chữ đệm, tên người yêu cầu: TRẦN VĂN BÌNH",
+    ]
+    if wrap:
+        cut = residence.index("Thành phố")
+        first = residence[:cut].strip()  # set justified: it ends at the right edge of the text
+        rows += [[(50, "Nơi cư trú:"), (840 - CHAR * len(first), first)], residence[cut:]]
+    else:
+        rows += [f"Nơi cư trú: {residence}"]
+    rows += [
+        f"Giấy tờ tùy thân: Căn cước số {ID_MALE_1990}",
+        "Quan hệ với người được đăng ký khai sinh: Cha",
+        "Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:",
+        "Họ, chữ đệm, tên: TRẦN MINH AN",
+        [(50, f"Ngày, tháng, năm sinh: {child_dob}"), (420, "ghi bằng chữ: Ngày năm tháng sáu")],
+        [(50, "Giới tính: Nam"), (300, "Dân tộc: Kinh"), (600, "Quốc tịch: Việt Nam")],
+        "Nơi sinh: Bệnh viện Phụ sản Hà Nội",
+        "Quê quán: Xã Thượng Lâm, Tỉnh Tuyên Quang",
+        "Họ, chữ đệm, tên người mẹ: LÊ THỊ HOA",
+        [(50, "Năm sinh: 1992"), (300, "Dân tộc: Kinh"), (600, "Quốc tịch: Việt Nam")],
+        f"Nơi cư trú: {residence}",
+        "Họ, chữ đệm, tên người cha: TRẦN VĂN BÌNH",
+        [(50, "Năm sinh: 1990"), (300, "Dân tộc: Kinh"), (600, "Quốc tịch: Việt Nam")],
+        f"Nơi cư trú: {residence}",
+        "Tôi cam đoan nội dung đề nghị đăng ký khai sinh trên đây là đúng.",
+    ]
+    return page(rows, width=1000)
+
+
+def test_birth_registration_fields_from_their_labels_and_sections():
+    result = extract([birth_registration_page()])
+    assert result.form_type == "birth_registration"
+    assert values(result) == {
+        "recipient": "Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội",
+        "requester_name": "TRẦN VĂN BÌNH",
+        "requester_residence": "Số 12, đường Lê Lợi, tổ dân phố 5, Phường Ba Đình, Thành phố Hà Nội",
+        "requester_id_number": ID_MALE_1990,
+        "relationship": "Cha",
+        "child_name": "TRẦN MINH AN",
+        "child_date_of_birth": "05/06/2024",
+        "child_sex": "Nam",
+        "child_ethnicity": "Kinh",
+        "child_nationality": "Việt Nam",
+        "child_place_of_birth": "Bệnh viện Phụ sản Hà Nội",
+        "child_hometown": "Xã Thượng Lâm, Tỉnh Tuyên Quang",
+        "mother_name": "LÊ THỊ HOA",
+        "mother_birth_year": "1992",
+        "father_name": "TRẦN VĂN BÌNH",
+        "father_birth_year": "1990",
+    }
+    assert not result.fields["child_name"].review
+    assert result.fields["child_name"].page == 1
+    (x0, y0), _, (x1, y1), _ = result.fields["child_name"].box
+    assert x0 > 50 + CHAR * len("Họ, chữ đệm, tên:") - 1 and x1 <= 50 + CHAR * 31 + 1
+
+
+def test_a_value_that_reaches_the_right_edge_continues_on_the_next_row():
+    result = extract([birth_registration_page(wrap=True)])
+    assert result.fields["requester_residence"].value == (
+        "Số 12, đường Lê Lợi, tổ dân phố 5, Phường Ba Đình, Thành phố Hà Nội")
+
+
+def test_an_impossible_date_is_flagged_for_review():
+    result = extract([birth_registration_page(child_dob="31/02/2024")])
+    field = result.fields["child_date_of_birth"]
+    assert field.value == "31/02/2024"
+    assert field.review and "date.impossible" in [r.code for r in field.reasons]
+
+
+def test_unknown_documents_get_their_text_and_no_fields():
+    result = extract([page(["TỜ KHAI ĐĂNG KÝ KẾT HÔN", "Kính gửi: Ủy ban nhân dân xã An Phú",
+                            "Họ, chữ đệm, tên bên nam: NGUYỄN VĂN AN"])])
+    assert result.form_type == "unknown"
+    assert result.fields == {}
+    assert "KẾT HÔN" in result.text
+    assert result.export()["form_type"] == "unknown"
+
+
+def residence_change_page(member_id: str) -> PageText:
+    head = personal_id(__import__("random").Random(3), "079", "Nam", 1970)
+    table_x = (50, 100, 300, 530, 640, 850)
+    header = ["TT", "Họ, chữ đệm và tên", "Ngày, tháng, năm sinh", "Giới tính",
+              "Số định danh cá nhân", "Mối quan hệ với chủ hộ"]
+    return page([
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
+        "Kính gửi(1): Công an Phường Bến Thành",
+        "1. Họ, chữ đệm và tên: NGUYỄN THỊ MAI",
+        [(50, "2. Ngày, tháng, năm sinh: 07/08/1995"), (500, "3. Giới tính: Nữ")],
+        "4. Số định danh cá nhân: 079195001122",
+        [(50, "5. Số điện thoại liên hệ: 0912 345 678"), (500, "6. Email: mai.nt@example.vn")],
+        [(50, "7. Họ, chữ đệm và tên chủ hộ: NGUYỄN VĂN HÙNG"), (520, "8. Mối quan hệ với chủ hộ: Con")],
+        f"9. Số định danh cá nhân của chủ hộ: {head}",
+        "10. Nội dung đề nghị(2): Đăng ký thường trú",
+        "11. Những thành viên trong hộ gia đình cùng thay đổi:",
+        list(zip(table_x, header)),
+        list(zip(table_x, ["1", "NGUYỄN VĂN TÈO", "01/02/2015", "Nam", member_id, "Cháu"])),
+        list(zip(table_x, ["2", "NGUYỄN THỊ LAN", "03/04/2018", "Nữ", "079318004455", "Cháu"])),
+        "Bến Thành, ngày 20 tháng 10 năm 2026",
+    ])
+
+
+def test_residence_change_fields_and_members_table():
+    result = extract([residence_change_page("079215003344")])
+    assert result.form_type == "residence_change"
+    got = values(result)
+    assert got["full_name"] == "NGUYỄN THỊ MAI"
+    assert got["date_of_birth"] == "07/08/1995"
+    assert got["sex"] == "Nữ"
+    assert got["id_number"] == "079195001122"
+    assert got["phone"] == "0912345678"
+    assert got["email"] == "mai.nt@example.vn"
+    assert got["household_head_name"] == "NGUYỄN VĂN HÙNG"
+    assert got["relationship_to_head"] == "Con"
+    assert got["request_content"] == "Đăng ký thường trú"
+    assert got["recipient"] == "Công an Phường Bến Thành"
+    assert not result.fields["id_number"].review
+    members = result.export()["fields"]["members"]["value"]
+    assert members == [
+        {"full_name": "NGUYỄN VĂN TÈO", "date_of_birth": "01/02/2015", "sex": "Nam",
+         "id_number": "079215003344"},
+        {"full_name": "NGUYỄN THỊ LAN", "date_of_birth": "03/04/2018", "sex": "Nữ",
+         "id_number": "079318004455"},
+    ]
+
+
+def test_a_member_id_that_disagrees_with_the_birth_year_is_flagged():
+    result = extract([residence_change_page("079299003344")])  # born 2015, digits say 1999 male
+    member = result.tables["members"][0]["id_number"]
+    assert member.review
+    assert any(r.code.startswith("id_number.") for r in member.reasons)
