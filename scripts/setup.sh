@@ -9,6 +9,8 @@ DEBIAN_PACKAGES=(
   fonts-dejavu-core fonts-liberation2 fonts-noto-core         # Vietnamese fonts for synthetic pages
   poppler-utils                                               # pdftotext / pdfinfo in tests
   softhsm2                                                    # a real PKCS#11 token for signing tests
+  redis-server                                                # Celery broker for `sohoa up` and tests
+  postgresql                                                  # PostgreSQL 15: production-like index tests
 )
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -1,0 +1,298 @@
+"""Agency-scoped reads and writes of agencies, dossiers, documents, jobs and records.
+
+The one rule: every function that returns a dossier, document, job or record takes the caller's
+``agency_id`` and filters by it, so another agency's id behaves exactly like an id that does not
+exist (``None``, empty list, ``NotFound``). Callers (API routers, Celery tasks) use these functions
+rather than querying the models themselves, which keeps the rule in one reviewable place.
+
+State changes append an audit event in the same transaction (``store.audit``), with the acting
+key when there is one; reads of records are audited by the API, which knows who reads and why.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import SohoaError
+from .audit import append_event
+from .index import (
+    Agency,
+    Document,
+    DocumentStatus,
+    Dossier,
+    DossierCounter,
+    Job,
+    JobState,
+    Record,
+    RecordState,
+    utcnow,
+)
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+"""Dossier codes carry the Vietnamese calendar day (no daylight saving time there)."""
+
+AGENCY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""Mã đơn vị such as ``000.00.10.H29``: it becomes part of every mã hồ sơ, so no spaces."""
+
+
+class NotFound(SohoaError):
+    """No such object for this agency (it may exist for another one: that is not said)."""
+
+    code = "not_found"
+
+    def __init__(self, what: str, what_vi: str) -> None:
+        super().__init__(f"No such {what}.", f"Không tìm thấy {what_vi}.")
+
+
+# --- agencies ------------------------------------------------------------------------------------
+
+
+def get_agency(session: Session, code: str) -> Agency | None:
+    return session.scalars(select(Agency).where(Agency.code == code)).one_or_none()
+
+
+def create_agency(session: Session, code: str, name: str | None = None, *,
+                  webhook_url: str | None = None, webhook_secret: str | None = None) -> Agency:
+    """A new agency; ``code`` is its mã đơn vị (letters, digits, '.', '-', '_'; up to 64)."""
+    if not AGENCY_CODE.fullmatch(code):
+        raise SohoaError(f"Invalid agency code {code!r}: letters, digits, '.', '-', '_' only.",
+                         f"Mã đơn vị {code!r} không hợp lệ: chỉ chữ, số, '.', '-', '_'.",
+                         code="bad_agency_code")
+    agency = Agency(id=uuid.uuid4(), code=code, name=(name or code).strip() or code,
+                    webhook_url=webhook_url, webhook_secret=webhook_secret)
+    session.add(agency)
+    session.flush()
+    append_event(session, agency.id, "agency.created", subject_type="agency", subject_id=agency.id,
+                 details={"code": code})
+    return agency
+
+
+def ensure_agency(session: Session, code: str, name: str | None = None) -> Agency:
+    """The agency with ``code``, created when there is none yet."""
+    return get_agency(session, code) or create_agency(session, code, name)
+
+
+# --- dossiers ------------------------------------------------------------------------------------
+
+
+def _next_number(session: Session, agency_id: uuid.UUID, day: str) -> int:
+    """Today's next sequence number: the counter row is updated in place, which locks it."""
+    bump = (update(DossierCounter)
+            .where(DossierCounter.agency_id == agency_id, DossierCounter.day == day)
+            .values(last=DossierCounter.last + 1).returning(DossierCounter.last))
+    number = session.execute(bump).scalar_one_or_none()
+    if number is not None:
+        return number
+    try:  # the day's first dossier; two of them race on the primary key
+        with session.begin_nested():
+            session.add(DossierCounter(agency_id=agency_id, day=day, last=1))
+        return 1
+    except IntegrityError:
+        return session.execute(bump).scalar_one()
+
+
+def next_dossier_code(session: Session, agency: Agency, now: datetime | None = None) -> str:
+    """The next mã hồ sơ: ``<mã đơn vị>-<yymmdd>-<số thứ tự>``, numbered from 0001 each day."""
+    day = (now or utcnow()).astimezone(VIETNAM).strftime("%y%m%d")
+    return f"{agency.code}-{day}-{_next_number(session, agency.id, day):04d}"
+
+
+def create_dossier(session: Session, agency_id: uuid.UUID, procedure_code: str,
+                   applicant_id_number: str, *, review: bool = False,
+                   actor_key_id: uuid.UUID | None = None, now: datetime | None = None) -> Dossier:
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("agency", "đơn vị")
+    dossier = Dossier(id=uuid.uuid4(), agency_id=agency_id,
+                      dossier_code=next_dossier_code(session, agency, now),
+                      procedure_code=procedure_code, applicant_id_number=applicant_id_number,
+                      review=review)
+    session.add(dossier)
+    session.flush()
+    append_event(session, agency_id, "dossier.created", actor_key_id=actor_key_id,
+                 subject_type="dossier", subject_id=dossier.id,
+                 details={"dossier_code": dossier.dossier_code, "procedure_code": procedure_code})
+    return dossier
+
+
+def get_dossier(session: Session, agency_id: uuid.UUID, dossier_id: uuid.UUID) -> Dossier | None:
+    return session.scalars(select(Dossier).where(Dossier.id == dossier_id,
+                                                 Dossier.agency_id == agency_id)).one_or_none()
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def _documents_of(agency_id: uuid.UUID) -> Select[Document]:
+    """Documents belong to an agency through their dossier."""
+    return select(Document).join(Dossier, Document.dossier_id == Dossier.id).where(
+        Dossier.agency_id == agency_id)
+
+
+def get_document(session: Session, agency_id: uuid.UUID,
+                 document_id: uuid.UUID) -> Document | None:
+    return session.scalars(_documents_of(agency_id).where(Document.id == document_id)).one_or_none()
+
+
+def list_documents(session: Session, agency_id: uuid.UUID, dossier_id: uuid.UUID) -> list[Document]:
+    """The dossier's documents in upload order (empty for another agency's dossier)."""
+    query = _documents_of(agency_id).where(Document.dossier_id == dossier_id)
+    return list(session.scalars(query.order_by(Document.created_at, Document.id)))
+
+
+def add_document(session: Session, agency_id: uuid.UUID, dossier_id: uuid.UUID, *, sha256: str,
+                 filename: str, media_type: str, size: int, raw_key: str,
+                 component: str | None = None,
+                 actor_key_id: uuid.UUID | None = None) -> tuple[Document, bool]:
+    """The dossier's document with these bytes (by sha256): an existing one, or a new ``queued``
+    one. The flag says whether it is new; the same upload twice is one document."""
+    if get_dossier(session, agency_id, dossier_id) is None:
+        raise NotFound("dossier", "hồ sơ")
+    find = select(Document).where(Document.dossier_id == dossier_id, Document.sha256 == sha256)
+    existing = session.scalars(find).one_or_none()
+    if existing is not None:
+        return existing, False
+    document = Document(id=uuid.uuid4(), dossier_id=dossier_id, sha256=sha256, filename=filename,
+                        media_type=media_type, size=size, raw_key=raw_key, component=component,
+                        status=DocumentStatus.QUEUED, progress=0.0)
+    try:
+        with session.begin_nested():  # a concurrent upload of the same bytes may win
+            session.add(document)
+    except IntegrityError:
+        return session.scalars(find).one(), False
+    append_event(session, agency_id, "document.added", actor_key_id=actor_key_id,
+                 subject_type="document", subject_id=document.id,
+                 details={"dossier_id": dossier_id, "sha256": sha256, "size": size})
+    return document, True
+
+
+def set_document_status(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID,
+                        status: DocumentStatus, *, stage: str | None = None,
+                        progress: float | None = None, form_type: str | None = None,
+                        error: SohoaError | None = None,
+                        actor_key_id: uuid.UUID | None = None) -> Document:
+    """Move a document on; a change of ``status`` (not of stage or progress) is audited."""
+    document = get_document(session, agency_id, document_id)
+    if document is None:
+        raise NotFound("document", "tài liệu")
+    previous = document.status
+    document.status = DocumentStatus(status)
+    if stage is not None:
+        document.stage = stage
+    if progress is not None:
+        document.progress = progress
+    if form_type is not None:
+        document.form_type = form_type
+    if error is not None:
+        document.error_code, document.error_message = error.code, error.message
+    session.flush()
+    if previous != document.status:
+        append_event(session, agency_id, "document.status", actor_key_id=actor_key_id,
+                     subject_type="document", subject_id=document_id,
+                     details={"from": previous, "to": document.status,
+                              "error_code": document.error_code})
+    return document
+
+
+# --- jobs ----------------------------------------------------------------------------------------
+
+
+def start_job(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, task: str) -> Job:
+    """The document's job for ``task``, now ``running`` with one more attempt (a redelivered task
+    finds the same row, so attempts count deliveries)."""
+    if get_document(session, agency_id, document_id) is None:
+        raise NotFound("document", "tài liệu")
+    find = select(Job).where(Job.document_id == document_id, Job.task == task).with_for_update()
+    job = session.scalars(find).one_or_none()
+    if job is None:
+        try:
+            with session.begin_nested():
+                job = Job(id=uuid.uuid4(), document_id=document_id, task=task, attempts=0)
+                session.add(job)
+        except IntegrityError:
+            job = session.scalars(find).one()
+    job.attempts += 1
+    job.state = JobState.RUNNING
+    session.flush()
+    return job
+
+
+def finish_job(session: Session, job: Job, state: JobState, error: str | None = None) -> Job:
+    """Record how an attempt ended: ``succeeded``, ``failed`` (to be retried) or ``dead``."""
+    job.state = JobState(state)
+    job.last_error = error if error is not None else job.last_error
+    session.flush()
+    return job
+
+
+def get_jobs(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID) -> list[Job]:
+    if get_document(session, agency_id, document_id) is None:
+        return []
+    return list(session.scalars(select(Job).where(Job.document_id == document_id)
+                                .order_by(Job.created_at)))
+
+
+# --- records -------------------------------------------------------------------------------------
+
+
+def create_record(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, *,
+                  owner_id_number: str, doc_type: str, pdf_key: str, manifest_key: str,
+                  manifest_sha256: str, record_id: uuid.UUID | None = None,
+                  actor_key_id: uuid.UUID | None = None) -> Record:
+    """The e-record of a document, linked from it. Idempotent: a document has one record, and a
+    retried archive task gets the existing one back."""
+    document = get_document(session, agency_id, document_id)
+    if document is None:
+        raise NotFound("document", "tài liệu")
+    find = select(Record).where(Record.document_id == document_id)
+    existing = session.scalars(find).one_or_none()
+    if existing is not None:
+        return existing
+    record = Record(id=record_id or uuid.uuid4(), agency_id=agency_id, document_id=document_id,
+                    owner_id_number=owner_id_number, doc_type=doc_type, pdf_key=pdf_key,
+                    manifest_key=manifest_key, manifest_sha256=manifest_sha256,
+                    state=RecordState.VALID)
+    session.add(record)
+    session.flush()
+    document.record_id = record.id
+    append_event(session, agency_id, "record.created", actor_key_id=actor_key_id,
+                 subject_type="record", subject_id=record.id,
+                 details={"document_id": document_id, "doc_type": doc_type,
+                          "manifest_sha256": manifest_sha256})
+    return record
+
+
+def get_record(session: Session, agency_id: uuid.UUID, record_id: uuid.UUID) -> Record | None:
+    return session.scalars(select(Record).where(Record.id == record_id,
+                                                Record.agency_id == agency_id)).one_or_none()
+
+
+def find_records(session: Session, agency_id: uuid.UUID, owner_id_number: str,
+                 doc_type: str | None = None) -> list[Record]:
+    """Reuse search: the owner's valid records (of one type, if given), newest first."""
+    query = select(Record).where(Record.agency_id == agency_id,
+                                 Record.owner_id_number == owner_id_number,
+                                 Record.state == RecordState.VALID)
+    if doc_type is not None:
+        query = query.where(Record.doc_type == doc_type)
+    return list(session.scalars(query.order_by(Record.created_at.desc(), Record.id)))
+
+
+def revoke_record(session: Session, agency_id: uuid.UUID, record_id: uuid.UUID, *,
+                  reason: str | None = None, actor_key_id: uuid.UUID | None = None) -> Record:
+    """Mark a record revoked (the archive puts its objects under legal hold; nothing is deleted)."""
+    record = get_record(session, agency_id, record_id)
+    if record is None:
+        raise NotFound("record", "hồ sơ điện tử")
+    if record.state != RecordState.REVOKED:
+        record.state, record.revoked_at = RecordState.REVOKED, utcnow()
+        session.flush()
+        append_event(session, agency_id, "record.revoked", actor_key_id=actor_key_id,
+                     subject_type="record", subject_id=record_id, details={"reason": reason})
+    return record
