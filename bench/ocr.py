@@ -106,15 +106,10 @@ def rate(counts: Sequence[ErrorCount]) -> float:
 
 def measure(name: str, pages: list[SynthPage], warmup: SynthPage) -> tuple[EngineResult, list[str]]:
     """Read the pages with one engine; return its figures and what it read on each page."""
-    from ocr_service.config import get_settings
-    from ocr_service.pipeline.ocr import build_engine
+    from ocr_service.pipeline.ocr import engine_from_spec
     from ocr_service.pipeline.process import read_pages
 
-    engine_name, _, options = name.partition(":")
-    overrides = dict(("ocr_" + key, value) for key, _, value in
-                     (option.partition("=") for option in options.split("/") if option))
-    settings = get_settings()
-    engine = build_engine(engine_name, settings.model_validate({**settings.model_dump(), **overrides}))
+    engine = engine_from_spec(name)
     read_pages([as_page_image(warmup, 1)], engine)
     images = [as_page_image(page, i + 1) for i, page in enumerate(pages)]
     start = time.perf_counter()

@@ -24,10 +24,21 @@ def build_engine(name: str, settings: Settings | None = None) -> OcrEngine:
     raise ValueError(f"unknown OCR engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
+def engine_from_spec(spec: str, settings: Settings | None = None) -> OcrEngine:
+    """An engine from ``ENGINE[:setting=value/...]``, the settings being ``SOHOA_OCR_*`` in
+    lower case without the prefix (``ppocr:recognizer=fast/threads=1``): how benchmarks name
+    the variants they compare."""
+    name, _, options = spec.partition(":")
+    overrides = {"ocr_" + key: value for key, _, value in
+                 (option.partition("=") for option in options.split("/") if option)}
+    settings = settings or get_settings()
+    return build_engine(name, settings.model_validate({**settings.model_dump(), **overrides}))
+
+
 @lru_cache(maxsize=None)
 def get_engine(name: str | None = None) -> OcrEngine:
     """The process-wide engine for ``name`` (default: ``SOHOA_OCR_ENGINE``), built once."""
     return build_engine(name or get_settings().ocr_engine)
 
 
-__all__ = ["ENGINES", "OcrEngine", "build_engine", "get_engine"]
+__all__ = ["ENGINES", "OcrEngine", "build_engine", "engine_from_spec", "get_engine"]
