@@ -28,6 +28,17 @@ ETHNIC_GROUPS: tuple[str, ...] = (
 """The 54 ethnic groups of Vietnam by their official names (Danh mục các dân tộc Việt Nam,
 Quyết định 121-TCTK/PPCĐ of the General Statistics Office), in the list's order."""
 
+RELATIONSHIPS: tuple[str, ...] = (
+    "Bản thân", "Chủ hộ", "Vợ", "Chồng", "Con", "Con đẻ", "Con nuôi", "Con riêng", "Con dâu",
+    "Con rể", "Cha", "Mẹ", "Cha đẻ", "Mẹ đẻ", "Cha nuôi", "Mẹ nuôi", "Bố", "Ông", "Bà",
+    "Ông nội", "Bà nội", "Ông ngoại", "Bà ngoại", "Anh", "Chị", "Em", "Anh ruột", "Chị ruột",
+    "Em ruột", "Cháu", "Cháu nội", "Cháu ngoại", "Chắt", "Cô", "Dì", "Chú", "Bác", "Cậu", "Mợ",
+    "Thím", "Anh rể", "Em rể", "Chị dâu", "Em dâu", "Người giám hộ", "Người được ủy quyền",
+    "Người ở nhờ", "Người ở thuê", "Người ở mượn",
+)
+"""Relationships written on civil-status and residence forms (quan hệ với chủ hộ, với người được
+khai sinh), as the Ministry of Public Security's residence database names them."""
+
 DEFAULT_THRESHOLD = 85.0
 
 

@@ -20,6 +20,7 @@ ID_LENGTH = 12
 _TOKEN_EDGES = ".,:;"
 _DIGIT_TOKEN = re.compile(r"[0-9.]*[0-9][0-9.]*")
 _ID = re.compile(r"[0-9]{12}")
+_BOX_MARKS = re.compile(r"[_()\[\]{}'\"`~*]")
 _BIRTH_YEAR = re.compile(r"(?<!\d)(\d{4})$")
 
 
@@ -27,8 +28,12 @@ def _digit_runs(text: str) -> list[str]:
     """Groups of consecutive all-digit tokens ("079 098 001234" is one run) with dots removed."""
     runs: list[str] = []
     current = ""
-    for token in ocr_digits(nfc(text)).split():
+    # Marks between digits (box borders of a number printed in boxes: "0 4_2 1", ".)") separate
+    # digits, they do not end the number.
+    for token in _BOX_MARKS.sub(" ", ocr_digits(nfc(text))).split():
         token = token.strip(_TOKEN_EDGES)
+        if not token:
+            continue
         if _DIGIT_TOKEN.fullmatch(token):
             current += token.replace(".", "")
             continue
@@ -36,6 +41,14 @@ def _digit_runs(text: str) -> list[str]:
             runs.append(current)
         current = ""
     return [*runs, current] if current else runs
+
+
+def _one_box_border_less(run: str) -> str | None:
+    """The 12-digit number left by dropping one "1" from 13 digits, if every such drop gives the
+    same number and its province code exists (a 1 doubled by a box border, "2 1|1 7")."""
+    candidates = {run[:i] + run[i + 1:] for i, digit in enumerate(run) if digit == "1"}
+    candidates = {c for c in candidates if c[:3] in OLD_PROVINCE_CODES}
+    return candidates.pop() if len(candidates) == 1 else None
 
 
 def _format_reason(digits: str) -> ReviewReason:
@@ -56,6 +69,12 @@ def normalize_id_number(text: str) -> tuple[str | None, list[ReviewReason]]:
     exact = [run for run in runs if len(run) == ID_LENGTH]
     if exact:
         return exact[0], []
+    repaired = {_one_box_border_less(run) for run in runs if len(run) == ID_LENGTH + 1} - {None}
+    if len(repaired) == 1:
+        return repaired.pop(), [reason(
+            "id_number.repaired",
+            "One digit too many was read (a box border taken for a 1); check the ID number.",
+            "Đọc thừa một chữ số (đường kẻ ô bị nhận thành số 1); cần kiểm tra số định danh.")]
     if not runs:
         return None, [_format_reason("")]
     longest = max(runs, key=len)

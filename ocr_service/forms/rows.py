@@ -216,8 +216,8 @@ def find_label(folded_row: str, label: str) -> tuple[int, int, float] | None:
     # The alignment may start or end inside a word: a label starts and ends at word edges.
     while start > 0 and folded_row[start - 1].isalpha() and folded_row[start].isalpha():
         start -= 1
-    while end > start + 1 and not folded_row[end - 1].isalnum() and label[-1].isalnum():
-        end -= 1
+    while end > start + 1 and not folded_row[end - 1].isalpha() and label[-1].isalpha():
+        end -= 1  # not the value's first digit or a colon ("danhcanhan:0" → "danhcanhan")
     return start, end, found.score
 
 

@@ -31,8 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field
 SPEC_DIR = Path(__file__).with_name("specs")
 
 FieldType = Literal[
-    "text", "name", "date", "year", "sex", "nationality", "ethnicity", "id_number", "phone",
-    "email", "address",
+    "text", "place", "name", "date", "year", "sex", "nationality", "ethnicity", "relationship",
+    "id_number", "phone", "email", "address",
 ]
 
 

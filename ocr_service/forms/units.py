@@ -168,10 +168,19 @@ def _index() -> _Index:
     return _Index(names, communes)
 
 
+_CONFUSABLE = str.maketrans({"l": "i", "1": "i", "|": "i", "0": "o"})
+"""Letters OCR takes for one another in Latin print ("Ia Tul" read "la Tul"), compared alike."""
+
+
 def _fuzzy(key: str, choices: dict[str, object]) -> str | None:
     """The one key of ``choices`` that ``key`` is a small misreading of, if any."""
     found = process.extractOne(key, choices.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-    return None if found is None else found[0]
+    if found is not None:
+        return found[0]
+    confusable = {choice.translate(_CONFUSABLE): choice for choice in choices}
+    found = process.extractOne(key.translate(_CONFUSABLE), confusable.keys(), scorer=fuzz.ratio,
+                               score_cutoff=FUZZY_CUTOFF)
+    return None if found is None else confusable[found[0]]
 
 
 def _lookup_province(text: str) -> tuple[Province | None, bool]:
@@ -271,3 +280,39 @@ def address_problems(address: str) -> list[ReviewReason]:
     if find_commune(province, commune) is None:
         return [_commune_unknown(commune, province)]
     return []
+
+
+_PROVINCE_KIND = re.compile(r"^\s*(?P<kind>(?:tỉnh|thành phố|tp\.?)\s+)?(?P<name>.+?)[\s.;:]*$",
+                            re.IGNORECASE)
+_COMMUNE_KIND = re.compile(r"(?P<kind>\b(?:xã|phường|đặc khu|thị trấn)\s+)(?P<name>[^,]+)$",
+                           re.IGNORECASE)
+_OFFICIAL_KIND = re.compile(r"^(?:Thành phố|Xã|Phường|Đặc khu)\s+")
+
+
+def _respell(part: str, pattern: re.Pattern[str], official: str) -> str:
+    """``part`` with the name after its kind word replaced by the official spelling."""
+    found = pattern.search(part)
+    if found is None:
+        return part
+    name = _OFFICIAL_KIND.sub("", official)
+    return part[:found.start("name")] + name + part[found.end("name"):]
+
+
+def correct_address(address: str) -> str:
+    """The address with its province and commune written as in the official 2025 list, where the
+    reading differs from exactly one official name by a small OCR slip ("xã la Tul, tỉnh Đõng
+    Nai" → "xã Ia Tul, tỉnh Đồng Nai"). Kind words keep the case they were written in; the rest of
+    the address, unknown names and old provinces are returned as read: nothing is invented."""
+    parts = nfc(address).split(",")
+    if len(parts) < 2:
+        return address
+    province, is_old = _lookup_province(parts[-1].strip(" .;:"))
+    if province is None or is_old:
+        return address
+    parts[-1] = _respell(parts[-1], _PROVINCE_KIND, province.short_name)
+    commune_part = _COMMUNE_KIND.search(parts[-2])
+    if commune_part is not None:
+        commune = find_commune(province, commune_part.group(0))
+        if commune is not None:
+            parts[-2] = _respell(parts[-2], _COMMUNE_KIND, commune)
+    return ",".join(parts)

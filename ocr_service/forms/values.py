@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rapidfuzz import fuzz
+
 from ..domain import ReviewReason
 from .dates import normalize_date, normalize_year
-from .enums import ETHNIC_GROUPS, NATIONALITIES, SEXES, match_choice
+from .enums import ETHNIC_GROUPS, NATIONALITIES, RELATIONSHIPS, SEXES, match_choice
 from .ids import normalize_id_number
 from .phones import normalize_phone
 from .spec import FieldType
 from .text import nfc, reason
-from .units import address_problems
+from .units import address_problems, correct_address
 
 Normalized = tuple[str | None, list[ReviewReason]]
 
@@ -26,6 +28,8 @@ _LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:\(?\d{1,2}\)[\s:]*)?(?:/\s*[A-Za-z][
 """Punctuation after a label, a footnote mark ("Kính gửi(1):") and an English half ("/ Full name:")."""
 _TRAILING_NUMBER = re.compile(r"\s+\d{1,2}[.)]\s*$")
 """The number of the next label ("05/06/1998 3." before "3. Giới tính")."""
+_COMMA_SPACE = re.compile(r",(?=[^\W\d_])")
+"""A comma glued to the next word: OCR often drops that space ("Bản 13,Xã Ia Khươl")."""
 _DOTS = re.compile(r"(?:[.…·_]\s*){3,}")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?: [^\W\d_]+)*$")
@@ -37,6 +41,7 @@ def clean_value(text: str) -> str:
     text = _DOTS.sub(" ", nfc(text))
     text = _LEADING.sub("", text)
     text = _TRAILING_NUMBER.sub("", text)
+    text = _COMMA_SPACE.sub(", ", text)
     return " ".join(text.split()).strip(" .,;:-|/")
 
 
@@ -45,7 +50,13 @@ def _text(raw: str) -> Normalized:
 
 
 def _name(raw: str) -> Normalized:
-    value = " ".join(raw.replace(".", " ").split()).upper()
+    words = raw.replace(".", " ").split()
+    if len(words) > 1 and all(w.isupper() for w in words[:-1]):
+        # Forms ask for names in capitals: a trailing word that is not is a mark the OCR read in
+        # the dots after the name ("HÀ CÔNG PHONG ỗ", "THÁI TRỌNG PHÚC ư*").
+        while len(words) > 1 and not words[-1].isupper():
+            words.pop()
+    value = " ".join(words).upper()
     if not value:
         return None, []
     if not _NAME_CHARS.match(value):
@@ -60,6 +71,10 @@ def _choice(choices: tuple[str, ...], code: str, what: tuple[str, str]) -> Calla
         if not raw:
             return None, []
         chosen = match_choice(raw, choices, threshold=80)
+        words = raw.split()
+        while chosen is None and len(words) > 1:  # a stray mark after the value ("Cha ss")
+            words.pop()
+            chosen = match_choice(" ".join(words), choices, threshold=100)
         if chosen is not None:
             return chosen, []
         return raw, [reason(code, f"Not a known {what[0]}.", f"Không phải {what[1]} hợp lệ.")]
@@ -77,21 +92,52 @@ def _email(raw: str) -> Normalized:
         return None, []
     if _EMAIL.match(value):
         return value, []
+    repaired = _repair_at(value)
+    if repaired is not None:
+        return repaired, [reason("email.repaired",
+                                 "The @ of the e-mail address was read as another character.",
+                                 "Ký tự @ của địa chỉ thư điện tử bị đọc nhầm; cần kiểm tra.")]
     return value, [reason("email.format", "Not an e-mail address.", "Không phải địa chỉ thư điện tử.")]
 
 
+def _place(raw: str) -> Normalized:
+    """Text that ends with a commune and province ("Ủy ban nhân dân xã X, tỉnh Y"): their names
+    are spelled as in the official list where OCR slipped on a letter."""
+    return (correct_address(raw) if raw else None), []
+
+
+MAIL_DOMAINS = ("gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com", "hotmail.com",
+                "icloud.com")
+"""Providers most Vietnamese citizens' addresses use: an OCR slip on "@gmail.com" is recognisable."""
+
+
+def _repair_at(value: str) -> str | None:
+    """``value`` with its "@provider" tail restored when OCR misread the "@" ("an6gmail.com")."""
+    if "@" in value:
+        return None
+    for domain in MAIL_DOMAINS:
+        tail = value[-(len(domain) + 1):]
+        if len(value) > len(domain) + 1 and fuzz.ratio(tail, "@" + domain) >= 80:
+            repaired = value[:-(len(domain) + 1)] + "@" + domain
+            return repaired if _EMAIL.match(repaired) else None
+    return None
+
+
 def _address(raw: str) -> Normalized:
-    return (raw or None), (address_problems(raw) if raw else [])
+    value = correct_address(raw) if raw else ""
+    return (value or None), (address_problems(value) if value else [])
 
 
 NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
     "text": _text,
+    "place": _place,
     "name": _name,
     "date": normalize_date,
     "year": normalize_year,
     "sex": _choice(SEXES, "sex.unknown", ("sex", "giới tính")),
     "nationality": _nationality,
     "ethnicity": _choice(ETHNIC_GROUPS, "ethnicity.unknown", ("ethnic group", "dân tộc")),
+    "relationship": _choice(RELATIONSHIPS, "relationship.unknown", ("relationship", "quan hệ")),
     "id_number": normalize_id_number,
     "phone": normalize_phone,
     "email": _email,
@@ -100,7 +146,11 @@ NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
 
 
 def normalize(field_type: FieldType, raw: str) -> Normalized:
-    """The contract value of ``raw`` for a field of ``field_type``, and what is doubtful about it."""
-    if not raw:
+    """The contract value of ``raw`` for a field of ``field_type``, and what is doubtful about it.
+
+    Fewer than two letters or digits is no value: no field holds one character, and a blank's
+    dots often come back from OCR as a stray mark ("s", '"đ').
+    """
+    if sum(char.isalnum() for char in raw) < 2:
         return None, []
     return NORMALIZERS[field_type](raw)
