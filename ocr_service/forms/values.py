@@ -19,7 +19,7 @@ from .enums import ETHNIC_GROUPS, NATIONALITIES, RELATIONSHIPS, SEXES, match_cho
 from .ids import normalize_id_number
 from .phones import normalize_phone
 from .spec import FieldType
-from .text import nfc, reason
+from .text import fold, nfc, reason
 from .units import address_problems, correct_address
 
 Normalized = tuple[str | None, list[ReviewReason]]
@@ -28,6 +28,8 @@ _LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:\(?\d{1,2}\)[\s:]*)?(?:/\s*[A-Za-z][
 """Punctuation after a label, a footnote mark ("Kính gửi(1):") and an English half ("/ Full name:")."""
 _TRAILING_NUMBER = re.compile(r"\s+\d{1,2}[.)]\s*$")
 """The number of the next label ("05/06/1998 3." before "3. Giới tính")."""
+_EDGE_MARKS = " .,;:-|/'\"*#_~`^"
+"""Marks that never start or end a value but do come back from OCR of a blank's dots."""
 _COMMA_SPACE = re.compile(r",(?=[^\W\d_])")
 """A comma glued to the next word: OCR often drops that space ("Bản 13,Xã Ia Khươl")."""
 _DOTS = re.compile(r"(?:[.…·_]\s*){3,}")
@@ -42,7 +44,7 @@ def clean_value(text: str) -> str:
     text = _LEADING.sub("", text)
     text = _TRAILING_NUMBER.sub("", text)
     text = _COMMA_SPACE.sub(", ", text)
-    return " ".join(text.split()).strip(" .,;:-|/")
+    return " ".join(text.split()).strip(_EDGE_MARKS)
 
 
 def _text(raw: str) -> Normalized:
@@ -100,10 +102,31 @@ def _email(raw: str) -> Normalized:
     return value, [reason("email.format", "Not an e-mail address.", "Không phải địa chỉ thư điện tử.")]
 
 
+AGENCY_WORDS = ("Ủy ban nhân dân", "Công an", "Bệnh viện", "Đa khoa", "Trung tâm Y tế",
+                "Trạm Y tế", "Phụ sản", "Sản Nhi", "Nhà hộ sinh")
+"""Fixed words of the places a form names (recipients, places of birth), in their one spelling."""
+
+
+def respell_phrases(text: str, phrases: tuple[str, ...]) -> str:
+    """``text`` with each phrase that differs from one of ``phrases`` only in its diacritics
+    spelled like that phrase ("Úy ban nhân dân" → "Ủy ban nhân dân"): the letters stay as read,
+    only tone and vowel marks that a fixed phrase cannot have are put right."""
+    folded = fold(text)
+    for phrase in phrases:
+        key, start = fold(phrase), 0
+        while (start := folded.find(key, start)) >= 0:
+            end = start + len(phrase)
+            if (start == 0 or not folded[start - 1].isalnum()) and (
+                    end == len(folded) or not folded[end].isalnum()):
+                text = text[:start] + phrase + text[end:]
+            start = end
+    return text
+
+
 def _place(raw: str) -> Normalized:
-    """Text that ends with a commune and province ("Ủy ban nhân dân xã X, tỉnh Y"): their names
-    are spelled as in the official list where OCR slipped on a letter."""
-    return (correct_address(raw) if raw else None), []
+    """Text naming a place or an agency that ends with its commune and province ("Ủy ban nhân
+    dân xã X, tỉnh Y"): the agency words and the unit names are spelled as officially written."""
+    return (correct_address(respell_phrases(raw, AGENCY_WORDS)) if raw else None), []
 
 
 MAIL_DOMAINS = ("gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com", "hotmail.com",

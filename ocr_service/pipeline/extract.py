@@ -138,9 +138,10 @@ def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]
 def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:
     lo, hi = doc.sections.get(spec.section, (0, len(doc.rows))) if spec.section else (0, len(doc.rows))
     for index in range(lo, hi):
-        for position, match in enumerate(doc.matches[index]):
-            if name not in match.keys:
-                continue
+        # The last label of the field on its row: a bilingual label whose halves did not merge
+        # ("Quốc tịch To. Nationality: Việt Nam", a slash read as "To.") has the value after it.
+        found = [i for i, match in enumerate(doc.matches[index]) if name in match.keys]
+        for position in found[-1:]:
             right = _after(doc, index, position) if spec.value != "below" else None
             if right is not None and clean_value(right.text):
                 spans = [right]
