@@ -312,14 +312,15 @@ def _id_checks(spec: FormSpec, fields: dict[str, FieldValue]) -> None:
         fields[check.field] = _with_reasons(target, id_number_problems(target.value, dob, sex))
 
 
-def _machine_source(fields: dict[str, FieldValue], source: dict[str, str | None],
-                    compare) -> None:
+def _machine_source(spec: FormSpec, fields: dict[str, FieldValue],
+                    source: dict[str, str | None], compare) -> None:
     """Check each field against a machine-printed source (MRZ, QR); take the source's value where
     the OCR of the printed text found nothing or disagrees, and keep the disagreement flagged."""
     for name, value in list(fields.items()):
         wanted = source.get(name)
         if wanted is None:
             continue
+        wanted = normalize(spec.fields[name].type, wanted)[0] or wanted  # QR names: "Trần Văn An"
         if value.value is None:
             fields[name] = FieldValue(wanted, "", 1.0, None, None, ())
             continue
@@ -337,7 +338,7 @@ def _card_checks(spec: FormSpec, doc: _Doc, fields: dict[str, FieldValue],
         for payload in qr.decode_qr(images):
             parsed = qr.parse_cccd_qr(payload)
             if parsed is not None:
-                _machine_source(fields, {k: parsed.get(k) for k in fields},
+                _machine_source(spec, fields, {k: parsed.get(k) for k in fields},
                                 lambda f, p=parsed: qr.cross_check_qr(p, f))
                 break
     if "mrz" in spec.card:
@@ -348,7 +349,7 @@ def _card_checks(spec: FormSpec, doc: _Doc, fields: dict[str, FieldValue],
             if not problems:
                 trusted = {"id_number": td1.id_number, "date_of_birth": td1.date_of_birth,
                            "sex": td1.sex, "date_of_expiry": td1.date_of_expiry}
-                _machine_source(fields, trusted, lambda f: mrz.cross_check(td1, f))
+                _machine_source(spec, fields, trusted, lambda f: mrz.cross_check(td1, f))
             name = fields.get("full_name")
             if name is not None and name.value is not None:
                 fields["full_name"] = _with_reasons(

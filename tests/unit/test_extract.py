@@ -170,3 +170,91 @@ def test_a_member_id_that_disagrees_with_the_birth_year_is_flagged():
     member = result.tables["members"][0]["id_number"]
     assert member.review
     assert any(r.code.startswith("id_number.") for r in member.reasons)
+
+
+# --- ID cards: MRZ and QR checks -----------------------------------------------------------------
+
+CARD = {"id_number": "001090123456", "full_name": "TRẦN VĂN BÌNH", "date_of_birth": "15/03/1990",
+        "sex": "Nam", "date_of_expiry": "15/03/2030"}
+
+
+def card_pages(mrz_lines: tuple[str, str, str], dob: str = CARD["date_of_birth"]) -> list[PageText]:
+    front = page([
+        "CĂN CƯỚC CÔNG DÂN", "Citizen Identity Card",
+        f"Số / No.: {CARD['id_number']}",
+        "Họ và tên / Full name:", CARD["full_name"],
+        f"Ngày sinh / Date of birth: {dob}",
+        [(50, "Giới tính / Sex: Nam"), (400, "Quốc tịch / Nationality: Việt Nam")],
+        "Quê quán / Place of origin:", "Xã Thượng Lâm, Tỉnh Tuyên Quang",
+        "Nơi thường trú / Place of residence:", "Thôn 3, Xã Thượng Lâm, Tỉnh Tuyên Quang",
+        f"Có giá trị đến / Date of expiry: {CARD['date_of_expiry']}",
+    ])
+    back = page(["Đặc điểm nhân dạng / Personal identification: Sẹo chấm C:1cm trên đầu mày phải",
+                 "Ngày, tháng, năm / Date, month, year: 20/05/2021", *mrz_lines], number=2)
+    return [front, back]
+
+
+def test_an_id_card_front_and_back_agree_with_their_mrz():
+    from ocr_service.forms.mrz import compose_td1
+
+    result = extract(card_pages(compose_td1(**CARD)))
+    assert result.form_type == "cccd"
+    assert values(result) == {**CARD, "nationality": "Việt Nam",
+                              "place_of_origin": "Xã Thượng Lâm, Tỉnh Tuyên Quang",
+                              "place_of_residence": "Thôn 3, Xã Thượng Lâm, Tỉnh Tuyên Quang",
+                              "date_of_issue": "20/05/2021"}
+    assert not result.review, result.export()
+
+
+def test_a_wrong_mrz_check_digit_is_flagged():
+    from ocr_service.forms.mrz import compose_td1
+
+    line1, line2, line3 = compose_td1(**CARD)
+    wrong = line2[:6] + str((int(line2[6]) + 1) % 10) + line2[7:]  # the birth date's check digit
+    result = extract(card_pages((line1, wrong, line3)))
+    assert result.review
+    assert "mrz.check_digit" in [r.code for r in result.reasons]
+
+
+def test_an_id_number_inconsistent_with_the_date_of_birth_is_flagged():
+    from ocr_service.forms.mrz import compose_td1
+
+    mrz = compose_td1(**{**CARD, "date_of_birth": "15/03/1985"})
+    result = extract(card_pages(mrz, dob="15/03/1985"))
+    field = result.fields["id_number"]
+    assert field.review
+    assert "id_number.birth_year" in [r.code for r in field.reasons]
+
+
+def test_the_mrz_value_wins_over_a_misread_front_and_the_disagreement_is_flagged():
+    from ocr_service.forms.mrz import compose_td1
+
+    result = extract(card_pages(compose_td1(**CARD), dob="15/08/1990"))  # front misread 3 as 8
+    field = result.fields["date_of_birth"]
+    assert field.value == "15/03/1990"
+    assert "mrz.mismatch" in [r.code for r in field.reasons]
+
+
+def test_the_qr_code_fills_and_checks_the_card_fields():
+    import io
+
+    import cv2
+    import numpy as np
+    import segno
+
+    from ocr_service.forms.mrz import compose_td1
+
+    payload = ("001090123456|123456789|Trần Văn Bình|15031990|Nam|"
+               "Thôn 3, Xã Thượng Lâm, Tỉnh Tuyên Quang|20052021")
+    buffer = io.BytesIO()
+    segno.make(payload, error="m").save(buffer, kind="png", scale=6, border=4)
+    image = cv2.imdecode(np.frombuffer(buffer.getvalue(), np.uint8), cv2.IMREAD_COLOR)
+    pages = card_pages(compose_td1(**CARD))
+    misread = PageText(1, pages[0].width, pages[0].height, tuple(
+        OcrLine(line.text.replace("TRẦN VĂN BÌNH", "TRÂN VĂN BÌNH"), line.confidence, line.box)
+        for line in pages[0].lines))
+    result = extract([misread, pages[1]], [image])
+    name = result.fields["full_name"]
+    assert name.value == "TRẦN VĂN BÌNH"  # the QR's Vietnamese name, in the form's capitals
+    assert "qr.mismatch" in [r.code for r in name.reasons]
+    assert not result.fields["date_of_issue"].review
