@@ -37,3 +37,21 @@ class ModelError(SohoaError):
     """A model weight file is missing or does not match models/manifest.yaml."""
 
     code = "model_unavailable"
+
+
+class StorageError(SohoaError):
+    """Object storage refused or failed a request, or returned bytes that fail their hash."""
+
+    code = "storage_error"
+
+
+class StorageUnavailable(StorageError):
+    """The S3 server cannot be reached or answers 5xx: retry later (HTTP 503, task retry)."""
+
+    code = "storage_unavailable"
+
+
+class ObjectNotFound(StorageError):
+    """The asked-for object (raw upload or e-record) is not in storage."""
+
+    code = "not_found"
