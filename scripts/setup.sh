@@ -28,12 +28,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PYTHON" -m venv .venv
 fi
+# The install is redone when pyproject.toml's content changes (a hash, not file times: two set-ups
+# running at once must not mark an install done that the other has not finished).
 stamp=.venv/.sohoa-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "setup: installing sohoa and its dependencies into .venv"
   extras="${SOHOA_EXTRAS-dev}"   # the production image sets SOHOA_EXTRAS= (no test tools)
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
-  touch "$stamp"
+  echo "$wanted" > "$stamp"
 fi
 
 .venv/bin/python -m ocr_service.weights >/dev/null
