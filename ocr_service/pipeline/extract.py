@@ -313,7 +313,7 @@ def _id_checks(spec: FormSpec, fields: dict[str, FieldValue]) -> None:
 
 
 def _machine_source(spec: FormSpec, fields: dict[str, FieldValue],
-                    source: dict[str, str | None], compare) -> None:
+                    source: dict[str, str | None], compare, page: int | None) -> None:
     """Check each field against a machine-printed source (MRZ, QR); take the source's value where
     the OCR of the printed text found nothing or disagrees, and keep the disagreement flagged."""
     for name, value in list(fields.items()):
@@ -322,7 +322,7 @@ def _machine_source(spec: FormSpec, fields: dict[str, FieldValue],
             continue
         wanted = normalize(spec.fields[name].type, wanted)[0] or wanted  # QR names: "Trần Văn An"
         if value.value is None:
-            fields[name] = FieldValue(wanted, "", 1.0, None, None, ())
+            fields[name] = FieldValue(wanted, "", 1.0, page, None, ())
             continue
         problems = compare({name: value.value})
         if problems:
@@ -335,12 +335,13 @@ def _card_checks(spec: FormSpec, doc: _Doc, fields: dict[str, FieldValue],
 
     reasons: list[ReviewReason] = []
     if "qr" in spec.card and images:
-        for payload in qr.decode_qr(images):
-            parsed = qr.parse_cccd_qr(payload)
-            if parsed is not None:
-                _machine_source(spec, fields, {k: parsed.get(k) for k in fields},
-                                lambda f, p=parsed: qr.cross_check_qr(p, f))
-                break
+        parsed_pages = ((number, qr.parse_cccd_qr(payload))
+                        for number, image in enumerate(images, start=1)
+                        for payload in qr.decode_qr([image]))
+        number, parsed = next(((n, p) for n, p in parsed_pages if p is not None), (None, None))
+        if parsed is not None:
+            _machine_source(spec, fields, {k: parsed.get(k) for k in fields},
+                            lambda f: qr.cross_check_qr(parsed, f), number)
     if "mrz" in spec.card:
         td1 = mrz.find_td1([row.text for row in doc.rows])
         if td1 is not None:
@@ -349,7 +350,9 @@ def _card_checks(spec: FormSpec, doc: _Doc, fields: dict[str, FieldValue],
             if not problems:
                 trusted = {"id_number": td1.id_number, "date_of_birth": td1.date_of_birth,
                            "sex": td1.sex, "date_of_expiry": td1.date_of_expiry}
-                _machine_source(spec, fields, trusted, lambda f: mrz.cross_check(td1, f))
+                page = next((row.page for row in reversed(doc.rows)
+                             if "<<" in row.text), None)  # the MRZ rows end the back side
+                _machine_source(spec, fields, trusted, lambda f: mrz.cross_check(td1, f), page)
             name = fields.get("full_name")
             if name is not None and name.value is not None:
                 fields["full_name"] = _with_reasons(
