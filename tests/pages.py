@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-FONT_DIRS = ("dejavu", "liberation", "noto")
+from ocr_service.synth.render import installed_font
+
 FONT_FILES = ("DejaVuSans.ttf", "LiberationSerif-Regular.ttf", "LiberationSans-Regular.ttf")
 
 FORM_LINES = (
@@ -51,13 +52,12 @@ A4_INCHES = (8.27, 11.69)
 
 
 def font_path(index: int = 0) -> Path:
-    """A TrueType font with Vietnamese glyphs from the system font folders."""
+    """A TrueType font with Vietnamese glyphs, wherever its Debian package put it."""
     wanted = FONT_FILES[index % len(FONT_FILES)]
-    for folder in FONT_DIRS:
-        path = Path("/usr/share/fonts/truetype") / folder / wanted
-        if path.exists():
-            return path
-    raise FileNotFoundError(f"no font {wanted} under /usr/share/fonts/truetype/{{{','.join(FONT_DIRS)}}}")
+    path = installed_font(wanted)
+    if path is None:
+        raise FileNotFoundError(f"no font {wanted} under /usr/share/fonts (scripts/setup.sh installs it)")
+    return path
 
 
 def render_page(lines: tuple[str, ...] = FORM_LINES, dpi: int = 200, font: int = 0,

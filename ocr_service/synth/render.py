@@ -74,8 +74,13 @@ def _installed_fonts() -> dict[str, Path]:
     return found
 
 
+def installed_font(file_name: str) -> Path | None:
+    """Where a font file (``"DejaVuSans.ttf"``) is installed, whichever Debian package has it."""
+    return _installed_fonts().get(file_name)
+
+
 def font_path(family: FontFamily, face: Face) -> Path | None:
-    return _installed_fonts().get(family.files[face])
+    return installed_font(family.files[face])
 
 
 @lru_cache(maxsize=None)
