@@ -56,11 +56,16 @@ def make_record(
     signing: RecordSigning,
     settings: Settings | None = None,
 ) -> ERecord:
-    """The whole pipeline for one document: intake, clean-up, OCR, PDF/A, signatures, manifest."""
+    """The whole pipeline for one document: intake, clean-up, OCR, field extraction, PDF/A,
+    signatures, manifest."""
     from .record import build_record
 
     settings = settings or get_settings()
     document = load_document(data, filename, settings)
+    from .extract import extract
+
     pages, texts = read_clean_pages(document.pages, engine)
     models = dict(getattr(engine, "models", {}))
-    return build_record(document, pages, texts, info, signing, settings, models=models)
+    extraction = extract(texts, [page.image for page in pages], settings)
+    return build_record(document, pages, texts, info, signing, settings, models=models,
+                        extraction=extraction)

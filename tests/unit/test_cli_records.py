@@ -15,6 +15,8 @@ import pytest
 from tests.signing import append_page, flip
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "pages"
+FORMS = SAMPLES.parent / "forms"
+FORM_SAMPLE = "cccd-01.pdf"
 
 
 def sohoa(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
@@ -29,13 +31,23 @@ def processed(tmp_path_factory) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("out")
     bad = out.parent / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 truncated")
-    done = sohoa("process", str(SAMPLES / "form-1.jpg"), str(bad), "--out", str(out),
+    done = sohoa("process", str(SAMPLES / "form-1.jpg"), str(bad), str(FORMS / FORM_SAMPLE),
+                 "--out", str(out),
                  "--dossier-code", "000.00.10.H29-261122-0001", "--procedure-code", "1.001234",
                  "--owner-id", "001187012345", "--title", "Tờ khai tham gia BHXH", data_dir=data_dir)
     assert done.returncode == 2, done.stderr  # the bad file is refused ...
     assert "bad.pdf" in done.stderr and "Traceback" not in done.stderr
     assert (out / "form-1.pdf").is_file()  # ... and the good one is still processed
     return data_dir, out
+
+
+def test_a_processed_form_carries_its_type_and_fields_in_the_manifest(processed):
+    _, out = processed
+    expected = json.loads((FORMS / FORM_SAMPLE).with_suffix(".json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "cccd-01.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["document_type"] == "cccd"
+    for name in ("id_number", "date_of_birth", "sex", "date_of_expiry"):
+        assert manifest["fields"][name]["value"] == expected["fields"][name], name
 
 
 def test_pki_init_creates_labelled_test_material_once(tmp_path):
