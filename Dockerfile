@@ -1,4 +1,4 @@
-# Production image: one image for every role (`sohoa ocr`, later `sohoa serve` and `sohoa worker`).
+# Production image: one image for every role (`sohoa serve`, `sohoa worker`, `sohoa ocr`; compose.yaml).
 # Not built in CI (no Docker engine there); it runs the same scripts/setup.sh as `make run`.
 FROM python:3.11-slim-bookworm
 

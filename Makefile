@@ -10,6 +10,8 @@ run: setup
 	.venv/bin/sohoa ocr samples/pages/*.jpg samples/pages/*.png samples/pages/*.pdf samples/pages/*.tif
 	.venv/bin/sohoa process samples/pages/form-1.jpg samples/pages/dossier-2pages.pdf --out var/records
 	.venv/bin/sohoa verify var/records/form-1.pdf --manifest var/records/form-1.manifest.json
+	@echo "make run: the stack (Redis, S3, API, worker) runs until Ctrl-C"
+	.venv/bin/sohoa up
 
 test: setup
 	.venv/bin/python -m pytest -q

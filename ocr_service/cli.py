@@ -56,9 +56,16 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         print(json.dumps({"file": args.file, **result}, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"== {args.file} · loại giấy tờ / form type: {result['form_type']} ==")
+    if result["form_type"] == "unknown":
+        print(result["text"])
     for name, field in result["fields"].items():
         mark = "  [cần kiểm tra / review]" if field["review"] else ""
-        print(f"{name}: {field['value']}{mark}")
+        if isinstance(field["value"], list):  # a table: one line per row
+            print(f"{name}:{mark}")
+            for row in field["value"]:
+                print("  - " + "; ".join(f"{key}: {value}" for key, value in row.items()))
+        else:
+            print(f"{name}: {field['value']}{mark}")
     return EXIT_OK
 
 
@@ -72,6 +79,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     print(f"sohoa API: http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)", flush=True)
     uvicorn.run(create_app(preload=True), host=host, port=port, log_level="info")
     return EXIT_OK
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from workers.run import parse_queues, run_worker
+
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return run_worker(parse_queues(args.queues), args.concurrency, args.pool)
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from .up import run_up
+
+    return run_up(port=args.port, concurrency=args.concurrency)
 
 
 def _not_found(name: str | Path, *, folder_too: bool = False) -> SohoaError:
@@ -254,10 +275,33 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--engine", choices=ENGINES, default=None)
     extract.set_defaults(run=_cmd_extract)
 
-    serve = commands.add_parser("serve", help="run the HTTP API (POST /v1/extract, /healthz)")
+    serve = commands.add_parser(
+        "serve", help="run the HTTP API (dossiers, records, verify, extract; OpenAPI at /docs)")
     serve.add_argument("--host", help="default: SOHOA_HOST (127.0.0.1)")
     serve.add_argument("--port", type=int, help="default: SOHOA_PORT (8000)")
     serve.set_defaults(run=_cmd_serve)
+
+    worker = commands.add_parser(
+        "worker", help="run a Celery worker of the document pipeline (SOHOA_REDIS_URL)",
+        description="Consume the queues named (ocr: intake, clean-up, OCR; cpu: extraction, "
+                    "PDF/A, signing; archive: S3, index, webhooks) until SIGTERM or Ctrl-C.",
+    )
+    worker.add_argument("--queues", default="ocr,cpu,archive", help="default: all three")
+    worker.add_argument("--concurrency", type=int, default=1, metavar="N",
+                        help="tasks run at once (pool processes; default 1)")
+    worker.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork")
+    worker.set_defaults(run=_cmd_worker)
+
+    up = commands.add_parser(
+        "up", help="the whole stack on this machine: Redis, S3, API and a worker (make run)",
+        description="Start Redis and SeaweedFS (data under SOHOA_DATA_DIR/up), the API and one "
+                    "worker as child processes on loopback, with the SQLite index and the test "
+                    "PKI; print the URL and an API key of agency DEV; stop all on Ctrl-C.",
+    )
+    up.add_argument("--port", type=int, help="API port (default: SOHOA_PORT, 8000)")
+    up.add_argument("--concurrency", type=int, default=2, metavar="N",
+                    help="worker pool processes (default 2)")
+    up.set_defaults(run=_cmd_up)
 
     process = commands.add_parser(
         "process", help="make signed, searchable PDF/A e-records of scanned files",

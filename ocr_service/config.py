@@ -73,6 +73,18 @@ class Settings(BaseSettings):
     """COMPLIANCE retention of each e-record: nobody can delete it before this many days."""
     redis_url: str | None = None
     """Celery broker; None: not configured (``sohoa up`` starts Redis). Never logged."""
+    task_visibility_timeout: int = 300
+    """Seconds after which the broker hands a task that nobody acknowledged to another worker
+    (its worker died). Short, so a crash costs minutes, not an hour; longer than the slowest
+    task, or a slow task also runs a second time (harmless: tasks are idempotent, only wasted)."""
+    task_max_retries: int = 12
+    """Retries of a task that failed for a passing reason (S3 or database unreachable): with
+    the backoff below, about six minutes of outage are ridden out before a document fails."""
+    task_retry_backoff_max: int = 120
+    """Most seconds between two retries (exponential backoff with full jitter up to this);
+    keep it below the visibility timeout, or a waiting retry is also delivered again."""
+    webhook_timeout: float = 10.0
+    """Seconds a webhook receiver has to answer before the call is retried."""
 
     # E-records: who converts and signs, and whom a verifier trusts.
     system_name: str = "sohoa"

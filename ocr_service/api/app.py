@@ -1,4 +1,4 @@
-"""The FastAPI application: ``create_app()`` wires routers, error handlers and start-up."""
+"""The FastAPI application: ``create_app()`` wires routers, error handlers, metrics and start-up."""
 
 from __future__ import annotations
 
@@ -7,13 +7,31 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__
+from ..config import get_settings
+from ..services import Services
 from . import errors
-from .routers import extract, health
+from .deps import ServiceHub, Submit, submit_with_workers
+from .metrics import ApiMetrics, MetricsMiddleware
+from .routers import dossiers, extract, health, metrics, records, verify
+
+DESCRIPTION = """Số hóa hồ sơ: scanned Vietnamese dossiers to fields and signed e-records.
+
+Every endpoint but `/healthz` and `/readyz` needs `Authorization: Bearer <api key>` (from
+`sohoa keys create`); a key sees only its own agency's dossiers and records. Every POST honours
+`Idempotency-Key`. Errors are `{"error": {"code", "message", "message_vi"}}`."""
 
 
-def create_app(*, preload: bool = False) -> FastAPI:
-    """The API app; ``preload`` loads the OCR models at start-up instead of on first use, so a
-    server answers its first request as fast as the others."""
+def create_app(services: Services | None = None, submit: Submit | None = None, *,
+               preload: bool = False) -> FastAPI:
+    """The API app.
+
+    ``services``: the index and object store to use (tests); None opens them from Settings on
+    first use, so a server starts without waiting for S3 and says in ``/readyz`` what is missing.
+    ``submit``: how an accepted document is queued (default: the Celery workers).
+    ``preload``: load the OCR models at start-up instead of on first use, so that a server
+    answers its first ``/v1/extract`` as fast as the others.
+    """
+    hub = ServiceHub(get_settings() if services is None else services.settings, services)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -21,11 +39,17 @@ def create_app(*, preload: bool = False) -> FastAPI:
             from .deps import engine_dep
 
             engine_dep()
-        yield
+        try:
+            yield
+        finally:
+            hub.close()
 
-    app = FastAPI(title="sohoa", version=__version__, lifespan=lifespan,
-                  description="Số hóa hồ sơ: scanned Vietnamese dossiers to fields and e-records.")
+    app = FastAPI(title="sohoa", version=__version__, lifespan=lifespan, description=DESCRIPTION)
+    app.state.hub = hub
+    app.state.submit = submit or submit_with_workers
+    app.state.metrics = ApiMetrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(extract.router)
+    for module in (health, metrics, extract, dossiers, records, verify):
+        app.include_router(module.router)
     return app

@@ -1,17 +1,102 @@
-"""Shared dependencies of the routes: settings and the OCR engine, built once per process."""
+"""Shared dependencies of the routes: settings, the index and object store, the OCR engine and the
+hand-over of accepted documents to the workers.
+
+The app holds one ``ServiceHub`` (``app.state.hub``). Tests hand it their own ``Services``; a
+server (``sohoa serve``) opens each connection from Settings on first use instead, so that an API
+used only for ``POST /v1/extract`` needs no S3 server, and a missing one shows in ``/readyz``
+rather than stopping the process.
+"""
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path, Request
 
-from ..config import Settings, get_settings
+from ..config import Settings
+from ..errors import SohoaError
 from ..pipeline.ocr import OcrEngine, get_engine
+from ..services import Services
+from ..store.index import Index, database_url
+from ..store.objects import ObjectStore
+from ..store.repo import NotFound
+
+Submit = Callable[[str], None]
+"""Enqueues processing of an accepted document (by id): ``workers.tasks.submit_document``."""
 
 
-def settings_dep() -> Settings:
-    return get_settings()
+class ServiceHub:
+    """The index and object store of the app: given, or opened on first use (thread-safe)."""
+
+    def __init__(self, settings: Settings, services: Services | None = None) -> None:
+        self.settings = services.settings if services is not None else settings
+        self._index = services.index if services is not None else None
+        self._store = services.store if services is not None else None
+        self._opened: list[Index | ObjectStore] = []
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = Index.open(database_url(self.settings))
+                    self._opened.append(self._index)
+        return self._index
+
+    @property
+    def store(self) -> ObjectStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    store = ObjectStore.from_settings(self.settings)
+                    store.ensure_buckets()
+                    self._store = store
+                    self._opened.append(store)
+        return self._store
+
+    def close(self) -> None:
+        """Close what this hub opened; given services belong to whoever gave them."""
+        for opened in self._opened:
+            opened.close()
+        self._opened.clear()
+
+
+class BrokerUnavailable(SohoaError):
+    """The document is stored and recorded, but could not be queued: uploading it again (same
+    bytes, same dossier: the same document) queues it."""
+
+    code = "broker_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The document was stored but could not be queued for processing; send the same "
+            "upload again later to queue it (it will not be duplicated).",
+            "Tài liệu đã được lưu nhưng chưa thể đưa vào hàng đợi xử lý; hãy gửi lại đúng tệp "
+            "này sau ít phút để xếp hàng (tài liệu sẽ không bị trùng).")
+
+
+def submit_with_workers(document_id: str) -> None:
+    """The production hand-over: a Celery task per document (imported on first use, so the API
+    starts without the worker code's dependencies loaded)."""
+    from workers.tasks import submit_document
+
+    submit_document(document_id)
+
+
+def hub_dep(request: Request) -> ServiceHub:
+    return request.app.state.hub
+
+
+def settings_dep(request: Request) -> Settings:
+    return request.app.state.hub.settings
+
+
+def submit_dep(request: Request) -> Submit:
+    return request.app.state.submit
 
 
 def engine_dep() -> OcrEngine:
@@ -19,5 +104,29 @@ def engine_dep() -> OcrEngine:
     return get_engine()
 
 
+HubDep = Annotated[ServiceHub, Depends(hub_dep)]
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
+SubmitDep = Annotated[Submit, Depends(submit_dep)]
 EngineDep = Annotated[OcrEngine, Depends(engine_dep)]
+
+
+def _id_of(what: str, what_vi: str, name: str) -> Callable[[str], uuid.UUID]:
+    """A path parameter parsed as a UUID; anything else is an object that does not exist (404,
+    like another agency's id), not a malformed request."""
+
+    def parse(value: str) -> uuid.UUID:
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise NotFound(what, what_vi) from None
+
+    # Set here, not in the signature: these annotations name this function's arguments, which
+    # the postponed (string) annotations of this module could not resolve.
+    parse.__annotations__ = {
+        "value": Annotated[str, Path(alias=name, description=f"The {what}'s id")],
+        "return": uuid.UUID}
+    return parse
+
+
+DossierId = Annotated[uuid.UUID, Depends(_id_of("dossier", "hồ sơ", "dossier_id"))]
+RecordId = Annotated[uuid.UUID, Depends(_id_of("record", "hồ sơ điện tử", "record_id"))]

@@ -13,11 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import InputError, SohoaError
+from ..errors import InputError, SohoaError, StorageError, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
-STATUS_BY_CODE = {"file_too_large": 413, "unsupported_type": 415, "not_found": 404}
+STATUS_BY_CODE = {
+    "file_too_large": 413, "unsupported_type": 415, "not_found": 404, "unauthorized": 401,
+    "forbidden": 403, "idempotency_conflict": 409, "bad_idempotency_key": 400,
+    "broker_unavailable": 503,
+}
 
 
 def error_body(code: str, message: str, message_vi: str) -> dict:
@@ -27,13 +31,21 @@ def error_body(code: str, message: str, message_vi: str) -> dict:
 def _status(exc: SohoaError) -> int:
     if exc.code in STATUS_BY_CODE:
         return STATUS_BY_CODE[exc.code]
+    if isinstance(exc, StorageUnavailable):
+        return 503  # the caller may retry: nothing was lost
+    if isinstance(exc, StorageError):
+        return 500  # refused or damaged in storage: not the caller's doing
     return 422 if isinstance(exc, InputError) else 400
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(SohoaError)
     async def sohoa_error(_: Request, exc: SohoaError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.message_vi), _status(exc))
+        status = _status(exc)
+        if status >= 500:
+            log.warning("%s answered %d: %s", exc.code, status, exc.message)
+        return JSONResponse(error_body(exc.code, exc.message, exc.message_vi), status,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

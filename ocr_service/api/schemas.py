@@ -52,8 +52,187 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in ((413, "File too large"), (415, "Not a PDF, TIFF, JPEG or PNG"),
-                                (422, "Unreadable, empty or invalid file or request"))
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give (all in the one error shape)."""
+    return {status: {"model": ErrorResponse, "description": ERROR_DESCRIPTIONS[status]}
+            for status in statuses}
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad Idempotency-Key", 401: "Missing, unknown or revoked API key",
+    403: "The key's roles do not allow this", 404: "No such object for this agency",
+    409: "Idempotency-Key reused for a different request", 413: "File too large",
+    415: "Not a PDF, TIFF, JPEG or PNG", 422: "Unreadable, empty or invalid file or request",
+    503: "Storage or broker unavailable: retry later",
 }
+
+
+# --- dossiers and documents ----------------------------------------------------------------------
+
+DOSSIER_ID = "3f0c2a9e-8d41-4c62-9b0e-5a7d2c1e4f80"
+DOCUMENT_ID = "a8b1d5c2-7e3f-4a09-8c6d-2b9e0f1a3c47"
+RECORD_ID = "5d2e8f1a-9c4b-4e7d-a1f3-6b0c8e2d9a15"
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+class DossierCreate(BaseModel):
+    """A hồ sơ to which documents are then uploaded."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"procedure_code": "1.001193", "applicant_id_number": "001187012345", "review": False}]})
+
+    procedure_code: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$",
+                                description="Mã thủ tục hành chính (mã TTHC)")
+    applicant_id_number: str = Field(pattern=r"^[0-9A-Za-z]{8,32}$",
+                                     description="The applicant's personal ID number (CCCD: 12 "
+                                                 "digits) or passport number")
+    review: bool = Field(False, description="Stop each document at needs_review for a clerk "
+                                            "instead of archiving it without human action")
+
+
+class DossierCreated(BaseModel):
+    model_config = _examples({"id": DOSSIER_ID, "dossier_code": "000.00.10.H29-261130-0001"})
+
+    id: str
+    dossier_code: str = Field(description="Mã hồ sơ: <mã đơn vị>-<yymmdd>-<số thứ tự>")
+
+
+class DocumentAccepted(BaseModel):
+    model_config = _examples({"id": DOCUMENT_ID, "status": "queued"})
+
+    id: str
+    status: str = Field(description="queued for a new upload; the current status when the same "
+                                    "bytes were already uploaded to this dossier")
+
+
+class DocumentError(BaseModel):
+    code: str
+    message: str
+    message_vi: str | None = None
+
+
+class DocumentOut(BaseModel):
+    id: str
+    status: str = Field(description="queued, processing, needs_review, archived or failed")
+    stage: str | None = Field(description="The pipeline stage now running or last run")
+    progress: float = Field(ge=0, le=1)
+    form_type: str | None
+    record_id: str | None
+    error: DocumentError | None
+    filename: str
+    component: str | None
+    sha256: str
+    size: int
+    created_at: str
+    updated_at: str
+
+
+class DossierOut(BaseModel):
+    model_config = _examples({
+        "id": DOSSIER_ID, "dossier_code": "000.00.10.H29-261130-0001",
+        "procedure_code": "1.001193", "review": False, "created_at": "2026-11-30T03:20:00+00:00",
+        "documents": [{
+            "id": DOCUMENT_ID, "status": "archived", "stage": "archive", "progress": 1.0,
+            "form_type": "cccd", "record_id": RECORD_ID, "error": None, "filename": "cccd.pdf",
+            "component": "Căn cước công dân", "sha256": "9f86d081884c7d65...", "size": 183204,
+            "created_at": "2026-11-30T03:20:05+00:00", "updated_at": "2026-11-30T03:20:14+00:00"}],
+    })
+
+    id: str
+    dossier_code: str
+    procedure_code: str
+    review: bool
+    created_at: str
+    documents: list[DocumentOut]
+
+
+# --- records -------------------------------------------------------------------------------------
+
+
+class RecordOut(BaseModel):
+    id: str
+    document_id: str
+    doc_type: str
+    owner_id_number: str
+    state: str = Field(description="valid or revoked")
+    created_at: str
+    pdf_sha256: str | None
+    manifest_sha256: str
+    manifest_url: str
+    pdf_url: str
+
+
+class RecordList(BaseModel):
+    model_config = _examples({"items": [{
+        "id": RECORD_ID, "document_id": DOCUMENT_ID, "doc_type": "cccd",
+        "owner_id_number": "001187012345", "state": "valid",
+        "created_at": "2026-11-30T03:20:14+00:00", "pdf_sha256": "4e07408562bedb8b...",
+        "manifest_sha256": "ef2d127de37b942b...", "manifest_url": f"/v1/records/{RECORD_ID}",
+        "pdf_url": f"/v1/records/{RECORD_ID}/pdf"}]})
+
+    items: list[RecordOut]
+
+
+MANIFEST_EXAMPLE = {
+    "manifest_version": 1, "record_id": RECORD_ID, "dossier_code": "000.00.10.H29-261130-0001",
+    "procedure_code": "1.001193", "owner_id_number": "001187012345", "document_type": "cccd",
+    "fields": {}, "pdf": {"sha256": "4e07408562bedb8b...", "size": 544617, "pdfa": "3b"},
+    "signatures": [{"role": "digitizer", "subject": "..."}, {"role": "agency", "subject": "..."}],
+}
+
+
+# --- verify and readiness ------------------------------------------------------------------------
+
+
+class ReasonOut(BaseModel):
+    message: str
+    message_vi: str
+
+
+class SignatureOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    field: str
+    kind: str
+    signer_subject: str
+    intact: bool
+    trusted: bool
+    ok: bool
+    reasons: list[ReasonOut]
+
+
+class ArchivedOut(BaseModel):
+    record_id: str
+    state: str
+
+
+class VerifyResponse(BaseModel):
+    model_config = _examples({
+        "valid": True, "sha256": "4e07408562bedb8b...", "signatures": [{
+            "field": "Signature1", "kind": "signature", "signer_subject": "...", "intact": True,
+            "signature_valid": True, "trusted": True, "timestamp_present": True,
+            "timestamp_valid": True, "covers_whole_file": False, "coverage": "entire_revision",
+            "ok": True, "reasons": []}],
+        "reasons": [], "manifest_checked": True, "manifest_reasons": [],
+        "archived": {"record_id": RECORD_ID, "state": "valid"}})
+
+    valid: bool = Field(description="Every signature holds and the file matches the manifest "
+                                    "given; a revoked archived record is not valid")
+    sha256: str
+    signatures: list[SignatureOut]
+    reasons: list[ReasonOut]
+    manifest_checked: bool
+    manifest_reasons: list[ReasonOut]
+    archived: ArchivedOut | None = Field(description="This agency's archived record with exactly "
+                                                     "these bytes, if there is one")
+
+
+class ReadyResponse(BaseModel):
+    model_config = _examples({"status": "ready", "checks": {
+        "database": "ok", "storage": "ok", "broker": "ok", "models": "ok"}})
+
+    status: str
+    checks: dict[str, str]

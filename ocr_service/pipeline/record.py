@@ -4,8 +4,9 @@ The manifest travels beside the PDF (in the archive, and from ``sohoa process``)
 record, its dossier (mã hồ sơ) and procedure (mã TTHC), its owner, the document type and fields,
 the hash of every object (the upload as received and the signed PDF), the signers, the times, and
 the software and model versions that produced it, so a record can be checked and reproduced
-without opening the PDF. Until form extraction exists (issue 3) every document is of type
-``unknown`` and its extraction attachment carries the OCR text.
+without opening the PDF. The document type and fields come from the field extraction the
+caller passes (the workers do); without one a document is of type ``unknown``. The extraction
+attachment carries the fields and every page's OCR text either way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Settings
-from ..domain import Document, PageImage, PageText
+from ..domain import Document, Extraction, PageImage, PageText
 from .pdfa import RecordMeta, build_pdfa, first_page_marks, page_size_points
 from .sign import (
     MARGIN, RecordSigning, agency_text, digitizer_text, sign_record, signer_name, text_box_size,
@@ -57,9 +58,12 @@ def new_dossier_code(now: datetime | None = None) -> str:
     return f"SH-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
 
 
-def extraction_of(texts: list[PageText]) -> dict[str, Any]:
-    """The extraction JSON (DESIGN §6) of a document whose form type is not recognised."""
-    return {"form_type": "unknown", "fields": {}, "pages": [t.export() for t in texts]}
+def extraction_of(texts: list[PageText], extraction: Extraction | None = None) -> dict[str, Any]:
+    """The extraction JSON (DESIGN §6) with every page's text; without an ``extraction`` the
+    document's form type is ``unknown`` and it has no fields."""
+    found = extraction.export() if extraction is not None else {"form_type": "unknown",
+                                                                "fields": {}}
+    return {**found, "pages": [t.export() for t in texts]}
 
 
 def sha256(data: bytes) -> str:
@@ -76,30 +80,35 @@ def build_record(
     *,
     models: dict[str, str] | None = None,
     now: datetime | None = None,
+    extraction: Extraction | None = None,
+    record_id: str | None = None,
 ) -> ERecord:
-    """Make the signed PDF/A of cleaned ``pages`` with their ``texts``, and its manifest."""
+    """Make the signed PDF/A of cleaned ``pages`` with their ``texts``, and its manifest.
+
+    ``extraction`` gives the form type and fields (else ``unknown``); ``record_id`` lets a caller
+    that may run twice (a retried worker task) name the record the same way each time."""
     now = now or datetime.now(UTC)
     meta = RecordMeta(
         title=info.title, dossier_code=info.dossier_code, procedure_code=info.procedure_code,
         owner_id_number=info.owner_id_number, system_name=settings.system_name,
         converting_unit=settings.converting_unit, converted_at=now,
     )
-    extraction = extraction_of(texts)
-    attachment = json.dumps(extraction, ensure_ascii=False, indent=1).encode("utf-8")
+    extraction_json = extraction_of(texts, extraction)
+    attachment = json.dumps(extraction_json, ensure_ascii=False, indent=1).encode("utf-8")
     pdf = build_pdfa(pages, texts, meta, {EXTRACTION_ATTACHMENT: attachment})
     marks_bottom = first_page_marks(pages, texts, meta).bounds[3]
     signing = _place_signatures(signing, page_size_points(pages[0])[0], marks_bottom, now)
     signed = sign_record(pdf, signing, when=now)
-    record_id = str(uuid.uuid4())
+    record_id = record_id or str(uuid.uuid4())
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "record_id": record_id,
         "dossier_code": meta.dossier_code,
         "procedure_code": meta.procedure_code,
         "owner_id_number": meta.owner_id_number,
-        "document_type": extraction["form_type"],
+        "document_type": extraction_json["form_type"],
         "title": meta.title,
-        "fields": extraction["fields"],
+        "fields": extraction_json["fields"],
         "source": {
             "filename": document.filename, "media_type": document.media_type,
             "size": document.size, "sha256": document.sha256, "pages": len(document.pages),

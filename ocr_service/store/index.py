@@ -239,6 +239,8 @@ class Document(Base):
     form_type: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
+    error_message_vi: Mapped[str | None] = mapped_column(Text)
+    """The same reason in Vietnamese: the API shows both, as it does for its own errors."""
     record_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("records.id", use_alter=True))
     """The e-record made from this document, or an existing one it reuses."""
@@ -267,6 +269,7 @@ class Record(Base):
     __tablename__ = "records"
     __table_args__ = (
         SqlIndex("ix_records_reuse", "agency_id", "owner_id_number", "doc_type"),
+        SqlIndex("ix_records_pdf", "agency_id", "pdf_sha256"),
         _one_of("state", RecordState),
     )
     id: Mapped[uuid.UUID] = _id()
@@ -277,9 +280,33 @@ class Record(Base):
     pdf_key: Mapped[str] = mapped_column(String(1024))
     manifest_key: Mapped[str] = mapped_column(String(1024))
     manifest_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    """Hash of the signed PDF: how ``POST /v1/verify`` finds the archived record of a file."""
+    pdf_version_id: Mapped[str | None] = mapped_column(String(1024))
+    manifest_version_id: Mapped[str | None] = mapped_column(String(1024))
+    """S3 version ids of the locked objects: reads address them, so a later write to the same
+    key (a new version) can never stand in for the archived one."""
     state: Mapped[str] = mapped_column(String(16), default=RecordState.VALID)
     created_at: Mapped[datetime] = _created()
     revoked_at: Mapped[datetime | None]
+
+
+class IdempotencyKey(Base):
+    """The stored answer to a POST that carried an ``Idempotency-Key``: the same key and request
+    again get this answer back instead of a second dossier or upload; another request under the
+    same key is a conflict. Keys are per agency, so agencies cannot collide or probe each other."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("agency_id", "key"),)
+    id: Mapped[uuid.UUID] = _id()
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    """sha256 of the method, path and parsed request (not the raw body: multipart boundaries
+    differ between two sends of the same file)."""
+    response_status: Mapped[int]
+    response_body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = _created()
 
 
 class AuditEvent(Base):

@@ -369,6 +369,44 @@ class ObjectStore:
         """True when neither the PDF nor the manifest can be deleted now."""
         return all(self.lock_state(record_id, part).locked for part in _PARTS)
 
+    # --- workers' intermediate results -------------------------------------------------------
+
+    def put_work(self, key: str, data: bytes) -> None:
+        """Store a worker's intermediate result (OCR output, a record waiting to be archived)
+        under ``work/`` in the raw bucket: derived data that a retried task reuses instead of
+        computing again; never part of the archive."""
+        if not key.startswith("work/"):
+            raise ValueError(f"not a work key: {key!r}")
+        with _s3("store intermediate result", "lưu kết quả trung gian", key):
+            self._client.put_object(self.raw_bucket, key, io.BytesIO(data), len(data),
+                                    content_type="application/octet-stream",
+                                    metadata={"sha256": sha256_hex(data)})
+
+    def has_work(self, key: str) -> bool:
+        """True when a result is stored under ``key`` (a HEAD: nothing is downloaded)."""
+        try:
+            with _s3("read the metadata of", "đọc siêu dữ liệu của", key):
+                self._client.stat_object(self.raw_bucket, key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def get_work(self, key: str) -> bytes | None:
+        """The newest result stored under ``key``; None when there is none, or when it fails
+        its hash (a damaged result is computed again, not used)."""
+        if not key.startswith("work/"):
+            raise ValueError(f"not a work key: {key!r}")
+        try:
+            with _s3("read the metadata of", "đọc siêu dữ liệu của", key):
+                stat = self._client.stat_object(self.raw_bucket, key)
+            data = self._read(self.raw_bucket, key, stat.version_id)
+        except ObjectNotFound:
+            return None
+        if (stat.metadata or {}).get(_META_SHA256) != sha256_hex(data):
+            log.warning("intermediate result %s fails its hash: computing it again", key)
+            return None
+        return data
+
     # --- versions ----------------------------------------------------------------------------
 
     def _versions(self, bucket: str, key: str) -> list[str | None]:

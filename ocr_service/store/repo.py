@@ -15,7 +15,7 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -140,10 +140,26 @@ def get_document(session: Session, agency_id: uuid.UUID,
     return session.scalars(_documents_of(agency_id).where(Document.id == document_id)).one_or_none()
 
 
+def document_agency(session: Session, document_id: uuid.UUID) -> uuid.UUID | None:
+    """The agency a document belongs to: for workers only, which receive nothing but the id of
+    a document the API queued, and then make every other call scoped to this agency."""
+    query = select(Dossier.agency_id).join(Document, Document.dossier_id == Dossier.id)
+    return session.scalars(query.where(Document.id == document_id)).one_or_none()
+
+
 def list_documents(session: Session, agency_id: uuid.UUID, dossier_id: uuid.UUID) -> list[Document]:
     """The dossier's documents in upload order (empty for another agency's dossier)."""
     query = _documents_of(agency_id).where(Document.dossier_id == dossier_id)
     return list(session.scalars(query.order_by(Document.created_at, Document.id)))
+
+
+def count_documents(session: Session, agency_id: uuid.UUID) -> dict[str, int]:
+    """The agency's documents by status (every status, zeros included)."""
+    query = (_documents_of(agency_id).with_only_columns(Document.status, func.count())
+             .group_by(Document.status))
+    counts = {status.value: 0 for status in DocumentStatus}
+    counts.update({status: count for status, count in session.execute(query)})
+    return counts
 
 
 def add_document(session: Session, agency_id: uuid.UUID, dossier_id: uuid.UUID, *, sha256: str,
@@ -191,6 +207,7 @@ def set_document_status(session: Session, agency_id: uuid.UUID, document_id: uui
         document.form_type = form_type
     if error is not None:
         document.error_code, document.error_message = error.code, error.message
+        document.error_message_vi = error.message_vi
     session.flush()
     if previous != document.status:
         append_event(session, agency_id, "document.status", actor_key_id=actor_key_id,
@@ -244,6 +261,8 @@ def get_jobs(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID) -> 
 def create_record(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, *,
                   owner_id_number: str, doc_type: str, pdf_key: str, manifest_key: str,
                   manifest_sha256: str, record_id: uuid.UUID | None = None,
+                  pdf_sha256: str | None = None, pdf_version_id: str | None = None,
+                  manifest_version_id: str | None = None,
                   actor_key_id: uuid.UUID | None = None) -> Record:
     """The e-record of a document, linked from it. Idempotent: a document has one record, and a
     retried archive task gets the existing one back."""
@@ -257,7 +276,8 @@ def create_record(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID
     record = Record(id=record_id or uuid.uuid4(), agency_id=agency_id, document_id=document_id,
                     owner_id_number=owner_id_number, doc_type=doc_type, pdf_key=pdf_key,
                     manifest_key=manifest_key, manifest_sha256=manifest_sha256,
-                    state=RecordState.VALID)
+                    pdf_sha256=pdf_sha256, pdf_version_id=pdf_version_id,
+                    manifest_version_id=manifest_version_id, state=RecordState.VALID)
     session.add(record)
     session.flush()
     document.record_id = record.id
@@ -271,6 +291,13 @@ def create_record(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID
 def get_record(session: Session, agency_id: uuid.UUID, record_id: uuid.UUID) -> Record | None:
     return session.scalars(select(Record).where(Record.id == record_id,
                                                 Record.agency_id == agency_id)).one_or_none()
+
+
+def find_record_by_pdf(session: Session, agency_id: uuid.UUID, pdf_sha256: str) -> Record | None:
+    """The agency's record whose signed PDF has this hash (any state: a verifier must learn
+    that a file it holds was revoked)."""
+    query = select(Record).where(Record.agency_id == agency_id, Record.pdf_sha256 == pdf_sha256)
+    return session.scalars(query.order_by(Record.created_at, Record.id)).first()
 
 
 def find_records(session: Session, agency_id: uuid.UUID, owner_id_number: str,

@@ -5,36 +5,35 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
-from ...errors import InputError
 from ...pipeline.process import extract_document
+from ...store.objects import sha256_hex
+from ..auth import AnyKey
 from ..deps import EngineDep, SettingsDep
-from ..schemas import ERROR_RESPONSES, ExtractResponse
+from ..idempotency import IdempotencyDep
+from ..schemas import ExtractResponse, error_responses
+from ..uploads import read_limited
 
 router = APIRouter(prefix="/v1", tags=["extract"])
 
-CHUNK = 1 << 20
 
-
-def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    """The upload's bytes, refusing (413) as soon as it passes the limit rather than after."""
-    parts, size = [], 0
-    while chunk := upload.file.read(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise InputError(
-                f"The file is larger than the {limit // (1 << 20)} MiB limit.",
-                f"Tệp lớn hơn giới hạn {limit // (1 << 20)} MiB.", code="file_too_large")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-@router.post("/extract", response_model=ExtractResponse, responses=ERROR_RESPONSES,
+@router.post("/extract", response_model=ExtractResponse,
+             responses=error_responses(400, 401, 409, 413, 415, 422),
              summary="Classify one scanned document and extract its fields")
-def extract(file: Annotated[UploadFile, File(description="PDF, TIFF, JPEG or PNG; one document")],
-            engine: EngineDep, settings: SettingsDep) -> dict:
+def extract(_: AnyKey,
+            file: Annotated[UploadFile, File(description="PDF, TIFF, JPEG or PNG; one document")],
+            idempotency: IdempotencyDep, settings: SettingsDep,
+            engine: EngineDep) -> JSONResponse:
     """Synchronous: intake, clean-up, OCR and extraction run while the caller waits (about a
     second per page on a CPU worker). Unknown documents answer ``form_type: "unknown"`` with
-    their text; a file that is not a readable scan answers 4xx."""
-    data = _read_limited(file, settings.max_upload_bytes)
-    return extract_document(data, file.filename or "upload", engine, settings).export()
+    their text; a file that is not a readable scan answers 4xx. Any key's role may call it.
+    (The key is checked before the engine is asked for, so a refused call loads no model.)"""
+    data = read_limited(file, settings.max_upload_bytes)
+    name = file.filename or "upload"
+    fingerprint = idempotency.fingerprint({"sha256": sha256_hex(data), "filename": name})
+    if (replayed := idempotency.replay(fingerprint)) is not None:
+        return replayed
+    result = extract_document(data, name, engine, settings).export()
+    return idempotency.remember(fingerprint, 200, jsonable_encoder(result))

@@ -1,0 +1,121 @@
+"""Who is calling: ``Authorization: Bearer <api key>`` → the key's agency and roles.
+
+Routes declare what they need with the ``Annotated`` aliases at the bottom (``DossierKey``,
+``RecordKey`` ...), so the role table lives here, in one reviewable place, and every route gets the
+caller's agency to scope its queries by. Only ``/healthz`` and ``/readyz`` take no key (DESIGN §6).
+
+401 answers a missing, malformed, unknown or revoked key alike (saying which would help someone
+guessing keys); 403 a valid key whose roles do not allow the route. ``admin`` may do everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..errors import SohoaError
+from ..store import keys
+from ..store.index import Role
+from .deps import HubDep
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ApiKeyPrincipal:
+    """The authenticated caller, detached from any database session."""
+
+    key_id: uuid.UUID
+    prefix: str
+    agency_id: uuid.UUID
+    agency_code: str
+    roles: frozenset[Role]
+
+
+class Unauthorized(SohoaError):
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="sohoa"'}
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A valid API key is required: send 'Authorization: Bearer <key>' "
+            "(keys come from `sohoa keys create`).",
+            "Cần khóa API hợp lệ: gửi tiêu đề 'Authorization: Bearer <khóa>' "
+            "(tạo khóa bằng lệnh `sohoa keys create`).")
+
+
+class Forbidden(SohoaError):
+    code = "forbidden"
+
+    def __init__(self, held: frozenset[Role], allowed: frozenset[Role]) -> None:
+        have, need = _names(held), _names(allowed)
+        super().__init__(
+            f"This API key's roles ({have}) do not allow this request; it needs one of: {need}.",
+            f"Vai trò của khóa API ({have}) không được phép thực hiện yêu cầu này; "
+            f"cần một trong các vai trò: {need}.")
+
+
+def _names(roles: frozenset[Role]) -> str:
+    return ", ".join(sorted(r.value for r in roles))
+
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `sohoa keys create`.")
+
+
+def authenticated(
+    hub: HubDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiKeyPrincipal:
+    """The caller's key, whatever its roles (cached per request by FastAPI, so several
+    dependencies asking for it cost one lookup)."""
+    if credentials is None:
+        raise Unauthorized()
+    with hub.index.session() as session:
+        key = keys.authenticate(session, credentials.credentials)
+        if key is None:
+            log.info("refused API key with prefix %s", _prefix(credentials.credentials))
+            raise Unauthorized()
+        return ApiKeyPrincipal(key_id=key.id, prefix=key.prefix, agency_id=key.agency_id,
+                               agency_code=key.agency.code, roles=key.role_set)
+
+
+def _prefix(plaintext: str) -> str:
+    """The non-secret part of something shaped like our keys, for logs; never the secret."""
+    scheme, _, rest = plaintext.partition("_")
+    prefix, _, secret = rest.partition("_")
+    return prefix[:16] if scheme == keys.SCHEME and secret else "?"
+
+
+AnyKey = Annotated[ApiKeyPrincipal, Depends(authenticated)]
+
+
+def require(*roles: Role) -> Callable[[ApiKeyPrincipal], ApiKeyPrincipal]:
+    """A dependency that admits keys holding any of ``roles`` (or ``admin``)."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+
+    def check(principal: AnyKey) -> ApiKeyPrincipal:
+        if principal.roles.isdisjoint(allowed):
+            raise Forbidden(principal.roles, allowed)
+        return principal
+
+    return check
+
+
+DossierKey = Annotated[ApiKeyPrincipal,
+                       Depends(require(Role.CLERK, Role.OPERATOR, Role.SYSTEM))]
+"""Create dossiers, upload documents, read their status: counter staff, postal operators and
+other information systems."""
+RecordKey = Annotated[ApiKeyPrincipal, Depends(require(Role.CLERK, Role.SYSTEM, Role.AUDITOR))]
+"""Read e-records and search them for reuse (every read audited)."""
+BatchKey = Annotated[ApiKeyPrincipal, Depends(require(Role.OPERATOR))]
+"""ZIP batches of dossiers (postal operators)."""
+AuditKey = Annotated[ApiKeyPrincipal, Depends(require(Role.AUDITOR))]
+"""The audit trail."""
+AdminKey = Annotated[ApiKeyPrincipal, Depends(require())]
+"""Operations data of the deployment (metrics); the agency's keys and webhook."""

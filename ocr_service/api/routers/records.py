@@ -1,0 +1,97 @@
+"""E-records: reuse search, the manifest, the signed PDF. Every read is audited.
+
+A read is audited after the bytes came back from storage and before they are answered: a failed
+read leaves no "read" event, and no record leaves the API without one (if the audit append fails,
+the caller gets a 500, not the record).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from ...store import repo
+from ...store.audit import append_event
+from ...store.index import Record
+from ..auth import ApiKeyPrincipal, RecordKey
+from ..deps import HubDep, RecordId, ServiceHub
+from ..schemas import MANIFEST_EXAMPLE, RecordList, RecordOut, error_responses
+
+router = APIRouter(prefix="/v1/records", tags=["records"])
+
+
+def masked(id_number: str) -> str:
+    """An ID number as it may appear in logs and audit details: its last 4 characters."""
+    return "*" * max(0, len(id_number) - 4) + id_number[-4:]
+
+
+@router.get("", response_model=RecordList, responses=error_responses(401, 403, 422),
+            summary="Reuse search: a citizen's valid e-records, by ID number and document type")
+def search_records(
+    principal: RecordKey, hub: HubDep,
+    owner_id: Annotated[str, Query(min_length=1, max_length=32, description=(
+        "The owner's personal ID number"), examples=["001187012345"])],
+    doc_type: Annotated[str | None, Query(max_length=64, description=(
+        "Document (form) type, e.g. cccd; all types when absent"), examples=["cccd"])] = None,
+) -> RecordList:
+    """Only this agency's records in state ``valid``, newest first."""
+    with hub.index.session() as session:
+        records = repo.find_records(session, principal.agency_id, owner_id, doc_type)
+        append_event(session, principal.agency_id, "record.searched",
+                     actor_key_id=principal.key_id, subject_type="record",
+                     details={"owner": masked(owner_id), "doc_type": doc_type,
+                              "found": [str(r.id) for r in records]})
+        return RecordList(items=[_record_out(r) for r in records])
+
+
+@router.get("/{record_id}", responses={
+    200: {"description": "The manifest JSON, byte for byte as archived",
+          "content": {"application/json": {"example": MANIFEST_EXAMPLE}}},
+    **error_responses(401, 403, 404)}, summary="An e-record's manifest")
+def get_manifest(principal: RecordKey, record_id: RecordId, hub: HubDep) -> Response:
+    """The archived manifest, unchanged (its sha256 is the record's ``manifest_sha256``)."""
+    record = _record(hub, principal, record_id)
+    data = hub.store.get_record_manifest(str(record.id), version_id=record.manifest_version_id)
+    _audit_read(hub, principal, record, "manifest")
+    return Response(data, media_type="application/json", headers=_headers(record))
+
+
+@router.get("/{record_id}/pdf", response_class=Response, responses={
+    200: {"description": "The signed PDF/A", "content": {"application/pdf": {}}},
+    **error_responses(401, 403, 404)}, summary="An e-record's signed PDF")
+def get_pdf(principal: RecordKey, record_id: RecordId, hub: HubDep) -> Response:
+    record = _record(hub, principal, record_id)
+    data = hub.store.get_record_pdf(str(record.id), version_id=record.pdf_version_id)
+    _audit_read(hub, principal, record, "pdf")
+    headers = {**_headers(record), "Content-Disposition": f'attachment; filename="{record.id}.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+def _record(hub: ServiceHub, principal: ApiKeyPrincipal, record_id: uuid.UUID) -> Record:
+    with hub.index.session() as session:
+        record = repo.get_record(session, principal.agency_id, record_id)
+    if record is None:
+        raise repo.NotFound("record", "hồ sơ điện tử")
+    return record
+
+
+def _audit_read(hub: ServiceHub, principal: ApiKeyPrincipal, record: Record, part: str) -> None:
+    with hub.index.session() as session:
+        append_event(session, principal.agency_id, "record.read", actor_key_id=principal.key_id,
+                     subject_type="record", subject_id=record.id, details={"part": part})
+
+
+def _headers(record: Record) -> dict[str, str]:
+    return {"X-Record-State": record.state}
+
+
+def _record_out(record: Record) -> RecordOut:
+    return RecordOut(
+        id=str(record.id), document_id=str(record.document_id), doc_type=record.doc_type,
+        owner_id_number=record.owner_id_number, state=record.state,
+        created_at=record.created_at.isoformat(), pdf_sha256=record.pdf_sha256,
+        manifest_sha256=record.manifest_sha256, manifest_url=f"{router.prefix}/{record.id}",
+        pdf_url=f"{router.prefix}/{record.id}/pdf")

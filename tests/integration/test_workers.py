@@ -1,0 +1,351 @@
+"""The Celery pipeline against real Redis, SeaweedFS and PostgreSQL (SQLite where PostgreSQL is
+not installed), with workers as child processes (``sohoa worker``), and the faults it must
+survive: a worker SIGKILLed mid-OCR, Redis restarted mid-run, S3 down during the archive stage.
+After each, the document is archived exactly once: one record row, one locked version of each
+archived object, a valid signature.
+
+Every wait polls the index with a deadline; nothing sleeps for a fixed time. Each test uploads
+bytes of its own (the sample plus a nonce after the JPEG's end), so no test finds the OCR cached
+by another, except where a test means to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import select
+
+from ocr_service.config import REPO_ROOT, Settings
+from ocr_service.devstack import PostgresServer, RedisServer, SeaweedServer
+from ocr_service.pipeline.verify import verify_pdf
+from ocr_service.pki import init_pki
+from ocr_service.services import Services, open_services
+from ocr_service.signers import trust_roots
+from ocr_service.store import repo
+from ocr_service.store.index import Document, Job, Record
+from workers.app import configure
+from workers.tasks import record_id_for, submit_document
+from workers.webhooks import SIGNATURE_HEADER
+
+SAMPLE = (REPO_ROOT / "samples" / "pages" / "form-1.jpg").read_bytes()
+AGENCY = "T-WORKERS"
+APPLICANT = "001099012345"
+T = TypeVar("T")
+
+
+# --- a webhook receiver ------------------------------------------------------------------------
+
+
+@dataclass
+class Hooks:
+    calls: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def of(self, document_id: uuid.UUID) -> list[tuple[dict[str, str], bytes]]:
+        with self.lock:
+            return [(headers, body) for headers, body in self.calls
+                    if json.loads(body)["document_id"] == str(document_id)]
+
+
+def _hook_server(hooks: Hooks) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with hooks.lock:
+                hooks.calls.append((dict(self.headers), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# --- the stack and its workers -----------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    env: dict[str, str]
+    services: Services
+    agency_id: uuid.UUID
+    secret: str
+    hooks: Hooks
+    logs: Path
+
+
+def _database_url(request: pytest.FixtureRequest) -> str | None:
+    """A fresh PostgreSQL database (production's index) when PostgreSQL is installed, else
+    None: the SQLite default (which ``test_up.py`` also covers, through ``sohoa up``)."""
+    try:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+    except pytest.skip.Exception:
+        return None
+    return server.create_database(f"workers_{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(scope="module")
+def stack(redis_server: RedisServer, seaweed: SeaweedServer, request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data = tmp_path_factory.mktemp("workers")
+    database_url = _database_url(request)
+    hooks, secret = Hooks(), secrets.token_hex(16)
+    server = _hook_server(hooks)
+    prefix = f"w{uuid.uuid4().hex[:12]}"
+    env = {
+        "SOHOA_DATA_DIR": str(data),
+        # A database of its own on the session's Redis: other modules' leftovers stay apart.
+        "SOHOA_REDIS_URL": redis_server.url.rsplit("/", 1)[0] + "/5",
+        **seaweed.settings_env(),
+        "SOHOA_RAW_BUCKET": f"{prefix}-raw", "SOHOA_RECORDS_BUCKET": f"{prefix}-records",
+        "SOHOA_RETENTION_DAYS": "1",
+        # Short enough that a killed worker's task comes back within the test, longer than
+        # any task here (a one-page form: a few seconds).
+        "SOHOA_TASK_VISIBILITY_TIMEOUT": "10",
+        "SOHOA_TASK_RETRY_BACKOFF_MAX": "2",
+        "SOHOA_TASK_MAX_RETRIES": "40",  # S3 may stay down a while on a loaded machine
+        "SOHOA_OCR_THREADS": "1",
+        **({"SOHOA_DATABASE_URL": database_url} if database_url else {}),
+    }
+    settings = Settings(**{k.removeprefix("SOHOA_").lower(): v for k, v in env.items()})
+    init_pki(settings.pki_folder)
+    services = open_services(settings)
+    with services.index.session() as session:
+        agency = repo.create_agency(
+            session, AGENCY, webhook_url=f"http://127.0.0.1:{server.server_port}/hook",
+            webhook_secret=secret)
+        agency_id = agency.id
+    configure(settings)  # this process publishes to the same broker
+    logs = data / "logs"
+    logs.mkdir()
+    yield Stack(settings, {**os.environ, **env}, services, agency_id, secret, hooks, logs)
+    services.close()
+    server.shutdown()
+
+
+class Worker:
+    """``sohoa worker`` in a session of its own, so a kill takes its pool processes too."""
+
+    def __init__(self, stack: Stack, queues: str) -> None:
+        self.log = stack.logs / f"worker-{queues.replace(',', '-')}-{uuid.uuid4().hex[:6]}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "ocr_service.cli", "worker", "--queues", queues,
+                 "--concurrency", "1"],
+                env=stack.env, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool, as a crash would."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+
+
+@pytest.fixture
+def start_worker(stack: Stack) -> Iterator[Callable[[str], Worker]]:
+    started: list[Worker] = []
+
+    def start(queues: str = "ocr,cpu,archive") -> Worker:
+        started.append(Worker(stack, queues))
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def upload(stack: Stack, data: bytes, filename: str = "form-1.jpg", *,
+           review: bool = False) -> uuid.UUID:
+    """What the API does for an upload: raw bytes in S3, a ``queued`` row, then submit."""
+    with stack.services.index.session() as session:
+        dossier = repo.create_dossier(session, stack.agency_id, "1.001234", APPLICANT,
+                                      review=review)
+        dossier_id = dossier.id
+    raw = stack.services.store.put_raw(data, agency=AGENCY, dossier_id=str(dossier_id),
+                                       filename=filename, media_type="image/jpeg")
+    with stack.services.index.session() as session:
+        document, _ = repo.add_document(session, stack.agency_id, dossier_id, sha256=raw.sha256,
+                                        filename=filename, media_type="image/jpeg",
+                                        size=raw.size, raw_key=raw.key)
+        document_id = document.id
+    submit_document(str(document_id))
+    return document_id
+
+
+def unique_sample() -> bytes:
+    return SAMPLE + b"nonce-" + uuid.uuid4().hex.encode()
+
+
+def document(stack: Stack, document_id: uuid.UUID) -> Document:
+    with stack.services.index.session() as session:
+        found = repo.get_document(session, stack.agency_id, document_id)
+        assert found is not None
+        return found
+
+
+def jobs(stack: Stack, document_id: uuid.UUID) -> dict[str, Job]:
+    with stack.services.index.session() as session:
+        return {job.task: job for job in repo.get_jobs(session, stack.agency_id, document_id)}
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 60) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def wait_status(stack: Stack, document_id: uuid.UUID, status: str,
+                timeout: float = 60) -> Document:
+    def done() -> Document | None:
+        found = document(stack, document_id)
+        assert found.status == status or found.status not in ("archived", "failed",
+                                                              "needs_review"), (
+            f"document ended {found.status} ({found.error_code}: {found.error_message})")
+        return found if found.status == status else None
+
+    return wait_for(done, f"document {status}", timeout)
+
+
+def assert_archived_once(stack: Stack, document_id: uuid.UUID) -> dict[str, Any]:
+    """One record row, one locked version of its PDF and manifest, a valid signature."""
+    record_id = record_id_for(document_id)
+    with stack.services.index.session() as session:
+        rows = session.scalars(select(Record).where(Record.document_id == document_id)).all()
+        assert [row.id for row in rows] == [record_id]
+    assert document(stack, document_id).record_id == record_id
+    store = stack.services.store
+    pdf = store.get_record_pdf(str(record_id))  # refuses when a key holds more than one version
+    manifest = json.loads(store.get_record_manifest(str(record_id)))
+    assert store.is_locked(str(record_id))
+    assert store.lock_state(str(record_id)).mode == "COMPLIANCE"
+    assert manifest["record_id"] == str(record_id)
+    assert manifest["pdf"]["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert verify_pdf(pdf, trust_roots(stack.settings)).valid
+    return manifest
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_documents_archived_failed_and_reviewed_with_webhooks(
+        stack: Stack, start_worker: Callable[[str], Worker]) -> None:
+    start_worker("ocr,cpu,archive")
+    data = unique_sample()
+    good = upload(stack, data)
+    bad = upload(stack, b"this is not a scan", "note.jpg")
+
+    done = wait_status(stack, good, "archived", timeout=90)
+    assert (done.stage, done.progress, done.error_code) == ("archive", 1.0, None)
+    manifest = assert_archived_once(stack, good)
+    assert done.form_type == manifest["document_type"]
+    assert manifest["source"]["sha256"] == hashlib.sha256(data).hexdigest()
+    # (More than one attempt only if a stage outlasted the visibility timeout on a slow machine.)
+    assert {name: job.state for name, job in jobs(stack, good).items()} == {
+        "ocr": "succeeded", "record": "succeeded", "archive": "succeeded"}
+
+    failed = wait_status(stack, bad, "failed")
+    assert failed.stage == "ocr" and failed.error_code == "unsupported_type"
+    assert failed.error_message and failed.error_message_vi
+    dead = jobs(stack, bad)["ocr"]
+    assert dead.state == "dead"
+    assert set(json.loads(dead.last_error)) == {"code", "message", "message_vi"}
+
+    # The same bytes in a dossier that asked for review: OCR reused, record made, then review.
+    reviewed = upload(stack, data, review=True)
+    wait_status(stack, reviewed, "needs_review", timeout=60)
+    assert_archived_once(stack, reviewed)
+
+    for document_id, status in ((good, "archived"), (bad, "failed"),
+                                (reviewed, "needs_review")):
+        headers, body = wait_for(lambda d=document_id: stack.hooks.of(d),  # type: ignore[misc]
+                                 f"webhook of {status}", timeout=20)[0]
+        expected = "sha256=" + hmac.new(stack.secret.encode(), body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers[SIGNATURE_HEADER], expected)
+        payload = json.loads(body)
+        assert payload["event"] == f"document.{status}" and payload["status"] == status
+        assert payload["dossier_id"] == str(document(stack, document_id).dossier_id)
+        assert payload["record_id"] == (None if status == "failed"
+                                        else str(record_id_for(document_id)))
+
+
+def test_worker_killed_mid_ocr(stack: Stack, start_worker: Callable[[str], Worker]) -> None:
+    first = start_worker("ocr,cpu,archive")
+    document_id = upload(stack, unique_sample())
+    wait_for(lambda: document(stack, document_id).stage == "ocr", "the OCR stage to begin")
+    first.kill()
+    assert document(stack, document_id).status == "processing"
+    assert jobs(stack, document_id)["ocr"].state == "running"
+
+    start_worker("ocr,cpu,archive")
+    wait_status(stack, document_id, "archived", timeout=90)
+    assert_archived_once(stack, document_id)
+    assert jobs(stack, document_id)["ocr"].attempts >= 2  # the killed task came back
+
+
+def test_redis_restarted_mid_run(stack: Stack, redis_server: RedisServer,
+                                 start_worker: Callable[[str], Worker]) -> None:
+    start_worker("ocr,cpu,archive")
+    document_id = upload(stack, unique_sample())
+    wait_for(lambda: document(stack, document_id).stage == "ocr", "the OCR stage to begin")
+    redis_server.restart()
+    wait_status(stack, document_id, "archived", timeout=90)
+    assert_archived_once(stack, document_id)
+
+
+def test_s3_down_during_archive(stack: Stack, seaweed: SeaweedServer,
+                                start_worker: Callable[[str], Worker]) -> None:
+    start_worker("ocr,cpu")
+    document_id = upload(stack, unique_sample())
+    wait_for(lambda: (job := jobs(stack, document_id).get("record")) and
+             job.state == "succeeded", "the record stage to finish", timeout=90)
+    seaweed.stop()
+    try:
+        start_worker("archive")
+        failed = wait_for(lambda: (job := jobs(stack, document_id).get("archive")) and
+                          job.state == "failed" and job, "a failed archive attempt")
+        assert json.loads(failed.last_error)["code"] == "storage_unavailable"
+        assert document(stack, document_id).status == "processing"
+    finally:
+        seaweed.start()
+    wait_status(stack, document_id, "archived", timeout=60)
+    assert_archived_once(stack, document_id)
+    assert jobs(stack, document_id)["archive"].attempts >= 2

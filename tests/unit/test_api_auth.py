@@ -1,0 +1,279 @@
+"""API keys and roles on every route, agency scoping, idempotency and the error shape, through
+the real app on a SQLite index. Storage is an in-memory stand-in here (the routes that store
+and read objects are tested against SeaweedFS in tests/integration/test_api_service.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ocr_service.api.app import create_app
+from ocr_service.config import Settings
+from ocr_service.errors import InputError
+from ocr_service.services import Services
+from ocr_service.store import audit, keys, repo
+from ocr_service.store.index import DocumentStatus, Index, Role
+from ocr_service.store.objects import RawObject
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the type check reads magic bytes only
+
+
+class MemoryStore:
+    """What the routes call on ``ObjectStore``, kept in a dict."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, bytes] = {}
+
+    def put_raw(self, data: bytes, *, agency: str, dossier_id: str, filename: str,
+                media_type: str) -> RawObject:
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"raw/{agency}/{dossier_id}/{digest}"
+        self.raw[key] = data
+        return RawObject(key, digest, len(data))
+
+    def ping(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class Stack:
+    def __init__(self, tmp: Path) -> None:
+        settings = Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'index.sqlite3'}")
+        self.index = Index.open(settings.database_url)
+        self.store = MemoryStore()
+        self.submitted: list[str] = []
+        self.app = create_app(Services(settings, self.index, self.store),
+                              submit=self.submitted.append)
+        self.client = TestClient(self.app)
+
+    def key(self, *roles: Role, agency: str = "000.00.10.H29") -> dict[str, str]:
+        with self.index.session() as session:
+            repo.ensure_agency(session, agency, "UBND phường Thử Nghiệm")
+            _, plaintext = keys.create_key(session, agency, roles)
+        return {"Authorization": f"Bearer {plaintext}"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = Stack(tmp_path_factory.mktemp("api"))
+    with stack.client:
+        yield stack
+    stack.index.close()
+
+
+def _dossier(stack: Stack, headers: dict[str, str], **extra: str) -> dict:
+    answer = stack.client.post("/v1/dossiers", headers={**headers, **extra}, json={
+        "procedure_code": "1.001193", "applicant_id_number": "001187012345"})
+    assert answer.status_code in (200, 201), answer.text
+    return answer.json()
+
+
+def _error(answer, status: int, code: str) -> dict:
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == code
+    assert error["message"] and error["message_vi"] and error["message"] != error["message_vi"]
+    return error
+
+
+@pytest.mark.parametrize("header", [
+    None, "Bearer sohoa_0123456789ab_wrongsecret", "Bearer not-a-key", "Basic dXNlcjpwYXNz",
+])
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/v1/dossiers"), ("GET", f"/v1/dossiers/{uuid.uuid4()}"),
+    ("GET", "/v1/records?owner_id=001187012345"), ("GET", f"/v1/records/{uuid.uuid4()}"),
+    ("GET", f"/v1/records/{uuid.uuid4()}/pdf"), ("POST", "/v1/verify"), ("POST", "/v1/extract"),
+    ("GET", "/metrics"), ("POST", f"/v1/dossiers/{uuid.uuid4()}/documents"),
+    ("GET", "/v1/dossiers/not-an-id"), ("GET", "/v1/records/not-an-id/pdf"),
+])
+def test_every_endpoint_but_health_needs_a_valid_key(stack: Stack, method, path, header) -> None:
+    headers = {"Authorization": header} if header else {}
+    answer = stack.client.request(method, path, headers=headers)
+    error = _error(answer, 401, "unauthorized")
+    assert "Bearer" in answer.headers["WWW-Authenticate"]
+    assert "khóa API" in error["message_vi"]
+
+
+def test_health_and_readiness_are_open(stack: Stack) -> None:
+    assert stack.client.get("/healthz").json()["status"] == "ok"
+    ready = stack.client.get("/readyz")
+    assert ready.status_code in (200, 503)
+    assert set(ready.json()["checks"]) == {"database", "storage", "broker", "models"}
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+def test_a_revoked_key_is_refused(stack: Stack) -> None:
+    headers = stack.key(Role.CLERK)
+    assert stack.client.get("/v1/records?owner_id=1", headers=headers).status_code == 200
+    with stack.index.session() as session:
+        key = keys.authenticate(session, headers["Authorization"].split()[1])
+        keys.revoke_key(session, key.agency_id, key.id)
+    _error(stack.client.get("/v1/records?owner_id=1", headers=headers), 401, "unauthorized")
+
+
+ROUTES = {
+    "create_dossier": ("POST", "/v1/dossiers"),
+    "upload": ("POST", "/v1/dossiers/{dossier}/documents"),
+    "read_dossier": ("GET", "/v1/dossiers/{dossier}"),
+    "search_records": ("GET", "/v1/records?owner_id=001187012345"),
+    "read_record": ("GET", "/v1/records/{record}"),
+    "read_pdf": ("GET", "/v1/records/{record}/pdf"),
+    "metrics": ("GET", "/metrics"),
+}
+ALLOWED = {
+    Role.CLERK: {"create_dossier", "upload", "read_dossier", "search_records", "read_record",
+                 "read_pdf"},
+    Role.OPERATOR: {"create_dossier", "upload", "read_dossier"},
+    Role.SYSTEM: {"create_dossier", "upload", "read_dossier", "search_records", "read_record",
+                  "read_pdf"},
+    Role.AUDITOR: {"search_records", "read_record", "read_pdf"},
+    Role.ADMIN: set(ROUTES),
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_roles_allow_their_routes_only(stack: Stack, role: Role) -> None:
+    dossier = _dossier(stack, stack.key(Role.CLERK))["id"]
+    headers = stack.key(role)
+    for name, (method, path) in ROUTES.items():
+        url = path.format(dossier=dossier, record=uuid.uuid4())
+        kwargs: dict = {"headers": headers}
+        if name == "create_dossier":
+            kwargs["json"] = {"procedure_code": "1.1", "applicant_id_number": "001187012345"}
+        elif name == "upload":
+            kwargs["files"] = {"file": ("scan.png", PNG + role.encode(), "image/png")}
+        answer = stack.client.request(method, url, **kwargs)
+        if name in ALLOWED[role]:
+            assert answer.status_code in (200, 201, 202, 404), (name, answer.text)
+        else:
+            error = _error(answer, 403, "forbidden")
+            assert role.value in error["message"] and "vai trò" in error["message_vi"].lower()
+
+
+def test_another_agencys_dossier_is_not_found_like_a_missing_one(stack: Stack) -> None:
+    mine, theirs = stack.key(Role.CLERK), stack.key(Role.ADMIN, agency="000.00.20.H30")
+    dossier = _dossier(stack, mine)["id"]
+    assert stack.client.get(f"/v1/dossiers/{dossier}", headers=mine).status_code == 200
+    for url in (f"/v1/dossiers/{dossier}", f"/v1/dossiers/{uuid.uuid4()}", "/v1/dossiers/nope"):
+        error = _error(stack.client.get(url, headers=theirs), 404, "not_found")
+        assert error["message_vi"] == "Không tìm thấy hồ sơ."
+    upload = stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=theirs,
+                               files={"file": ("a.png", PNG + b"theirs", "image/png")})
+    _error(upload, 404, "not_found")
+    assert not [k for k in stack.store.raw if k.endswith(hashlib.sha256(
+        PNG + b"theirs").hexdigest())], "nothing is stored for a dossier the key cannot see"
+
+
+def test_the_same_bytes_are_one_document_and_queued_when_stored(stack: Stack) -> None:
+    headers = stack.key(Role.SYSTEM)
+    dossier = _dossier(stack, headers)["id"]
+    url = f"/v1/dossiers/{dossier}/documents"
+    first = stack.client.post(url, headers=headers, files={"file": ("a.png", PNG, "image/png")},
+                              data={"component": "Căn cước công dân"})
+    again = stack.client.post(url, headers=headers, files={"file": ("b.png", PNG, "image/png")})
+    assert first.status_code == again.status_code == 202, first.text
+    assert first.json() == again.json() == {"id": first.json()["id"], "status": "queued"}
+    assert stack.submitted.count(first.json()["id"]) == 2  # still queued: queued again
+    status = stack.client.get(f"/v1/dossiers/{dossier}", headers=headers).json()
+    [document] = status["documents"]
+    assert document["component"] == "Căn cước công dân" and document["filename"] == "a.png"
+    assert (document["status"], document["progress"], document["error"]) == ("queued", 0.0, None)
+
+
+@pytest.mark.parametrize("name, data, status, code", [
+    ("notes.txt", "không phải ảnh quét".encode(), 415, "unsupported_type"),
+    ("empty.png", b"", 422, "empty_file"),
+])
+def test_a_bad_upload_is_refused_before_anything_is_stored(stack, name, data, status, code):
+    headers = stack.key(Role.CLERK)
+    dossier = _dossier(stack, headers)["id"]
+    before = (dict(stack.store.raw), list(stack.submitted))
+    answer = stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=headers,
+                               files={"file": (name, data, "application/octet-stream")})
+    _error(answer, status, code)
+    assert (stack.store.raw, stack.submitted) == before
+
+
+def test_idempotency_key_replays_the_answer_and_refuses_another_request(stack: Stack) -> None:
+    headers = stack.key(Role.CLERK)
+    replay_key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = _dossier(stack, headers, **replay_key)
+    answer = stack.client.post("/v1/dossiers", headers={**headers, **replay_key}, json={
+        "procedure_code": "1.001193", "applicant_id_number": "001187012345"})
+    assert answer.status_code == 201 and answer.json() == first
+    assert answer.headers["Idempotent-Replayed"] == "true"
+    other = stack.client.post("/v1/dossiers", headers={**headers, **replay_key}, json={
+        "procedure_code": "1.009999", "applicant_id_number": "001187012345"})
+    _error(other, 409, "idempotency_conflict")
+    elsewhere = stack.key(Role.CLERK, agency="000.00.30.H31")  # keys are per agency
+    assert _dossier(stack, elsewhere, **replay_key)["id"] != first["id"]
+    bad = stack.client.post("/v1/dossiers", headers={**headers, "Idempotency-Key": "x" * 256},
+                            json={"procedure_code": "1.1", "applicant_id_number": "001187012345"})
+    _error(bad, 400, "bad_idempotency_key")
+
+
+def test_a_bad_request_body_answers_both_languages(stack: Stack) -> None:
+    answer = stack.client.post("/v1/dossiers", headers=stack.key(Role.CLERK),
+                               json={"procedure_code": "1.1", "applicant_id_number": "12 34"})
+    _error(answer, 422, "bad_request")
+
+
+def test_metrics_count_requests_by_route_template_and_documents_by_status(stack: Stack) -> None:
+    headers = stack.key(Role.ADMIN, agency="000.00.40.H32")
+    dossier = _dossier(stack, headers)["id"]
+    stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=headers,
+                      files={"file": ("m.png", PNG + b"metrics", "image/png")})
+    stack.client.get(f"/v1/dossiers/{dossier}", headers=headers)
+    text = stack.client.get("/metrics", headers=headers).text
+    assert 'route="/v1/dossiers/{dossier_id}"' in text and dossier not in text
+    assert 'sohoa_http_request_duration_seconds_bucket{le="0.005",method="GET"' in text
+    assert 'sohoa_documents{status="queued"} 1.0' in text
+    assert 'sohoa_documents{status="archived"} 0.0' in text
+
+
+def test_every_state_change_is_in_an_intact_audit_chain(stack: Stack) -> None:
+    with stack.index.session() as session:
+        assert audit.verify_chain(session) == []
+
+
+def test_a_failed_document_shows_its_reason_in_both_languages(stack: Stack) -> None:
+    headers = stack.key(Role.OPERATOR)
+    dossier = _dossier(stack, headers)["id"]
+    answer = stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=headers,
+                               files={"file": ("x.png", PNG + b"broken", "image/png")})
+    document = uuid.UUID(answer.json()["id"])
+    with stack.index.session() as session:
+        agency = keys.authenticate(session, headers["Authorization"].split()[1]).agency_id
+        repo.set_document_status(session, agency, document, DocumentStatus.FAILED, stage="intake",
+                                 error=InputError("The file is damaged.", "Tệp bị hỏng.",
+                                                  code="corrupt_file"))
+    [shown] = stack.client.get(f"/v1/dossiers/{dossier}", headers=headers).json()["documents"]
+    assert (shown["status"], shown["stage"]) == ("failed", "intake")
+    assert shown["error"] == {"code": "corrupt_file", "message": "The file is damaged.",
+                              "message_vi": "Tệp bị hỏng."}
+
+
+def test_a_document_the_broker_refused_is_kept_and_queued_by_the_next_upload(stack: Stack) -> None:
+    def broker_down(_: str) -> None:
+        raise ConnectionError("redis")
+
+    headers = stack.key(Role.SYSTEM)
+    dossier = _dossier(stack, headers)["id"]
+    upload = {"file": ("late.png", PNG + b"broker", "image/png")}
+    down = create_app(Services(stack.app.state.hub.settings, stack.index, stack.store),
+                      submit=broker_down)
+    with TestClient(down) as client:
+        refused = client.post(f"/v1/dossiers/{dossier}/documents", headers=headers, files=upload)
+    _error(refused, 503, "broker_unavailable")
+    [kept] = stack.client.get(f"/v1/dossiers/{dossier}", headers=headers).json()["documents"]
+    assert kept["status"] == "queued"
+    retried = stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=headers, files=upload)
+    assert retried.json() == {"id": kept["id"], "status": "queued"}
+    assert stack.submitted[-1] == kept["id"]

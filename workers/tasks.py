@@ -1,0 +1,489 @@
+"""The document pipeline as three Celery tasks: ``ocr`` → ``record`` → ``archive``, then a webhook.
+
+Each task is a thin adapter: it reads its input from S3 and the index, calls the pure pipeline
+(``ocr_service.pipeline``), writes its result back, and enqueues the next stage. What makes a
+document end ``archived`` exactly once, whatever crashes and redeliveries happen:
+
+* Every stage first checks the document: one already ``archived``, ``needs_review`` or
+  ``failed`` is not processed again (a late duplicate of a task is dropped).
+* Every result is idempotent. OCR output is cached in S3 under the upload's sha256 and the
+  engine's fingerprint; the signed record is staged under its record id, which is derived from
+  the document id (``record_id_for``), so a stage that runs again finds its result and reuses it;
+  ``put_record`` writes nothing when the same bytes are archived already, and the index keeps one
+  record per document (``repo.create_record``).
+* The next stage is enqueued only after the index says this one finished; a worker that dies in
+  between has not acknowledged its message, so the stage runs again (quickly: its result is
+  cached) and enqueues the next one then.
+
+Failures: a passing one (S3 or the database unreachable) is retried with exponential backoff and
+jitter, each attempt counted in the document's ``jobs`` row; bad input (``InputError``) and other
+``SohoaError`` fail the document at once, with the error's code and both messages; after the last
+retry the job is ``dead`` (the dead-letter state the API shows) and the document ``failed``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from celery import Task
+from celery.exceptions import Retry
+from celery.utils.time import get_exponential_backoff_interval
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import OperationalError as DatabaseError
+from sqlalchemy.orm import Session
+
+from ocr_service.config import get_settings
+from ocr_service.domain import Document as Upload
+from ocr_service.domain import Extraction
+from ocr_service.errors import ModelError, SohoaError, StorageError, StorageUnavailable
+from ocr_service.services import Services
+from ocr_service.store import repo
+from ocr_service.store.index import Agency, DocumentStatus, Index, JobState, database_url
+from ocr_service.store.objects import ObjectStore
+
+from .app import celery_app
+from .results import (
+    SignedRecord,
+    engine_fingerprint,
+    manifest_bytes,
+    ocr_key,
+    pack_ocr,
+    pack_record,
+    record_work_key,
+    unpack_ocr,
+    unpack_record,
+)
+from .webhooks import WebhookFailed, WebhookRefused, deliver
+
+log = logging.getLogger(__name__)
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    StorageUnavailable, ModelError, DatabaseError, InterfaceError, BrokerError)
+"""Errors that pass: the task is retried. ``ModelError`` too: an operator can restore the
+weights, or another worker has them."""
+
+FINAL = frozenset({DocumentStatus.ARCHIVED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.FAILED})
+OWNER_FIELDS = ("id_number", "requester_id_number")
+"""Extracted fields naming the person a document is about, in order of preference."""
+SUBMIT_RETRY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+RECORD_NAMESPACE = uuid.UUID("6f0c8a52-3d1e-5b7a-9c4e-2a9d3f1b7e60")
+
+
+def record_id_for(document_id: uuid.UUID | str) -> uuid.UUID:
+    """The record id of a document's e-record: the same on every run of its tasks, so a retried
+    stage writes (and S3 compares) the same keys instead of archiving a second record."""
+    return uuid.uuid5(RECORD_NAMESPACE, str(document_id))
+
+
+# --- per-process resources (each prefork child opens its own, after the fork) ----------------
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    """The index and S3 of this process. Unlike the API's ``open_services`` this does not
+    create buckets (the API did before any upload existed), so a worker starts, and its tasks
+    retry, while S3 is down."""
+    settings = get_settings()
+    return Services(settings, Index.open(database_url(settings)),
+                    ObjectStore.from_settings(settings))
+
+
+@lru_cache(maxsize=1)
+def _signing() -> Any:
+    from ocr_service.signers import record_signing
+
+    return record_signing(get_settings())
+
+
+def _engine() -> Any:
+    from ocr_service.pipeline.ocr import get_engine
+
+    return get_engine()
+
+
+def warm_up(*, ocr: bool) -> None:
+    """Open the index and S3 (and load the OCR models when ``ocr``) before the first task, so
+    that the first document is not slower than the others and a bad set-up shows at start."""
+    try:
+        services()
+    except TRANSIENT as exc:  # the index is down: tasks will retry until it is back
+        log.warning("index not reachable at start (%s); tasks will retry", type(exc).__name__)
+    if ocr:
+        try:
+            _engine()
+        except ModelError as exc:  # OCR tasks retry, then fail with this code, until fixed
+            log.error("OCR models not loaded: %s", exc.message)
+
+
+# --- what a stage works on and what it ends with ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    start: float
+    end: float
+    """Progress shown while the stage runs, and once it finished."""
+
+
+OCR = Stage("ocr", 0.05, 0.4)
+RECORD = Stage("record", 0.45, 0.8)
+ARCHIVE = Stage("archive", 0.85, 1.0)
+_ORDER = {stage.name: position for position, stage in enumerate((OCR, RECORD, ARCHIVE))}
+
+
+def _moved_past(current: str | None, stage: Stage) -> bool:
+    """True when the document already shows a later stage: a redelivered earlier task then
+    runs (to make sure the next stage is queued) without moving its stage and progress back."""
+    return _ORDER.get(current or "", -1) > _ORDER[stage.name]
+
+
+@dataclass(frozen=True)
+class Context:
+    """A document and its dossier as the index had them when the stage began."""
+
+    services: Services
+    agency_id: uuid.UUID
+    document_id: uuid.UUID
+    dossier_id: uuid.UUID
+    sha256: str
+    filename: str
+    media_type: str
+    size: int
+    raw_key: str
+    component: str | None
+    dossier_code: str
+    procedure_code: str
+    applicant_id_number: str
+    review: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a stage ended: what the index records (in one transaction with the job's success),
+    and what to enqueue once that is committed."""
+
+    status: DocumentStatus = DocumentStatus.PROCESSING
+    form_type: str | None = None
+    write: Callable[[Session], None] | None = None
+    then: Callable[[], None] | None = None
+
+
+class StageTask(Task):
+    """Base of the pipeline tasks: late acknowledgement is set app-wide (workers/app.py)."""
+
+    max_retries = get_settings().task_max_retries
+    ignore_result = True
+
+
+def _begin(svc: Services, document_id: uuid.UUID, stage: Stage) -> Context | None:
+    """Check the document and mark the stage begun; None when there is nothing to do."""
+    with svc.index.session() as session:
+        agency_id = repo.document_agency(session, document_id)
+        if agency_id is None:
+            log.warning("%s: document %s is not in the index; task dropped", stage.name,
+                        document_id)
+            return None
+        document = repo.get_document(session, agency_id, document_id)
+        assert document is not None
+        if document.status in FINAL:
+            log.info("%s: document %s is already %s; nothing to do", stage.name, document_id,
+                     document.status)
+            return None
+        dossier = repo.get_dossier(session, agency_id, document.dossier_id)
+        assert dossier is not None
+        if not _moved_past(document.stage, stage):
+            repo.set_document_status(session, agency_id, document_id,
+                                     DocumentStatus.PROCESSING, stage=stage.name,
+                                     progress=stage.start)
+        repo.start_job(session, agency_id, document_id, stage.name)
+        return Context(
+            services=svc, agency_id=agency_id, document_id=document_id,
+            dossier_id=dossier.id, sha256=document.sha256, filename=document.filename,
+            media_type=document.media_type, size=document.size, raw_key=document.raw_key,
+            component=document.component, dossier_code=dossier.dossier_code,
+            procedure_code=dossier.procedure_code,
+            applicant_id_number=dossier.applicant_id_number, review=dossier.review)
+
+
+def _finish(ctx: Context, stage: Stage, outcome: Outcome) -> None:
+    with ctx.services.index.session() as session:
+        document = repo.get_document(session, ctx.agency_id, ctx.document_id)
+        if document is None or document.status in FINAL:
+            return  # a duplicate of this task, run at the same time, finished it first
+        if outcome.write is not None:
+            outcome.write(session)
+        if outcome.status in FINAL or not _moved_past(document.stage, stage):
+            repo.set_document_status(session, ctx.agency_id, ctx.document_id, outcome.status,
+                                     stage=stage.name, progress=stage.end,
+                                     form_type=outcome.form_type)
+        _end_job(session, ctx.agency_id, ctx.document_id, stage, JobState.SUCCEEDED)
+    if outcome.status in FINAL:
+        log.info("document %s %s", ctx.document_id, outcome.status)
+        webhook.delay(str(ctx.document_id), str(outcome.status))
+
+
+def _end_job(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, stage: Stage,
+             state: JobState, error: SohoaError | None = None) -> None:
+    job = next((j for j in repo.get_jobs(session, agency_id, document_id)
+                if j.task == stage.name), None)
+    if job is not None:
+        last_error = json.dumps(error.as_dict(), ensure_ascii=False) if error else None
+        repo.finish_job(session, job, state, last_error)
+
+
+def _fail(svc: Services | None, document_id: uuid.UUID, stage: Stage,
+          error: SohoaError) -> None:
+    """The document is ``failed`` with the error; its job ``dead``; the agency is told."""
+    if svc is None:  # the worker could not even open the index: nothing can be recorded
+        log.error("%s of document %s failed and cannot be recorded: %s", stage.name,
+                  document_id, error.code)
+        return
+    with svc.index.session() as session:
+        agency_id = repo.document_agency(session, document_id)
+        document = repo.get_document(session, agency_id, document_id) if agency_id else None
+        if document is None or document.status in FINAL:
+            return  # never turn a done document into a failed one (a late duplicate's error)
+        repo.set_document_status(session, agency_id, document_id, DocumentStatus.FAILED,
+                                 stage=stage.name, error=error)
+        _end_job(session, agency_id, document_id, stage, JobState.DEAD, error)
+    log.warning("document %s failed at %s: %s", document_id, stage.name, error.code)
+    webhook.delay(str(document_id), str(DocumentStatus.FAILED))
+
+
+def _as_error(exc: BaseException) -> SohoaError:
+    """A user-facing error for ``exc``; database and broker messages may quote SQL parameters
+    (ID numbers), so only their type is kept."""
+    if isinstance(exc, SohoaError):
+        return exc
+    if isinstance(exc, DatabaseError | InterfaceError):
+        return SohoaError(f"index database unavailable ({type(exc).__name__})",
+                          "không truy cập được cơ sở dữ liệu chỉ mục",
+                          code="index_unavailable")
+    if isinstance(exc, BrokerError):
+        return SohoaError(f"task broker unavailable ({type(exc).__name__})",
+                          "không truy cập được hàng đợi tác vụ", code="broker_unavailable")
+    return SohoaError(f"processing failed unexpectedly ({type(exc).__name__})",
+                      "xử lý thất bại do lỗi không mong đợi", code="internal_error")
+
+
+def _backoff(task: Task) -> int:
+    settings = get_settings()
+    return get_exponential_backoff_interval(factor=1, retries=task.request.retries,
+                                            maximum=settings.task_retry_backoff_max,
+                                            full_jitter=True)
+
+
+def _retry_or_fail(task: Task, svc: Services | None, document_id: uuid.UUID, stage: Stage,
+                   exc: BaseException) -> None:
+    error = _as_error(exc)
+    if task.request.retries >= task.max_retries:
+        _fail(svc, document_id, stage, error)
+        return
+    countdown = _backoff(task)
+    log.warning("%s of document %s: %s; retry %d in %d s", stage.name, document_id, error.code,
+                task.request.retries + 1, countdown)
+    try:
+        if svc is not None:
+            with svc.index.session() as session:
+                agency_id = repo.document_agency(session, document_id)
+                if agency_id is not None:
+                    _end_job(session, agency_id, document_id, stage, JobState.FAILED, error)
+    except TRANSIENT:
+        pass  # the database itself is what failed: the retry will count the attempt
+    raise task.retry(exc=exc, countdown=countdown)
+
+
+def run_stage(task: Task, document_id: str, stage: Stage,
+              work: Callable[[Context], Outcome]) -> None:
+    """Begin, work, finish: the error handling every stage shares."""
+    doc_id = uuid.UUID(document_id)
+    svc: Services | None = None
+    try:
+        svc = services()
+        ctx = _begin(svc, doc_id, stage)
+        if ctx is None:
+            return
+        outcome = work(ctx)
+        _finish(ctx, stage, outcome)
+    except Retry:
+        raise
+    except TRANSIENT as exc:
+        _retry_or_fail(task, svc, doc_id, stage, exc)
+        return
+    except SohoaError as exc:
+        _fail(svc, doc_id, stage, exc)
+        return
+    except Exception as exc:
+        log.exception("%s of document %s failed unexpectedly", stage.name, document_id)
+        _fail(svc, doc_id, stage, _as_error(exc))
+        return
+    if outcome.then is not None:
+        try:
+            outcome.then()
+        except BrokerError as exc:  # the broker went away after its publish retries
+            raise task.retry(exc=exc, countdown=_backoff(task)) from exc
+
+
+# --- the stages ------------------------------------------------------------------------------
+
+
+def _read_pages(ctx: Context) -> Outcome:
+    """Intake, clean-up and OCR, unless this upload was read by this engine already."""
+    from ocr_service.pipeline.intake import load_document
+    from ocr_service.pipeline.process import read_clean_pages
+
+    settings, store = get_settings(), ctx.services.store
+    engine = _engine()
+    key = ocr_key(ctx.sha256, engine_fingerprint(engine, settings))
+    if not store.has_work(key):
+        upload = load_document(store.get_raw(ctx.raw_key), ctx.filename, settings)
+        pages, texts = read_clean_pages(upload.pages, engine)
+        store.put_work(key, pack_ocr(pages, texts, dict(getattr(engine, "models", {}))))
+    document_id = str(ctx.document_id)
+    return Outcome(then=lambda: record.delay(document_id, key))
+
+
+def owner_id_number(extraction: Extraction, applicant_id_number: str) -> str:
+    """Whose record this is: the ID number read from the document when it passed every check,
+    else the dossier's applicant (a misread number would file the record under a stranger)."""
+    for name in OWNER_FIELDS:
+        field = extraction.fields.get(name)
+        if field is not None and field.value and not field.review:
+            return field.value
+    return applicant_id_number
+
+
+def _make_record(ctx: Context, pages_key: str) -> Outcome:
+    """Extraction, PDF/A, signatures and manifest, staged for the archive stage."""
+    from ocr_service.pipeline.extract import extract
+    from ocr_service.pipeline.record import RecordInfo, build_record
+
+    settings, store = get_settings(), ctx.services.store
+    document_id = str(ctx.document_id)
+    record_id = str(record_id_for(ctx.document_id))
+    staged = store.get_work(record_work_key(record_id))
+    if staged is not None:
+        form_type = unpack_record(staged).manifest_json["document_type"]
+        return Outcome(form_type=form_type, then=lambda: archive.delay(document_id))
+    packed = store.get_work(pages_key)
+    if packed is None:  # the cached OCR is gone: read the pages again
+        log.warning("record: OCR result of document %s missing; reading it again", document_id)
+        return Outcome(then=lambda: ocr.delay(document_id))
+    read = unpack_ocr(packed)
+    extraction = extract(read.texts, [page.image for page in read.pages], settings)
+    info = RecordInfo(dossier_code=ctx.dossier_code, procedure_code=ctx.procedure_code,
+                      owner_id_number=owner_id_number(extraction, ctx.applicant_id_number),
+                      title=ctx.component or Path(ctx.filename).stem or ctx.filename)
+    upload = Upload(ctx.filename, ctx.media_type, ctx.sha256, ctx.size, tuple(read.pages))
+    made = build_record(upload, read.pages, read.texts, info, _signing(), settings,
+                        models=read.models, extraction=extraction, record_id=record_id)
+    signed = SignedRecord(made.pdf, manifest_bytes(made.manifest))
+    if not store.has_work(record_work_key(record_id)):  # a concurrent duplicate may have won
+        store.put_work(record_work_key(record_id), pack_record(signed))
+    return Outcome(form_type=extraction.form_type, then=lambda: archive.delay(document_id))
+
+
+def _archived_copy(ctx: Context, record_id: str) -> SignedRecord | None:
+    """The record as the archive holds it, when both its objects are there."""
+    store = ctx.services.store
+    try:
+        return SignedRecord(store.get_record_pdf(record_id), store.get_record_manifest(record_id))
+    except StorageError as exc:
+        if exc.code == "not_found":
+            return None
+        raise
+
+
+def _archive(ctx: Context) -> Outcome:
+    """Lock the record in the archive and index it; the document is then done."""
+    store = ctx.services.store
+    document_id = str(ctx.document_id)
+    record_id = str(record_id_for(ctx.document_id))
+    staged = store.get_work(record_work_key(record_id))
+    signed = unpack_record(staged) if staged is not None else _archived_copy(ctx, record_id)
+    if signed is None:
+        log.warning("archive: staged record of document %s missing; starting over", document_id)
+        return Outcome(then=lambda: ocr.delay(document_id))
+    try:
+        stored = store.put_record(record_id, signed.pdf, signed.manifest)
+    except StorageError as exc:
+        # A duplicate run archived its own signing of this record first: keep that one.
+        archived = _archived_copy(ctx, record_id) if exc.code == "record_conflict" else None
+        if archived is None:
+            raise
+        signed, stored = archived, store.put_record(record_id, archived.pdf, archived.manifest)
+    manifest = signed.manifest_json
+
+    def write(session: Session) -> None:
+        repo.create_record(
+            session, ctx.agency_id, ctx.document_id,
+            owner_id_number=manifest["owner_id_number"], doc_type=manifest["document_type"],
+            pdf_key=stored.pdf.key, manifest_key=stored.manifest.key,
+            manifest_sha256=stored.manifest.sha256, record_id=uuid.UUID(record_id),
+            pdf_sha256=stored.pdf.sha256, pdf_version_id=stored.pdf.version_id,
+            manifest_version_id=stored.manifest.version_id)
+
+    done = DocumentStatus.NEEDS_REVIEW if ctx.review else DocumentStatus.ARCHIVED
+    return Outcome(status=done, form_type=manifest["document_type"], write=write)
+
+
+# --- the tasks -------------------------------------------------------------------------------
+
+
+@celery_app.task(name="sohoa.ocr", bind=True, base=StageTask)
+def ocr(self: Task, document_id: str) -> None:
+    run_stage(self, document_id, OCR, _read_pages)
+
+
+@celery_app.task(name="sohoa.record", bind=True, base=StageTask)
+def record(self: Task, document_id: str, pages_key: str) -> None:
+    run_stage(self, document_id, RECORD, lambda ctx: _make_record(ctx, pages_key))
+
+
+@celery_app.task(name="sohoa.archive", bind=True, base=StageTask)
+def archive(self: Task, document_id: str) -> None:
+    run_stage(self, document_id, ARCHIVE, _archive)
+
+
+@celery_app.task(name="sohoa.webhook", bind=True, base=StageTask)
+def webhook(self: Task, document_id: str, status: str) -> None:
+    """Tell the agency's system that a document is done or failed (when it has a webhook)."""
+    svc, doc_id = services(), uuid.UUID(document_id)
+    with svc.index.session() as session:
+        agency_id = repo.document_agency(session, doc_id)
+        agency = session.get(Agency, agency_id) if agency_id else None
+        if agency is None or not agency.webhook_url:
+            return
+        document = repo.get_document(session, agency.id, doc_id)
+        assert document is not None
+        url, secret = agency.webhook_url, agency.webhook_secret
+        payload = {"event": f"document.{status}", "document_id": document_id,
+                   "dossier_id": str(document.dossier_id), "status": status,
+                   "record_id": str(document.record_id) if document.record_id else None}
+    try:
+        deliver(url, payload, secret, get_settings().webhook_timeout)
+    except WebhookRefused as exc:
+        log.warning("webhook of document %s refused: %s", document_id, exc.message)
+    except WebhookFailed as exc:
+        if self.request.retries >= self.max_retries:
+            log.warning("webhook of document %s given up: %s", document_id, exc.message)
+            return
+        raise self.retry(exc=exc, countdown=_backoff(self)) from exc
+
+
+def submit_document(document_id: str) -> None:
+    """Queue a stored, ``queued`` document for processing (the API calls this after its 202).
+
+    Safe to call twice: the stages check the document's status and reuse their results.
+    Fails within about two seconds when the broker is down (the API then answers 503 and the
+    client sends the upload again), instead of the workers' longer publish retries."""
+    ocr.apply_async((str(document_id),), retry_policy=SUBMIT_RETRY)
