@@ -244,6 +244,27 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_webhook_set(args: argparse.Namespace) -> int:
+    from .store.index import Index, database_url
+    from .store.repo import set_webhook
+
+    index = Index.open(database_url(get_settings()))
+    try:
+        with index.session() as session:
+            _, secret = set_webhook(session, args.agency, None if args.off else args.url)
+    finally:
+        index.close()
+    if secret is None:
+        print(f"Đã tắt webhook của {args.agency} / webhook of {args.agency} turned off.",
+              file=sys.stderr)
+        return EXIT_OK
+    print(secret, flush=True)  # stdout holds the secret alone
+    print(f"Khóa ký webhook của {args.agency}: chỉ hiện một lần / webhook signing secret of "
+          f"{args.agency}, shown once (X-Sohoa-Signature: sha256=HMAC of the body).",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sohoa",
@@ -359,6 +380,16 @@ def build_parser() -> argparse.ArgumentParser:
                              help="clerk, operator, system, auditor or admin; repeat for several")
     keys_create.add_argument("--label", help="what the key is for (shown in the audit trail)")
     keys_create.set_defaults(run=_cmd_keys_create)
+
+    webhook = commands.add_parser("webhook", help="an agency's webhook (document done or failed)")
+    webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
+    webhook_set = webhook_commands.add_parser(
+        "set", help="set the agency's callback URL and print a new signing secret once")
+    webhook_set.add_argument("--agency", required=True, metavar="CODE", help="mã đơn vị")
+    where = webhook_set.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="https://… receiving POSTed events")
+    where.add_argument("--off", action="store_true", help="no more webhooks for this agency")
+    webhook_set.set_defaults(run=_cmd_webhook_set)
     return parser
 
 

@@ -12,8 +12,10 @@ key when there is one; reads of records are audited by the API, which knows who 
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -71,6 +73,23 @@ def create_agency(session: Session, code: str, name: str | None = None, *,
     append_event(session, agency.id, "agency.created", subject_type="agency", subject_id=agency.id,
                  details={"code": code})
     return agency
+
+
+def set_webhook(session: Session, code: str, url: str | None) -> tuple[Agency, str | None]:
+    """Point the agency's webhook at ``url`` (None: no webhook) with a new signing secret, which
+    is returned once: receivers check ``X-Sohoa-Signature`` with it."""
+    agency = get_agency(session, code)
+    if agency is None:
+        raise NotFound(f"agency {code!r}", f"đơn vị {code!r}")
+    if url is not None and urlsplit(url).scheme not in ("http", "https"):
+        raise SohoaError(f"The webhook URL must start with https:// or http://: {url!r}.",
+                         f"Địa chỉ webhook phải bắt đầu bằng https:// hoặc http://: {url!r}.",
+                         code="bad_webhook_url")
+    secret = secrets.token_urlsafe(32) if url is not None else None
+    agency.webhook_url, agency.webhook_secret = url, secret
+    append_event(session, agency.id, "agency.webhook_set", subject_type="agency",
+                 subject_id=agency.id, details={"url": url})
+    return agency, secret
 
 
 def ensure_agency(session: Session, code: str, name: str | None = None) -> Agency:
