@@ -80,7 +80,8 @@ def score(sample: FormSample, result: dict) -> tuple[int, int, list[str]]:
                     if same(g.get(key), w.get(key)):
                         right += 1
                     else:
-                        wrong.append(f"members[{index}].{key}: want {w.get(key)!r} got {g.get(key)!r}")
+                        wrong.append(f"members[{index}].{key}: "
+                                     f"want {w.get(key)!r} got {g.get(key)!r}")
             continue
         got = (fields.get(name) or {}).get("value")
         total += 1
@@ -158,7 +159,8 @@ def table(results: list[dict], types: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    command = shlex.join([sys.executable, *(sys.argv if argv is None else ["bench/fields.py", *argv])])
+    arguments = sys.argv if argv is None else ["bench/fields.py", *argv]
+    command = shlex.join([sys.executable, *arguments])
     date = datetime.now(timezone.utc).isoformat(timespec="seconds")
     docs = documents(args)
     if not args.json:

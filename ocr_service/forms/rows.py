@@ -6,9 +6,9 @@ whose vertical extents overlap are one row, read left to right and joined with t
 the detector saw). Every character of a row remembers its piece, so a value cut out of a row gets a
 box, a page and a confidence from the pieces it came from.
 
-Labels are matched in ``fold``-ed text (no diacritics, lower case, one character per character), with
-a fuzzy alignment for long labels (OCR slips such as "chũ đệm") and whole-word equality for short
-ones ("Sex", "Số"), where fuzziness would find them inside other words.
+Labels are matched in ``fold``-ed text (no diacritics, lower case, one character per
+character), with a fuzzy alignment for long labels (OCR slips such as "chũ đệm") and whole-word
+equality for short ones ("Sex", "Số"), where fuzziness would find them inside other words.
 """
 
 from __future__ import annotations

@@ -24,8 +24,10 @@ from .units import address_problems, correct_address
 
 Normalized = tuple[str | None, list[ReviewReason]]
 
-_LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:\(?\d{1,2}\)[\s:]*)?(?:/\s*[A-Za-z][A-Za-z ,.']*:)?[\s:;.,|]*")
-"""Punctuation after a label, a footnote mark ("Kính gửi(1):") and an English half ("/ Full name:")."""
+_LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:\(?\d{1,2}\)[\s:]*)?"
+                      r"(?:/\s*[A-Za-z][A-Za-z ,.']*:)?[\s:;.,|]*")
+"""Punctuation after a label, a footnote mark ("Kính gửi(1):") and an English half
+("/ Full name:")."""
 _TRAILING_NUMBER = re.compile(r"\s+\d{1,2}[.)]\s*$")
 """The number of the next label ("05/06/1998 3." before "3. Giới tính")."""
 _EDGE_MARKS = " .,;:-|/'\"*#_~`^"
@@ -68,7 +70,8 @@ def _name(raw: str) -> Normalized:
     return value, []
 
 
-def _choice(choices: tuple[str, ...], code: str, what: tuple[str, str]) -> Callable[[str], Normalized]:
+def _choice(choices: tuple[str, ...], code: str,
+            what: tuple[str, str]) -> Callable[[str], Normalized]:
     def normalize(raw: str) -> Normalized:
         if not raw:
             return None, []
@@ -99,7 +102,8 @@ def _email(raw: str) -> Normalized:
         return repaired, [reason("email.repaired",
                                  "The @ of the e-mail address was read as another character.",
                                  "Ký tự @ của địa chỉ thư điện tử bị đọc nhầm; cần kiểm tra.")]
-    return value, [reason("email.format", "Not an e-mail address.", "Không phải địa chỉ thư điện tử.")]
+    return value, [reason("email.format", "Not an e-mail address.",
+                          "Không phải địa chỉ thư điện tử.")]
 
 
 AGENCY_WORDS = ("Ủy ban nhân dân", "Công an", "Bệnh viện", "Đa khoa", "Trung tâm Y tế",
@@ -131,7 +135,8 @@ def _place(raw: str) -> Normalized:
 
 MAIL_DOMAINS = ("gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com", "hotmail.com",
                 "icloud.com")
-"""Providers most Vietnamese citizens' addresses use: an OCR slip on "@gmail.com" is recognisable."""
+"""Providers most Vietnamese citizens' addresses use: an OCR slip on "@gmail.com" is
+recognisable."""
 
 
 def _repair_at(value: str) -> str | None:

@@ -49,7 +49,8 @@ def score(rows: Sequence[Row], spec: FormSpec) -> float | None:
     return None
 
 
-def classify(rows: Sequence[Row], specs: Sequence[FormSpec] | None = None) -> tuple[FormSpec | None, float]:
+def classify(rows: Sequence[Row],
+             specs: Sequence[FormSpec] | None = None) -> tuple[FormSpec | None, float]:
     """The best-supported form spec for the rows, with its score; (None, 0) for unknown forms."""
     scored = [(s, score(rows, s)) for s in (form_specs() if specs is None else specs)]
     candidates = [(value, spec) for spec, value in scored if value is not None]

@@ -24,8 +24,9 @@ import numpy as np
 from ..config import Settings, get_settings
 from ..domain import Extraction, FieldValue, PageText, ReviewReason
 from ..forms.ids import id_number_problems
-from ..forms.rows import SEPARATOR, Match, Row, Span, document_rows, find_labels, to_quad
-from ..forms.spec import ColumnSpec, FieldSpec, FormSpec, TableSpec
+from ..forms.rows import (
+    SEPARATOR, Match, Row, Span, document_rows, find_label, find_labels, to_quad)
+from ..forms.spec import FieldSpec, FormSpec, TableSpec
 from ..forms.text import fold, reason
 from ..forms.values import clean_value, normalize
 from .classify import classify
@@ -33,9 +34,9 @@ from .classify import classify
 WRAP_EDGE = 0.12
 """A value wraps when it ends within this share of the page's text width from the right edge."""
 WRAP_GAP = 1.3
+"""Most vertical gap, in row heights, between a row and its continuation."""
 Column = tuple[str, float, float, float, float]
 """A table column: name, left and right bounds, and the extent of its header text."""
-"""Most vertical gap, in row heights, between a row and its continuation."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,6 @@ def _section_ranges(spec: FormSpec, rows: list[Row]) -> dict[str, tuple[int, int
 
 
 def _anchor_in(row: Row, folded_anchor: str) -> bool:
-    from ..forms.rows import find_label
-
     return find_label(row.folded, folded_anchor) is not None
 
 
@@ -136,7 +135,8 @@ def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]
 
 
 def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:
-    lo, hi = doc.sections.get(spec.section, (0, len(doc.rows))) if spec.section else (0, len(doc.rows))
+    everything = (0, len(doc.rows))
+    lo, hi = doc.sections.get(spec.section, everything) if spec.section else everything
     for index in range(lo, hi):
         # The last label of the field on its row: a bilingual label whose halves did not merge
         # ("Quốc tịch To. Nationality: Việt Nam", a slash read as "To.") has the value after it.
@@ -164,11 +164,11 @@ def _value(spans: list[Span], field_type, review_below: float) -> FieldValue:
         return FieldValue(None)
     raw = " ".join(span.text for span in spans)
     value, reasons = normalize(field_type, clean_value(raw))
-    confidence = min((c.confidence for c in map(_content, spans) if c is not None), default=0.0)
+    contents = [c for c in map(_content, spans) if c is not None]
+    confidence = min((c.confidence for c in contents), default=0.0)
     if value is not None and confidence < review_below:
         reasons = [*reasons, reason("ocr.low_confidence", "The reading is uncertain.",
                                     "Kết quả nhận dạng chưa chắc chắn.")]
-    contents = [c for c in map(_content, spans) if c is not None]
     boxes = [c.box for c in contents if c.box is not None]
     box = None
     if boxes:
@@ -208,8 +208,8 @@ def _header_cells(doc: _Doc, index: int) -> tuple[list[tuple[str, float, float]]
             cell[1], cell[2] = min(cell[1], piece.box[0]), max(cell[2], piece.box[2])
         else:
             cells.append([[piece], piece.box[0], piece.box[2]])
-    texts = [(" ".join(p.text for p in sorted(c[0], key=lambda p: (p.box[1], p.box[0]))), c[1], c[2])
-             for c in cells]
+    texts = [(" ".join(p.text for p in sorted(c[0], key=lambda p: (p.box[1], p.box[0]))),
+              c[1], c[2]) for c in cells]
     return sorted(texts, key=lambda cell: cell[1]), end
 
 
@@ -270,7 +270,8 @@ def _cells(row: Row, columns: list[Column]) -> dict[str, list[Span]]:
     return {key: [row.span(ix[0], ix[-1] + 1)] for key, ix in cells.items()}
 
 
-def _read_table(doc: _Doc, table: TableSpec, review_below: float) -> tuple[dict[str, FieldValue], ...]:
+def _read_table(doc: _Doc, table: TableSpec,
+                review_below: float) -> tuple[dict[str, FieldValue], ...]:
     found = _table_rows(doc, table)
     if found is None:
         return ()
@@ -279,7 +280,8 @@ def _read_table(doc: _Doc, table: TableSpec, review_below: float) -> tuple[dict[
     result = []
     for index in range(first, len(doc.rows)):
         row = doc.rows[index]
-        if row.top - doc.rows[index - 1].bottom > 3 * row.height and row.page == doc.rows[index - 1].page:
+        above = doc.rows[index - 1]
+        if row.page == above.page and row.top - above.bottom > 3 * row.height:
             break
         if all(s in row.folded for s in stops) or doc.matches[index]:
             break
