@@ -165,6 +165,13 @@ class RecordOut(BaseModel):
     pdf_url: str
 
 
+class RecordRevoke(BaseModel):
+    """Why a record is withdrawn (kept in the audit trail)."""
+
+    reason: str = Field(min_length=1, max_length=500,
+                        examples=["Cấp nhầm cho người khác / issued to the wrong person"])
+
+
 class RecordList(BaseModel):
     model_config = _examples({"items": [{
         "id": RECORD_ID, "document_id": DOCUMENT_ID, "doc_type": "cccd",

@@ -345,3 +345,29 @@ def test_racing_requests_with_one_idempotency_key_make_one_dossier_on_postgresql
         dossiers = session.query(Dossier).filter(Dossier.agency_id == agency).all()
     index.close()
     assert len(bodies) == 1 and [str(d.id) for d in dossiers] == [json.loads(bodies.pop())["id"]]
+
+
+def test_a_revoked_record_is_held_kept_and_no_longer_offered(service: Service):
+    clerk, admin = service.key(AGENCY, Role.CLERK), service.key(AGENCY, Role.ADMIN)
+    dossier = service.create_dossier(clerk)
+    name, data = next(iter(PAGES.items()))
+    assert service.upload(clerk, dossier["id"], name, data).status_code == 202
+    record_id = service.wait_archived(clerk, dossier["id"], 1)["documents"][0]["record_id"]
+    path = f"/v1/records/{record_id}/revoke"
+    _error(service.client.post(path, headers=clerk, json={"reason": "nhầm"}), 403)
+
+    answer = service.client.post(path, headers=admin, json={"reason": "Cấp nhầm người"})
+    assert answer.status_code == 200 and answer.json()["state"] == "revoked", answer.text
+    assert service.store.lock_state(record_id, "pdf").legal_hold
+    assert service.store.lock_state(record_id, "manifest").legal_hold
+    assert service.client.post(path, headers=admin, json={"reason": "lần hai"}).status_code == 200
+    found = service.client.get("/v1/records", headers=clerk, params={"owner_id": OWNER}).json()
+    assert record_id not in [r["id"] for r in found["items"]]
+    pdf = service.client.get(f"/v1/records/{record_id}/pdf", headers=clerk)
+    assert pdf.status_code == 200 and pdf.headers["x-record-state"] == "revoked"  # kept
+    verified = service.client.post("/v1/verify", headers=clerk, files={
+        "file": ("r.pdf", pdf.content, "application/pdf")}).json()
+    assert verified["valid"] is False
+    with service.index.session() as session:
+        assert audit.verify_chain(session) == []
+        assert session.query(AuditEvent).filter(AuditEvent.action == "record.revoked").count() == 1

@@ -92,6 +92,7 @@ def _error(answer, status: int, code: str) -> dict:
     ("GET", f"/v1/records/{uuid.uuid4()}/pdf"), ("POST", "/v1/verify"), ("POST", "/v1/extract"),
     ("GET", "/metrics"), ("POST", f"/v1/dossiers/{uuid.uuid4()}/documents"),
     ("GET", "/v1/dossiers/not-an-id"), ("GET", "/v1/records/not-an-id/pdf"),
+    ("POST", f"/v1/records/{uuid.uuid4()}/revoke"),
 ])
 def test_every_endpoint_but_health_needs_a_valid_key(stack: Stack, method, path, header) -> None:
     headers = {"Authorization": header} if header else {}
@@ -126,6 +127,7 @@ ROUTES = {
     "read_record": ("GET", "/v1/records/{record}"),
     "read_pdf": ("GET", "/v1/records/{record}/pdf"),
     "metrics": ("GET", "/metrics"),
+    "revoke_record": ("POST", "/v1/records/{record}/revoke"),
 }
 ALLOWED = {
     Role.CLERK: {"create_dossier", "upload", "read_dossier", "search_records", "read_record",
@@ -149,6 +151,8 @@ def test_roles_allow_their_routes_only(stack: Stack, role: Role) -> None:
             kwargs["json"] = {"procedure_code": "1.1", "applicant_id_number": "001187012345"}
         elif name == "upload":
             kwargs["files"] = {"file": ("scan.png", PNG + role.encode(), "image/png")}
+        elif name == "revoke_record":
+            kwargs["json"] = {"reason": "thử"}
         answer = stack.client.request(method, url, **kwargs)
         if name in ALLOWED[role]:
             assert answer.status_code in (200, 201, 202, 404), (name, answer.text)

@@ -1,4 +1,4 @@
-"""E-records: reuse search, the manifest, the signed PDF. Every read is audited.
+"""E-records: reuse search, the manifest, the signed PDF, revocation. Every read is audited.
 
 A read is audited after the bytes came back from storage and before they are answered: a failed
 read leaves no "read" event, and no record leaves the API without one (if the audit append fails,
@@ -8,17 +8,19 @@ the caller gets a 500, not the record).
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from ...store import repo
 from ...store.audit import append_event
 from ...store.index import Record
-from ..auth import ApiKeyPrincipal, RecordKey
+from ..auth import AdminKey, ApiKeyPrincipal, RecordKey
 from ..deps import HubDep, RecordId, ServiceHub
-from ..schemas import MANIFEST_EXAMPLE, RecordList, RecordOut, error_responses
+from ..idempotency import IdempotencyDep
+from ..schemas import MANIFEST_EXAMPLE, RecordList, RecordOut, RecordRevoke, error_responses
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
 
@@ -68,6 +70,26 @@ def get_pdf(principal: RecordKey, record_id: RecordId, hub: HubDep) -> Response:
     _audit_read(hub, principal, record, "pdf")
     headers = {**_headers(record), "Content-Disposition": f'attachment; filename="{record.id}.pdf"'}
     return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.post("/{record_id}/revoke", response_model=RecordOut,
+             responses=error_responses(400, 401, 403, 404, 409, 422),
+             summary="Withdraw an e-record: legal hold in the archive, state revoked, kept")
+def revoke_record(body: RecordRevoke, principal: AdminKey, record_id: RecordId, hub: HubDep,
+                  idempotency: IdempotencyDep) -> Response:
+    """A revoked record is never deleted (it is under COMPLIANCE retention anyway): its objects
+    get a legal hold first, then the index marks it revoked, so reuse search no longer offers
+    it and verification reports it as not valid. Revoking twice changes nothing."""
+    record = _record(hub, principal, record_id)
+    hub.store.revoke(str(record.id))
+
+    def revoke(session: Session) -> dict[str, Any]:
+        revoked = repo.revoke_record(session, principal.agency_id, record.id,
+                                     reason=body.reason, actor_key_id=principal.key_id)
+        return _record_out(revoked).model_dump()
+
+    return idempotency.create(idempotency.fingerprint(
+        {"record": str(record.id), **body.model_dump()}), 200, revoke)
 
 
 def _record(hub: ServiceHub, principal: ApiKeyPrincipal, record_id: uuid.UUID) -> Record:
