@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     """Most input columns per accurate-recognizer call: on a CPU long lines run fastest one at a
     time (measured: 8 per call was 1.9x slower) while short words gain from sharing a call; GPUs
     want this much larger."""
+    ocr_batch_pages: int = 1
+    """ppocr: above 1, the pages of one call are read together (GPU): up to this many pages of
+    equal size per detector call; same text as page by page (see ``ocr/ppocr.py``)."""
+    ocr_batch_rows: int = 256
+    """With ``ocr_batch_pages`` > 1: most rows per stacked recognizer call."""
+    ocr_fp16: bool = False
+    """TensorRT only: let it run layers in fp16 (see ``ocr/runtime.py``; bench/gpu.py measures
+    the CER both ways)."""
+    ocr_batch_documents: int = 0
+    """OCR workers: above 0, the ``ocr`` task reads up to this many documents' pages in one
+    engine call (``workers/batching.py``); 0 (default) reads each document on its own."""
+    ocr_batch_wait_ms: int = 50
+    """How long the worker batcher waits for more documents before it reads what it has."""
 
     # Forms
     extract_review_below: float = 0.80

@@ -31,10 +31,19 @@ _RECORD_PDF = "record.pdf"
 _RECORD_MANIFEST = "manifest.json"
 
 
+SPEED_ONLY = frozenset({"ocr_threads", "ocr_page_workers", "ocr_batch_pages", "ocr_batch_rows",
+                        "ocr_batch_documents", "ocr_batch_wait_ms"})
+"""``SOHOA_OCR_*`` settings that change how fast pages are read, never their text (tested: same
+text page by page, in batches and across documents), so workers differing only in them share
+cached results."""
+
+
 def engine_fingerprint(engine: OcrEngine, settings: Settings) -> str:
     """What decides an OCR result besides the upload: the software version, the engine, its
-    model files and the ``SOHOA_OCR_*`` settings. A change of any of them reads pages anew."""
-    knobs = {k: v for k, v in settings.model_dump(mode="json").items() if k.startswith("ocr_")}
+    model files and the ``SOHOA_OCR_*`` settings that can change text. A change of any of them
+    reads pages anew."""
+    knobs = {k: v for k, v in settings.model_dump(mode="json").items()
+             if k.startswith("ocr_") and k not in SPEED_ONLY}
     identity = {"sohoa": __version__, "engine": getattr(engine, "name", type(engine).__name__),
                 "models": dict(getattr(engine, "models", {})), "settings": knobs}
     encoded = json.dumps(identity, sort_keys=True).encode("utf-8")

@@ -109,6 +109,15 @@ def _engine() -> Any:
     return get_engine()
 
 
+@lru_cache(maxsize=1)
+def _batcher() -> Any:
+    """The worker's shared OCR batcher (``SOHOA_OCR_BATCH_DOCUMENTS`` > 0; workers/batching.py)."""
+    from .batching import OcrBatcher
+
+    settings = get_settings()
+    return OcrBatcher(_engine(), settings.ocr_batch_documents, settings.ocr_batch_wait_ms)
+
+
 def warm_up(*, ocr: bool) -> None:
     """Open the index and S3 (and load the OCR models when ``ocr``) before the first task, so
     that the first document is not slower than the others and a bad set-up shows at start."""
@@ -346,7 +355,10 @@ def _read_pages(ctx: Context) -> Outcome:
     key = ocr_key(ctx.sha256, engine_fingerprint(engine, settings))
     if not store.has_work(key):
         upload = load_document(store.get_raw(ctx.raw_key), ctx.filename, settings)
-        pages, texts = read_clean_pages(upload.pages, engine)
+        if settings.ocr_batch_documents > 0:
+            pages, texts = _batcher().read(upload.pages)
+        else:
+            pages, texts = read_clean_pages(upload.pages, engine)
         store.put_work(key, pack_ocr(pages, texts, dict(getattr(engine, "models", {}))))
     document_id = str(ctx.document_id)
     return Outcome(then=lambda: record.delay(document_id, key))

@@ -17,8 +17,8 @@ import numpy as np
 
 from ...domain import Quad
 from .recognize import (
-    LineReading, Piece, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line,
-    place_hits, rectify, width_batches,
+    LineReading, ModelCall, Piece, bounds, column_ink, ctc_greedy, cut_points, make_reading,
+    per_line, place_hits, rectify, run_calls, width_batches,
 )
 
 HEIGHT = 32
@@ -34,11 +34,12 @@ def load_vocabulary(path: Path) -> list[str]:
 
 class AsterReader:
     """Reads text boxes with AsterNet: similar-width pieces share a model call, up to
-    ``batch_size`` of them and ``max_columns`` input columns in all."""
+    ``batch_size`` of them and ``max_columns`` input columns in all; ``merge_rows`` > 0 lets
+    equal-shape calls of several jobs run as one (see ``recognize.run_calls``)."""
 
     def __init__(
         self, session, vocabulary: list[str], batch_size: int = 16, max_width: int = 800,
-        max_columns: int | None = 2048,
+        max_columns: int | None = 2048, merge_rows: int = 0,
     ):
         self._session = session
         self._input = session.get_inputs()[0].name
@@ -46,6 +47,7 @@ class AsterReader:
         self._batch_size = batch_size
         self._max_width = max_width
         self._max_columns = max_columns
+        self._merge_rows = merge_rows
 
     def _pieces(self, image: np.ndarray, quads: list[Quad]) -> list[Piece]:
         pieces = []
@@ -60,23 +62,42 @@ class AsterReader:
                 pieces.append(Piece(line, scaled[:, a:b], x0 + a / scale, scale))
         return pieces
 
+    @staticmethod
+    def _padded_width(images: list[np.ndarray]) -> int:
+        return int(np.ceil(max(img.shape[1] for img in images) / STRIDE) * STRIDE)
+
     def _batch(self, images: list[np.ndarray]) -> np.ndarray:
-        width = int(np.ceil(max(img.shape[1] for img in images) / STRIDE) * STRIDE)
+        width = self._padded_width(images)
         batch = np.full((len(images), HEIGHT, width, 3), 255, dtype=np.uint8)
         for i, img in enumerate(images):
             batch[i, :, : img.shape[1]] = img
         return batch[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
 
     def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
-        pieces = self._pieces(image, quads)
-        readings: list[LineReading] = [LineReading("", 0.0)] * len(pieces)
-        widths = [p.pixels.shape[1] for p in pieces]
-        for chunk in width_batches(widths, self._batch_size, max_columns=self._max_columns):
-            (log_probs,) = self._session.run(None, {self._input: self._batch([pieces[i].pixels for i in chunk])})
+        return self.read_many([(image, quads)])[0]
+
+    def read_many(self, jobs: list[tuple[np.ndarray, list[Quad]]]) -> list[list[LineReading]]:
+        """Each job's readings; each job is batched by width on its own, as ``read`` would, and
+        equal-shape calls of different jobs share a model call when ``merge_rows`` allows."""
+        planned: list[tuple[int, list[int]]] = []
+        calls: list[ModelCall] = []
+        all_pieces = [self._pieces(image, quads) for image, quads in jobs]
+        for job, pieces in enumerate(all_pieces):
+            widths = [p.pixels.shape[1] for p in pieces]
+            for chunk in width_batches(widths, self._batch_size, max_columns=self._max_columns):
+                images = [pieces[i].pixels for i in chunk]
+                planned.append((job, chunk))
+                calls.append(ModelCall(self._padded_width(images), len(chunk),
+                                       lambda images=images: {self._input: self._batch(images)}))
+        outputs = run_calls(self._session, calls, None, (1,), self._merge_rows)
+        readings = [[LineReading("", 0.0)] * len(pieces) for pieces in all_pieces]
+        for (job, chunk), (log_probs,) in zip(planned, outputs):
             best, prob = log_probs.argmax(axis=2), np.exp(log_probs.max(axis=2))
             for n, i in enumerate(chunk):
-                piece = pieces[i]
+                piece = all_pieces[job][i]
                 decoded = ctc_greedy(best[:, n], prob[:, n])
-                hits = place_hits(decoded, self._vocabulary.__getitem__, piece.page_x, STRIDE, piece.scale)
-                readings[i] = make_reading(hits)
-        return per_line(len(quads), [p.line for p in pieces], readings)
+                hits = place_hits(decoded, self._vocabulary.__getitem__, piece.page_x, STRIDE,
+                                  piece.scale)
+                readings[job][i] = make_reading(hits)
+        return [per_line(len(quads), [p.line for p in pieces], done)
+                for (_, quads), pieces, done in zip(jobs, all_pieces, readings)]

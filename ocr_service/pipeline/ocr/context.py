@@ -20,9 +20,8 @@ import numpy as np
 
 from ...domain import Quad
 from .recognize import (
-    LineReading, Piece, bounds, column_ink, ctc_greedy, cut_points, make_reading, per_line,
-    place_hits,
-    width_batches,
+    LineReading, ModelCall, Piece, bounds, column_ink, ctc_greedy, cut_points, make_reading,
+    per_line, place_hits, run_calls, width_batches,
 )
 
 HEIGHT = 32
@@ -55,10 +54,13 @@ def _grey(image: np.ndarray) -> np.ndarray:
 
 
 class ContextReader:
-    """Reads text boxes with the TrueOCR recognizer, similar widths batched together."""
+    """Reads text boxes with the TrueOCR recognizer, similar widths batched together;
+    ``merge_rows`` > 0 lets equal-shape calls of several jobs run as one
+    (``recognize.run_calls``)."""
 
-    def __init__(self, session, spec: ContextSpec, batch_size: int = 64):
+    def __init__(self, session, spec: ContextSpec, batch_size: int = 64, merge_rows: int = 0):
         self._session = session
+        self._merge_rows = merge_rows
         self._spec = spec
         self._batch_size = batch_size
 
@@ -94,23 +96,45 @@ class ContextReader:
         return pieces
 
     def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
-        pieces = self._pieces(_grey(image), quads)
-        readings: list[LineReading] = [LineReading("", 0.0)] * len(pieces)
-        for chunk in width_batches([p.pixels.shape[1] for p in pieces], self._batch_size, 1.3):
-            width = math.ceil(max(pieces[i].pixels.shape[1] for i in chunk) / WIDTH_MULTIPLE) * WIDTH_MULTIPLE
-            batch = np.zeros((len(chunk), 1, HEIGHT * WINDOW, width + CONTEXT_HALO), np.float32)
-            widths = np.zeros(len(chunk), np.int64)
+        return self.read_many([(image, quads)])[0]
+
+    def read_many(self, jobs: list[tuple[np.ndarray, list[Quad]]]) -> list[list[LineReading]]:
+        """Each job's readings; each job is batched by width on its own, as ``read`` would, and
+        equal-shape calls of different jobs share a model call when ``merge_rows`` allows."""
+        planned: list[tuple[int, list[int]]] = []
+        calls: list[ModelCall] = []
+        all_pieces = [self._pieces(_grey(image), quads) for image, quads in jobs]
+        for job, pieces in enumerate(all_pieces):
+            for chunk in width_batches([p.pixels.shape[1] for p in pieces], self._batch_size, 1.3):
+                inks = [pieces[i].pixels for i in chunk]
+                width = math.ceil(max(ink.shape[1] for ink in inks) / WIDTH_MULTIPLE)
+                width *= WIDTH_MULTIPLE
+                planned.append((job, chunk))
+                calls.append(ModelCall(width, len(chunk),
+                                       lambda inks=inks, width=width: self._feeds(inks, width)))
+        outputs = run_calls(self._session, calls, ["ids", "conf", "lengths"], (0, 0, 0),
+                            self._merge_rows)
+        readings = [[LineReading("", 0.0)] * len(pieces) for pieces in all_pieces]
+        for (job, chunk), (ids, conf, lengths) in zip(planned, outputs):
             for n, i in enumerate(chunk):
-                batch[n, 0, :, : pieces[i].pixels.shape[1]] = pieces[i].pixels
-                widths[n] = pieces[i].pixels.shape[1]
-            ids, conf, lengths = self._session.run(["ids", "conf", "lengths"], {"x": batch, "widths": widths})
-            for n, i in enumerate(chunk):
-                piece, steps = pieces[i], int(lengths[n])
+                piece, steps = all_pieces[job][i], int(lengths[n])
                 decoded = ctc_greedy(ids[n, :steps], conf[n, :steps])
-                stride = widths[n] / max(1, steps)
+                stride = piece.pixels.shape[1] / max(1, steps)
                 hits = place_hits(decoded, self._char, piece.page_x, stride, piece.scale)
-                readings[i] = make_reading(hits)
-        return per_line(len(quads), [p.line for p in pieces], readings)
+                readings[job][i] = make_reading(hits)
+        return [per_line(len(quads), [p.line for p in pieces], done)
+                for (_, quads), pieces, done in zip(jobs, all_pieces, readings)]
+
+    @staticmethod
+    def _feeds(inks: list[np.ndarray], width: int) -> dict[str, np.ndarray]:
+        """One model input: the ink maps left-aligned on zeros, ``CONTEXT_HALO`` columns past
+        ``width``, with each map's own width."""
+        batch = np.zeros((len(inks), 1, HEIGHT * WINDOW, width + CONTEXT_HALO), np.float32)
+        widths = np.zeros(len(inks), np.int64)
+        for n, ink in enumerate(inks):
+            batch[n, 0, :, : ink.shape[1]] = ink
+            widths[n] = ink.shape[1]
+        return {"x": batch, "widths": widths}
 
     def _char(self, index: int) -> str:
         return self._spec.charset[index - 1]  # class 0 is the blank, not in the charset

@@ -32,14 +32,15 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
 
 
-def _input_size(height: int, width: int, limit_side: int) -> tuple[int, int]:
+def input_size(height: int, width: int, limit_side: int) -> tuple[int, int]:
+    """The detector input (height, width) of a page: pages with equal ones can share a call."""
     scale = min(1.0, limit_side / max(height, width))
     return (max(32, int(round(height * scale / 32)) * 32), max(32, int(round(width * scale / 32)) * 32))
 
 
 def preprocess(images: list[np.ndarray], limit_side: int) -> np.ndarray:
     """Batch of pages resized to one input size and normalised as PP-OCR was trained."""
-    h, w = _input_size(*images[0].shape[:2], limit_side)
+    h, w = input_size(*images[0].shape[:2], limit_side)
     batch = np.empty((len(images), 3, h, w), dtype=np.float32)
     for i, image in enumerate(images):
         resized = cv2.resize(as_bgr(image), (w, h), interpolation=cv2.INTER_AREA)
@@ -86,7 +87,8 @@ def boxes_from_probability(prob: np.ndarray, params: DetectorParams) -> list[tup
 
 
 def detect(session, images: list[np.ndarray], params: DetectorParams) -> list[list[tuple[Quad, float]]]:
-    """Text boxes per page, in page pixel coordinates, for pages of equal size (one batch)."""
+    """Text boxes per page, in page pixel coordinates, for pages of equal ``input_size`` (one
+    batch; each page is resized on its own, so its boxes are those it would get alone)."""
     batch = preprocess(images, params.limit_side)
     (prob,) = session.run(None, {session.get_inputs()[0].name: batch})
     results = []

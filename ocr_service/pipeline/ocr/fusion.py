@@ -44,24 +44,28 @@ def _word_quad(hits: tuple[CharHit, ...], start: int, end: int, line: Quad) -> Q
     return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
 
 
-def reread_uncertain(
-    image: np.ndarray,
-    quads: list[Quad],
-    readings: list[LineReading],
-    accurate: LineReader,
-    below: float,
-) -> list[LineReading]:
-    """``readings`` with every word that holds a character below ``below`` read by ``accurate``."""
-    targets: list[tuple[int, int, int]] = []
+Target = tuple[int, int, int]
+"""A word to read again: its line, and its first and past-last character in that line's reading."""
+
+
+def uncertain_words(
+    quads: list[Quad], readings: list[LineReading], below: float
+) -> tuple[list[Target], list[Quad]]:
+    """The words holding a character below ``below``, and the page boxes to read them from."""
+    targets: list[Target] = []
     word_quads: list[Quad] = []
     for line, (quad, reading) in enumerate(zip(quads, readings)):
         for start, end in words(reading.chars):
             if min(h.prob for h in reading.chars[start:end]) < below:
                 targets.append((line, start, end))
                 word_quads.append(_word_quad(reading.chars, start, end, quad))
-    if not targets:
-        return readings
-    rereads = accurate.read(image, word_quads)
+    return targets, word_quads
+
+
+def apply_rereads(
+    readings: list[LineReading], targets: list[Target], rereads: list[LineReading]
+) -> list[LineReading]:
+    """``readings`` with each target word replaced by its non-empty re-reading."""
     replaced: dict[int, list[tuple[int, int, LineReading]]] = {}
     for (line, start, end), reread in zip(targets, rereads):
         if reread.text:
@@ -73,3 +77,18 @@ def reread_uncertain(
             hits[start:end] = reread.chars
         fused[line] = make_reading(hits)
     return fused
+
+
+def reread_uncertain(
+    image: np.ndarray,
+    quads: list[Quad],
+    readings: list[LineReading],
+    accurate: LineReader,
+    below: float,
+) -> list[LineReading]:
+    """``readings`` with every word that holds a character below ``below`` read by ``accurate``
+    (one page; the engine's page-set path calls the two halves itself to share model calls)."""
+    targets, word_quads = uncertain_words(quads, readings, below)
+    if not targets:
+        return readings
+    return apply_rereads(readings, targets, accurate.read(image, word_quads))

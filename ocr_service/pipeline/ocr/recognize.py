@@ -7,8 +7,8 @@ each character sits on the page (so a low-confidence word can be cut out and rea
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from collections.abc import Callable
 from typing import Protocol
 
 import cv2
@@ -53,6 +53,68 @@ class LineReader(Protocol):
     def read(self, image: np.ndarray, quads: list[Quad]) -> list[LineReading]:
         """One reading per quad, in the same order."""
         ...
+
+    def read_many(self, jobs: list[tuple[np.ndarray, list[Quad]]]) -> list[list[LineReading]]:
+        """``read`` of each ``(image, quads)`` job, model calls shared across jobs where allowed."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    """One model call as a reader plans it, built only when it runs (a page set's inputs held
+    at once would not fit in memory)."""
+
+    shape: Hashable
+    """Calls with equal ``shape`` have inputs of equal shape beyond the batch axis."""
+    rows: int
+    feeds: Callable[[], dict[str, np.ndarray]]
+
+
+def run_calls(
+    session, calls: list[ModelCall], outputs: list[str] | None, batch_axes: tuple[int, ...],
+    merge_rows: int = 0,
+) -> list[list[np.ndarray]]:
+    """The outputs of each call, in order (``batch_axes``: each output's batch axis).
+
+    ``merge_rows`` 0 runs each call alone, as planned. Above 0, calls of equal ``shape`` (from
+    any page of the set) are stacked along the batch axis into model calls of at most that many
+    rows, which is what fills a GPU. Stacking never pads: every row's input is exactly what it
+    would be alone, and rows are independent in these models, so each row's output is the same
+    bits as alone (checked on CPU by tests/unit/test_ocr_batching.py). Widening a row to a common
+    width would not be: the recognizers read the padding (AsterNet's greedy path changes).
+    """
+    if merge_rows <= 0:
+        return [list(session.run(outputs, call.feeds())) for call in calls]
+    results: list[list[np.ndarray]] = [[] for _ in calls]
+    groups: dict[Hashable, list[int]] = {}
+    for index, call in enumerate(calls):
+        groups.setdefault(call.shape, []).append(index)
+    for members in groups.values():
+        start = 0
+        while start < len(members):
+            end, rows = start + 1, calls[members[start]].rows
+            while end < len(members) and rows + calls[members[end]].rows <= merge_rows:
+                rows += calls[members[end]].rows
+                end += 1
+            _run_stacked(session, [members[i] for i in range(start, end)], calls, outputs,
+                         batch_axes, results)
+            start = end
+    return results
+
+
+def _run_stacked(session, members: list[int], calls: list[ModelCall], outputs: list[str] | None,
+                 batch_axes: tuple[int, ...], results: list[list[np.ndarray]]) -> None:
+    """Run ``members`` as one stacked call and hand each its own rows of every output."""
+    if len(members) == 1:
+        results[members[0]] = list(session.run(outputs, calls[members[0]].feeds()))
+        return
+    parts = [calls[i].feeds() for i in members]
+    stacked = {name: np.concatenate([feeds[name] for feeds in parts]) for name in parts[0]}
+    merged = session.run(outputs, stacked)
+    edges = np.cumsum([0] + [calls[i].rows for i in members])
+    for n, i in enumerate(members):
+        results[i] = [np.take(out, range(edges[n], edges[n + 1]), axis=axis)
+                      for out, axis in zip(merged, batch_axes)]
 
 
 def bounds(quad: Quad) -> tuple[float, float, float, float]:
