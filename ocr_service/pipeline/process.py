@@ -36,16 +36,22 @@ def read_document(
     return document, read_pages(document.pages, engine)
 
 
+def _read_and_extract(
+    document: Document, engine: OcrEngine, settings: Settings
+) -> tuple[list[PageImage], list[PageText], Extraction]:
+    """Clean-up, OCR and field extraction of an accepted document."""
+    from .extract import extract
+
+    pages, texts = read_clean_pages(document.pages, engine)
+    return pages, texts, extract(texts, [page.image for page in pages], settings)
+
+
 def extract_document(
     data: bytes, filename: str, engine: OcrEngine, settings: Settings | None = None
 ) -> Extraction:
     """Intake, clean-up, OCR, classification and field extraction of one uploaded file."""
-    from .extract import extract
-
     settings = settings or get_settings()
-    document = load_document(data, filename, settings)
-    pages, texts = read_clean_pages(document.pages, engine)
-    return extract(texts, [page.image for page in pages], settings)
+    return _read_and_extract(load_document(data, filename, settings), engine, settings)[2]
 
 
 def make_record(
@@ -62,10 +68,7 @@ def make_record(
 
     settings = settings or get_settings()
     document = load_document(data, filename, settings)
-    from .extract import extract
-
-    pages, texts = read_clean_pages(document.pages, engine)
+    pages, texts, extraction = _read_and_extract(document, engine, settings)
     models = dict(getattr(engine, "models", {}))
-    extraction = extract(texts, [page.image for page in pages], settings)
     return build_record(document, pages, texts, info, signing, settings, models=models,
                         extraction=extraction)
