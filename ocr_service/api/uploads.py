@@ -9,7 +9,7 @@ from fastapi import UploadFile
 
 from ..config import Settings
 from ..errors import InputError
-from ..pipeline.intake import _check_size, detect_type
+from ..pipeline.intake import check_size, detect_type
 
 CHUNK = 1 << 20
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -42,7 +42,7 @@ def accept_upload(upload: UploadFile, settings: Settings) -> Upload:
     the worker, with its reason on the document."""
     data = read_limited(upload, settings.max_upload_bytes)
     name = clean_filename(upload.filename)
-    _check_size(data, name, settings)
+    check_size(data, name, settings)
     return Upload(data, name, detect_type(data, name).media_type)
 
 

@@ -89,7 +89,7 @@ def load_document(data: bytes, filename: str, settings: Settings | None = None) 
     """
     settings = settings or get_settings()
     name = unicodedata.normalize("NFC", filename or "")
-    _check_size(data, name, settings)
+    check_size(data, name, settings)
     file_type = detect_type(data, name)
     reader = _read_pdf if file_type is PDF else _read_image
     pages = tuple(reader(data, name, file_type, settings))
@@ -123,7 +123,9 @@ def detect_type(data: bytes, name: str = "") -> FileType:
 # Limits and errors
 
 
-def _check_size(data: bytes, name: str, settings: Settings) -> None:
+def check_size(data: bytes, name: str, settings: Settings) -> None:
+    """Refuse an empty upload or one over ``max_upload_bytes`` before anything decodes it (the
+    API checks this before storing an upload; intake checks it again for the CLI)."""
     if not data:
         raise InputError(
             f"The file “{name}” is empty (0 bytes).",
