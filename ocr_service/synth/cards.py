@@ -329,6 +329,13 @@ def _label_value(card: CardCanvas, x: float, baseline: float, label: str, value:
              max_mm)
 
 
+def _sex_and_nationality(card: CardCanvas, x: float, y: float, sex: str, room: float) -> None:
+    """The one line both layouts print sex and nationality on."""
+    card.put(x, y, [("Giới tính / Sex: ", 5.0, "regular", LABEL), (sex, 6.5, "bold", INK),
+                    ("Quốc tịch / Nationality: ", 5.0, "regular", LABEL),
+                    (NATIONALITY, 6.5, "bold", INK)], room, gap_at=x + 22.0)
+
+
 def front_2021(card: CardCanvas, holder: CardHolder, rng: random.Random) -> None:
     person = holder.person
     card.emblem(8.5, 8.5, 5.5)
@@ -340,10 +347,7 @@ def front_2021(card: CardCanvas, holder: CardHolder, rng: random.Random) -> None
     card.put(x, 26.2, [("Họ và tên / Full name:", 5.0, "regular", LABEL)], room)
     card.put(x, 29.8, [(holder.name, 8.0, "bold", INK)], room)
     _label_value(card, x, 33.0, "Ngày sinh / Date of birth:", dmy(person.born), room)
-    card.put(x, 36.2, [("Giới tính / Sex: ", 5.0, "regular", LABEL),
-                       (person.sex, 6.5, "bold", INK),
-                       ("Quốc tịch / Nationality: ", 5.0, "regular", LABEL),
-                       (NATIONALITY, 6.5, "bold", INK)], room, gap_at=x + 22.0)
+    _sex_and_nationality(card, x, 36.2, person.sex, room)
     card.put(x, 39.4, [("Quê quán / Place of origin:", 5.0, "regular", LABEL)], room)
     card.wrapped(x, 42.6, holder.origin, 6.5, "bold", INK, room, 1, 3.2)
     card.put(x, 45.8, [("Nơi thường trú / Place of residence:", 5.0, "regular", LABEL)], room)
@@ -386,10 +390,7 @@ def front_2024(card: CardCanvas, holder: CardHolder, rng: random.Random) -> None
              room)
     card.put(x, 34.2, [(holder.name, 8.0, "bold", INK)], room)
     _label_value(card, x, 37.8, "Ngày, tháng, năm sinh / Date of birth:", dmy(person.born), room)
-    card.put(x, 41.4, [("Giới tính / Sex: ", 5.0, "regular", LABEL),
-                       (person.sex, 6.5, "bold", INK),
-                       ("Quốc tịch / Nationality: ", 5.0, "regular", LABEL),
-                       (NATIONALITY, 6.5, "bold", INK)], room, gap_at=x + 22.0)
+    _sex_and_nationality(card, x, 41.4, person.sex, room)
 
 
 def back_2024(card: CardCanvas, holder: CardHolder, rng: random.Random) -> None:

@@ -743,13 +743,18 @@ class FormFlow:
         row_h = round(cell_font.size * 1.9)
         stroke = max(1, self.style.dpi // 150)
 
+        def rule(top: float, height: float) -> None:
+            """One ruled table row: its outline and the lines between its cells."""
+            draw = self.canvas.draw
+            draw.rectangle((left, top, right, top + height), outline=self.style.ink,
+                           width=stroke)
+            for x in edges[1:-1]:
+                draw.line((x, top, x, top + height), fill=self.style.ink, width=stroke)
+
         def draw_header() -> None:
             top = self.take(head_h)
             canvas = self.canvas
-            canvas.draw.rectangle((left, top, right, top + head_h), outline=self.style.ink,
-                                  width=stroke)
-            for x in edges[1:-1]:
-                canvas.draw.line((x, top, x, top + head_h), fill=self.style.ink, width=stroke)
+            rule(top, head_h)
             for lines, x0, x1 in zip(head_lines, edges, edges[1:]):
                 y = top + (head_h - head_lh * len(lines)) / 2
                 for words in lines:
@@ -769,10 +774,7 @@ class FormFlow:
                 draw_header()
                 top = self.take(row_h)
             canvas = self.canvas
-            canvas.draw.rectangle((left, top, right, top + row_h), outline=self.style.ink,
-                                  width=stroke)
-            for x in edges[1:-1]:
-                canvas.draw.line((x, top, x, top + row_h), fill=self.style.ink, width=stroke)
+            rule(top, row_h)
             ascent, _ = cell_font.getmetrics()
             baseline = top + (row_h - cell_font.size) / 2 + ascent
             for number, (text, x0, x1) in enumerate(zip(row, edges, edges[1:])):
