@@ -135,28 +135,30 @@ def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]
 
 
 def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:
+    """The spans holding a field's value: after its label, else on the next row, plus the rows
+    a wrapped value continues on; empty when the label is not found or has no value."""
     everything = (0, len(doc.rows))
     lo, hi = doc.sections.get(spec.section, everything) if spec.section else everything
-    for index in range(lo, hi):
-        # The last label of the field on its row: a bilingual label whose halves did not merge
-        # ("Quốc tịch To. Nationality: Việt Nam", a slash read as "To.") has the value after it.
-        found = [i for i, match in enumerate(doc.matches[index]) if name in match.keys]
-        for position in found[-1:]:
-            right = _after(doc, index, position) if spec.value != "below" else None
-            if right is not None and clean_value(right.text):
-                spans = [right]
-                where = index
-            elif spec.value != "right" and index + 1 < hi:
-                below = _row_start_free(doc, index + 1)
-                if below is None:
-                    return []
-                spans, where = [below], index + 1
-            else:
-                return []
-            if spec.wrap:
-                spans += _continuations(doc, where, spans[0], hi)
-            return spans
-    return []
+    # The first row with the field's label, and the last such label on it: a bilingual label
+    # whose halves did not merge ("Quốc tịch To. Nationality: Việt Nam", a slash read as "To.")
+    # has the value after its second half.
+    index, position = next(((i, found[-1]) for i in range(lo, hi) if (found := [
+        p for p, match in enumerate(doc.matches[i]) if name in match.keys])), (None, None))
+    if index is None:
+        return []
+    right = _after(doc, index, position) if spec.value != "below" else None
+    if right is not None and clean_value(right.text):
+        spans, where = [right], index
+    elif spec.value != "right" and index + 1 < hi:
+        below = _row_start_free(doc, index + 1)
+        if below is None:
+            return []
+        spans, where = [below], index + 1
+    else:
+        return []
+    if spec.wrap:
+        spans += _continuations(doc, where, spans[0], hi)
+    return spans
 
 
 def _value(spans: list[Span], field_type, review_below: float) -> FieldValue:
