@@ -14,6 +14,7 @@ from collections.abc import Callable
 from rapidfuzz import fuzz
 
 from ..domain import ReviewReason
+from ..lexicon.names import correct_name
 from .dates import normalize_date, normalize_year
 from .enums import ETHNIC_GROUPS, NATIONALITIES, RELATIONSHIPS, SEXES, match_choice
 from .ids import normalize_id_number
@@ -53,7 +54,17 @@ def _text(raw: str) -> Normalized:
     return (raw or None), []
 
 
-def _name(raw: str) -> Normalized:
+NAME_RESPELLED = reason(
+    "name.respelled",
+    "A name syllable was respelled to the only common Vietnamese name with the same letters; "
+    "check it against the page.",
+    "Họ tên đã được sửa dấu theo tên tiếng Việt thông dụng duy nhất có cùng chữ cái; "
+    "cần đối chiếu với bản gốc.")
+"""A name whose marks the lexicon put right: likely an OCR slip ("PHAM" → "PHẠM"), but a rare
+name spelled so would be changed too, so a person confirms it (the reading stays in ``raw``)."""
+
+
+def _name_as_printed(raw: str) -> Normalized:
     words = raw.replace(".", " ").split()
     if len(words) > 1 and all(w.isupper() for w in words[:-1]):
         # Forms ask for names in capitals: a trailing word that is not is a mark the OCR read in
@@ -68,6 +79,15 @@ def _name(raw: str) -> Normalized:
                               "A name holds characters other than letters.",
                               "Họ tên có ký tự không phải chữ cái.")]
     return value, []
+
+
+def _name(raw: str) -> Normalized:
+    """A name as printed, with mark slips repaired against the name lexicon and flagged."""
+    value, reasons = _name_as_printed(raw)
+    if value is None or reasons:
+        return value, reasons
+    respelled, corrections = correct_name(value)
+    return (respelled, [NAME_RESPELLED]) if corrections else (value, [])
 
 
 def _choice(choices: tuple[str, ...], code: str,
@@ -173,12 +193,19 @@ NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
 }
 
 
-def normalize(field_type: FieldType, raw: str) -> Normalized:
+MACHINE_NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
+    **NORMALIZERS, "name": _name_as_printed}
+"""For values a machine encoded (the QR code of an ID card): their spelling is the citizen's own,
+so a name is never respelled against the lexicon."""
+
+
+def normalize(field_type: FieldType, raw: str, *, machine_read: bool = False) -> Normalized:
     """The contract value of ``raw`` for a field of ``field_type``, and what is doubtful about it.
 
     Fewer than two letters or digits is no value: no field holds one character, and a blank's
-    dots often come back from OCR as a stray mark ("s", '"đ').
+    dots often come back from OCR as a stray mark ("s", '"đ'). ``machine_read`` values (QR) are
+    taken as spelled.
     """
     if sum(char.isalnum() for char in raw) < 2:
         return None, []
-    return NORMALIZERS[field_type](raw)
+    return (MACHINE_NORMALIZERS if machine_read else NORMALIZERS)[field_type](raw)

@@ -324,7 +324,8 @@ def _machine_source(spec: FormSpec, fields: dict[str, FieldValue],
         wanted = source.get(name)
         if wanted is None:
             continue
-        wanted = normalize(spec.fields[name].type, wanted)[0] or wanted  # QR names: "Trần Văn An"
+        wanted = normalize(spec.fields[name].type, wanted,  # QR names: "Trần Văn An"
+                           machine_read=True)[0] or wanted
         if value.value is None:
             fields[name] = FieldValue(wanted, "", 1.0, page, None, ())
             continue
