@@ -5,9 +5,12 @@ prose, at the resolutions asked for, degraded like office scans. Each engine rea
 ``read_pages`` (clean-up, then OCR), the path the CLI and the API use, so the figures are what a
 user gets. Speed is the wall time of that call for all pages at once (engines batch across pages),
 after one warm-up page so model loading and first-call set-up are not counted. CER and WER are
-micro-averaged (total edits / total reference length; see ``ocr_service.evaluation``).
+micro-averaged (total edits / total reference length; see ``ocr_service.evaluation``), and so is
+"mark err": letters read with the wrong tone or vowel mark / reference letters carrying a mark
+(``mark_errors``).
 
-    python bench/ocr.py [--pages 8] [--engines ppocr,ppocr:recognizer=accurate,tesseract]
+    python bench/ocr.py [--pages 8]
+                        [--engines ppocr,ppocr:recognizer=fast,ppocr:recognizer=accurate,tesseract]
                         [--dpi 200,300] [--pool heldout|dev]
                         [--seed-base 100000] [--strength scan] [--json] [--dump DIR]
 """
@@ -30,7 +33,8 @@ import cv2
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ocr_service.domain import PageImage, PageText  # noqa: E402
-from ocr_service.evaluation import ErrorCount, char_errors, total, word_errors  # noqa: E402
+from ocr_service.evaluation import (  # noqa: E402
+    ErrorCount, char_errors, mark_errors, total, word_errors)
 from ocr_service.synth import SynthPage, degrade_page, render_page  # noqa: E402
 from ocr_service.synth.corpus import KINDS  # noqa: E402
 
@@ -45,6 +49,7 @@ class EngineResult:
     cer_form: float
     cer_prose: float
     wer: float
+    mark_error_rate: float
     pages_per_s: float
     seconds: float
     cer_vs_baseline: float | None = None
@@ -54,7 +59,8 @@ class EngineResult:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=8, help="held-out pages (default 8)")
-    parser.add_argument("--engines", default=f"ppocr,ppocr:recognizer=accurate,{BASELINE}",
+    parser.add_argument("--engines",
+                        default=f"ppocr,ppocr:recognizer=fast,ppocr:recognizer=accurate,{BASELINE}",
                         help="comma-separated engines, ENGINE[:SETTING=VALUE/...] with SOHOA_OCR_* "
                              "settings in lower case without the prefix, e.g. "
                              "ppocr:recognizer=fused/reread_below=0.8; "
@@ -118,6 +124,7 @@ def measure(name: str, pages: list[SynthPage], warmup: SynthPage) -> tuple[Engin
     hyps = [text.text for text in texts]
     chars = [char_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
     words = [word_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
+    marks = [mark_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
     by_kind = {kind: [c for c, p in zip(chars, pages) if p.kind == kind] for kind in KINDS}
     result = EngineResult(
         engine=name,
@@ -126,6 +133,7 @@ def measure(name: str, pages: list[SynthPage], warmup: SynthPage) -> tuple[Engin
         cer_form=rate(by_kind["form"]),
         cer_prose=rate(by_kind["prose"]),
         wer=rate(words),
+        mark_error_rate=rate(marks),
         pages_per_s=len(pages) / seconds,
         seconds=seconds,
     )
@@ -150,7 +158,7 @@ def with_ratios(results: list[EngineResult]) -> list[EngineResult]:
 
 # --- reporting -----------------------------------------------------------------------------------
 
-COLUMNS = ("engine", "pages", "CER", "CER forms", "CER prose", "WER", "pages/s",
+COLUMNS = ("engine", "pages", "CER", "CER forms", "CER prose", "WER", "mark err", "pages/s",
            f"CER x {BASELINE}", f"speed x {BASELINE}")
 
 
@@ -162,7 +170,8 @@ def _cells(r: EngineResult) -> list[str]:
         return "-" if value is None else f"{value:.2f}"
 
     return [r.engine, str(r.pages), pct(r.cer), pct(r.cer_form), pct(r.cer_prose), pct(r.wer),
-            f"{r.pages_per_s:.3f}", times(r.cer_vs_baseline), times(r.speed_vs_baseline)]
+            pct(r.mark_error_rate), f"{r.pages_per_s:.3f}", times(r.cer_vs_baseline),
+            times(r.speed_vs_baseline)]
 
 
 def table(results: list[EngineResult]) -> str:
