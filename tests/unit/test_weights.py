@@ -54,6 +54,26 @@ def test_fetch_extracts_only_the_weight_file(tmp_path: Path, cached_wheel) -> No
     assert sorted(p.name for p in models.iterdir()) == ["toy.onnx"]
 
 
+def test_weights_we_trained_are_copied_from_the_repository_not_downloaded(tmp_path: Path) -> None:
+    manifest = tmp_path / "repo" / "manifest.yaml"
+    manifest.parent.mkdir()
+    (manifest.parent / "ours.onnx").write_bytes(PAYLOAD)
+    manifest.write_text(f"""models:
+  - name: ours
+    role: text_recognition
+    file: ours.onnx
+    sha256: {hashlib.sha256(PAYLOAD).hexdigest()}
+    license: Apache-2.0
+    source:
+      repository: true
+""", encoding="utf-8")
+    [path] = weights.fetch(tmp_path / "models", tmp_path / "empty-cache", manifest=manifest)
+    assert path.read_bytes() == PAYLOAD and not (tmp_path / "empty-cache").exists()
+    (manifest.parent / "ours.onnx").write_bytes(b"altered")
+    with pytest.raises(ModelError):
+        weights.fetch(tmp_path / "models", tmp_path / "empty-cache", manifest=manifest)
+
+
 def test_missing_file_says_how_to_fetch(tmp_path: Path, cached_wheel) -> None:
     _, manifest = cached_wheel
     with pytest.raises(ModelError) as error:
@@ -89,5 +109,8 @@ def test_the_real_manifest_is_complete_and_pinned() -> None:
     roles = {e.role for e in entries.values()}
     assert {"text_detection", "text_recognition", "vocabulary"} <= roles
     for entry in entries.values():
-        assert len(entry.sha256) == 64 and len(entry.wheel_sha256) == 64
-        assert entry.version and entry.license
+        assert len(entry.sha256) == 64 and entry.license
+        if entry.in_repository:  # trained by us: committed, so it is already where it belongs
+            assert weights.sha256_file(weights.MANIFEST.parent / entry.file) == entry.sha256
+        else:
+            assert len(entry.wheel_sha256) == 64 and entry.version
