@@ -10,7 +10,7 @@ import pytest
 from ocr_service.errors import ModelError
 from ocr_service.pipeline.ocr.base import clean_text
 from ocr_service.pipeline.ocr.detect import DetectorParams, boxes_from_probability
-from ocr_service.pipeline.ocr.fusion import reread_uncertain, words
+from ocr_service.pipeline.ocr.fusion import prefer_reread, reread_uncertain, words
 from ocr_service.pipeline.ocr.layout import reading_order
 from ocr_service.pipeline.ocr.recognize import (
     CharHit, LineReading, ctc_greedy, cut_points, make_reading, width_batches,
@@ -104,6 +104,21 @@ def test_fusion_rereads_only_uncertain_words_and_keeps_the_rest():
     x0 = min(p[0] for p in accurate.asked[0])
     x1 = max(p[0] for p in accurate.asked[0])
     assert x0 == 0 and x1 == 20  # from the line's start to the space after the word
+
+
+def test_fusion_keeps_the_fast_word_when_the_reread_is_no_vietnamese_syllable():
+    fast = _reading("hồ sơ", [0.5, 0.9, 0.9, 0.9, 0.9])
+    accurate = _FakeAccurate("hòô")  # a fragment no syllable has
+    [fused] = reread_uncertain(np.zeros((50, 200), np.uint8), [box(0, 0, 50, 20)], [fast], accurate, 0.6)
+    assert fused.text == "hồ sơ" and len(accurate.asked) == 1
+
+
+def test_prefer_reread_breaks_ties_for_the_accurate_reader():
+    assert prefer_reread("hố", "hồ")  # both Vietnamese: the accurate reader is right more often
+    assert prefer_reread("hòang", "hoàng")  # a mark no syllable puts there loses
+    assert not prefer_reread("hoàng", "hòang")
+    assert not prefer_reread("hồ", "")  # an empty re-reading never erases a word
+    assert prefer_reread("12/3", "12/5")  # nothing to judge: the accurate reader
 
 
 def test_fusion_leaves_confident_lines_alone():

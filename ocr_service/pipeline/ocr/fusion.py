@@ -4,7 +4,10 @@ The fast reader (TrueOCR) reads every line at a fraction of the accurate reader'
 cost but confuses tone marks more often (ể/ế, ồ/ố, ề/ế). Its errors concentrate in characters whose
 CTC probability is low, so every word holding a character below ``below`` is cut out of the page
 (between the neighbouring characters' positions that the fast reader reports)
-and read again by the accurate reader, whose reading replaces it. Tuned on dev-pool pages
+and read again by the accurate reader, whose reading replaces it unless the Vietnamese language
+check (``lexicon.language_score``: the share of well-formed syllables) prefers the fast reading
+(the accurate reader, cut to one word, sometimes returns a fragment or a wrong mark placement
+that no Vietnamese syllable has). Tuned on dev-pool pages
 (`bench/ocr.py --pool dev --seed-base 500 --pages 8`, 2 CPU cores): the fast reader alone 1.76 %
 CER at 1.9x tesseract's pages/s; re-reading below 0.6: 1.52 %; 0.8: 1.19 % at 1.27x; 0.85 (the
 default): 1.12 % at 1.22x; 0.9 re-reads so much that it ran at 0.44x (held-out pages); AsterNet
@@ -16,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...domain import Quad
+from ...lexicon import language_score
 from .recognize import CharHit, LineReader, LineReading, bounds, make_reading
 
 
@@ -62,13 +66,20 @@ def uncertain_words(
     return targets, word_quads
 
 
+def prefer_reread(fast: str, reread: str) -> bool:
+    """Whether the accurate reader's word replaces the fast one: it is not empty and reads as
+    Vietnamese at least as well (ties go to the accurate reader, the better of the two)."""
+    return bool(reread) and language_score(reread) >= language_score(fast)
+
+
 def apply_rereads(
     readings: list[LineReading], targets: list[Target], rereads: list[LineReading]
 ) -> list[LineReading]:
-    """``readings`` with each target word replaced by its non-empty re-reading."""
+    """``readings`` with each target word replaced by its re-reading where ``prefer_reread``."""
     replaced: dict[int, list[tuple[int, int, LineReading]]] = {}
     for (line, start, end), reread in zip(targets, rereads):
-        if reread.text:
+        fast = "".join(hit.char for hit in readings[line].chars[start:end])
+        if prefer_reread(fast, reread.text):
             replaced.setdefault(line, []).append((start, end, reread))
     fused = list(readings)
     for line, changes in replaced.items():
