@@ -81,7 +81,9 @@ class ContextReader:
         resized = cv2.resize(crop, (width, HEIGHT * WINDOW), interpolation=interpolation)
         return 1.0 - resized.astype(np.float32) / 255.0, float(ix0), scale
 
-    def _pieces(self, grey: np.ndarray, quads: list[Quad]) -> list[Piece]:
+    def pieces(self, grey: np.ndarray, quads: list[Quad]) -> list[Piece]:
+        """The model inputs of ``quads`` on a grey page: one per line, or several for a line
+        wider than the model takes (public: training builds its inputs exactly like this)."""
         pieces = []
         for line, quad in enumerate(quads):
             x0, y0, x1, y1 = bounds(quad)
@@ -103,7 +105,7 @@ class ContextReader:
         equal-shape calls of different jobs share a model call when ``merge_rows`` allows."""
         planned: list[tuple[int, list[int]]] = []
         calls: list[ModelCall] = []
-        all_pieces = [self._pieces(_grey(image), quads) for image, quads in jobs]
+        all_pieces = [self.pieces(_grey(image), quads) for image, quads in jobs]
         for job, pieces in enumerate(all_pieces):
             for chunk in width_batches([p.pixels.shape[1] for p in pieces], self._batch_size, 1.3):
                 inks = [pieces[i].pixels for i in chunk]
