@@ -113,12 +113,13 @@ def test_fusion_keeps_the_fast_word_when_the_reread_is_no_vietnamese_syllable():
     assert fused.text == "hồ sơ" and len(accurate.asked) == 1
 
 
-def test_prefer_reread_breaks_ties_for_the_accurate_reader():
+def test_prefer_reread_takes_other_marks_only_and_breaks_ties_for_the_accurate_reader():
     assert prefer_reread("hố", "hồ")  # both Vietnamese: the accurate reader is right more often
     assert prefer_reread("hòang", "hoàng")  # a mark no syllable puts there loses
     assert not prefer_reread("hoàng", "hòang")
     assert not prefer_reread("hồ", "")  # an empty re-reading never erases a word
-    assert prefer_reread("12/3", "12/5")  # nothing to judge: the accurate reader
+    assert not prefer_reread("sinh:", "sinh :")  # only marks may change, never letters or punctuation
+    assert not prefer_reread("12/3", "12/5")
 
 
 def test_fusion_leaves_confident_lines_alone():

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...domain import Quad
-from ...lexicon import language_score
+from ...lexicon import language_score, strip_marks
 from .recognize import CharHit, LineReader, LineReading, bounds, make_reading
 
 
@@ -67,9 +67,12 @@ def uncertain_words(
 
 
 def prefer_reread(fast: str, reread: str) -> bool:
-    """Whether the accurate reader's word replaces the fast one: it is not empty and reads as
-    Vietnamese at least as well (ties go to the accurate reader, the better of the two)."""
-    return bool(reread) and language_score(reread) >= language_score(fast)
+    """Whether the accurate reader's word replaces the fast one: it has the same letters with
+    other marks (a word cut out of its line loses the reader's view of its neighbours, and
+    AsterNet then misreads the punctuation and dot leaders at its ends, measured on dev pages),
+    and it reads as Vietnamese at least as well (ties go to the accurate reader)."""
+    return (bool(reread) and strip_marks(reread) == strip_marks(fast)
+            and language_score(reread) >= language_score(fast))
 
 
 def apply_rereads(
