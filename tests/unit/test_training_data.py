@@ -1,0 +1,67 @@
+"""Training data for the fast reader: labels, box matching, margins, and inputs built exactly
+like the service's (the trainer itself needs torch, which the service and CI do not install)."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from ocr_service.pipeline.ocr.recognize import bounds  # noqa: E402
+from ocr_service.synth.lines import line_sample, split_of  # noqa: E402
+from training.data import (  # noqa: E402
+    Encoder, generated_lines, grow, match_lines, reader_and_encoder,
+)
+from training.publish import _without  # noqa: E402
+
+
+def box(x0: float, y0: float, x1: float, y1: float):
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
+def test_labels_are_charset_indices_and_unknown_characters_refuse_the_line():
+    encoder = Encoder(list("abcđ .ố"))
+    assert encoder.encode("ab  c") == (1, 2, 5, 3)
+    assert encoder.encode("a…") == (1, 6, 6, 6)  # "…" is learnt as the three dots it looks like
+    assert encoder.encode("ab€") is None
+    assert encoder.decode([4, 7]) == "đố"
+
+
+def test_a_detected_box_is_kept_only_when_it_matches_exactly_one_true_line():
+    truth = [("Họ và tên", box(0, 0, 100, 20)), ("Nơi cư trú", box(0, 30, 100, 50))]
+    detected = [box(1, 1, 99, 21), box(0, 0, 100, 50), box(200, 0, 300, 20)]
+    assert match_lines(detected, truth) == [(detected[0], "Họ và tên")]
+
+
+def test_grown_boxes_stay_within_the_measured_detector_margins():
+    rng = random.Random(0)
+    for _ in range(200):
+        x0, y0, x1, y1 = bounds(grow(box(100, 100, 400, 120), rng))
+        assert 100 - 0.09 * 20 <= x0 <= 100 and 100 - 0.11 * 20 <= y0 <= 100 + 0.03 * 20
+        assert 400 - 0.07 * 20 <= x1 <= 400 + 0.03 * 20 and 120 - 0.07 * 20 <= y1 <= 120 + 0.03 * 20
+
+
+def test_samples_are_the_service_input_and_splits_never_mix():
+    reader, encoder = reader_and_encoder()
+    train = list(generated_lines(range(0, 12), reader, encoder))
+    held = list(generated_lines(range(0, 40), reader, encoder, "heldout"))
+    assert train and held
+    assert {int(s.source.split(":")[1]) % 10 for s in held} == {9}
+    assert all(split_of(int(s.source.split(":")[1])) == "train" for s in train)
+    sample = train[0]
+    seed = int(sample.source.split(":")[1])
+    line = line_sample(seed)
+    [piece] = reader.pieces(line.image, [grow(line.box, random.Random(f"grow:{seed}"))])
+    assert np.array_equal(sample.ink, np.rint(piece.pixels * 255).astype(np.uint8))
+    assert encoder.decode(list(sample.label)) == " ".join(sample.text.replace("…", "...").split())
+
+
+def test_publishing_replaces_only_our_manifest_entries():
+    text = ("models:\n  - name: a\n    file: a.onnx\n  - name: sohoa-rec-vi\n    file: old\n"
+            "  - name: b\n    file: b.onnx\n")
+    assert _without(text, {"sohoa-rec-vi"}) == (
+        "models:\n  - name: a\n    file: a.onnx\n  - name: b\n    file: b.onnx\n")
