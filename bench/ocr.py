@@ -190,7 +190,8 @@ def dump(folder: Path, pages: list[SynthPage], readings: dict[str, list[str]]) -
         cv2.imwrite(f"{stem}.jpg", page.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
         Path(f"{stem}.truth.txt").write_text(page.text + "\n", encoding="utf-8")
         for engine, hyps in readings.items():
-            Path(f"{stem}.{engine}.txt").write_text(hyps[i - 1] + "\n", encoding="utf-8")
+            name = engine.replace("/", "+")  # "ppocr:a=1/b=2" names one file, not a folder
+            Path(f"{stem}.{name}.txt").write_text(hyps[i - 1] + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,8 +211,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as error:  # report the engine that could not run, measure the others
             errors[name] = f"{type(error).__name__}: {error}"
     results = with_ratios(results)
-    if args.dump:
-        dump(args.dump, pages, readings)
     if args.json:
         print(json.dumps({"command": command, "date": date, "cpus": os.cpu_count(),
                           "pages": args.pages, "dpi": args.dpi, "strength": args.strength,
@@ -224,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"! {name}: {message}", file=sys.stderr)
         if results and not any(r.engine == BASELINE for r in results):
             print(f"(no {BASELINE} run: ratios left out)")
+    if args.dump:  # after the figures, so a file-system problem cannot lose them
+        dump(args.dump, pages, readings)
     return 0 if results and not errors else 1
 
 
