@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
          "input": "as trueocr-rec-vi (same graph, our weights)",
          "card": {k: card[k] for k in ("command", "seed", "init", "data", "steps", "best_step",
                                        "batch", "lr", "heldout_line_cer_before",
-                                       "heldout_line_cer_after", "torch")}},
+                                       "heldout_line_cer_after", "torch", "stages") if k in card}},
         {"name": "sohoa-rec-vi-meta", "role": "vocabulary", "file": "sohoa_rec_vi_meta.json",
          "sha256": sha256_file(models / "sohoa_rec_vi_meta.json"),
          "license": "Apache-2.0", "origin": "charset and paddings of sohoa-rec-vi (those of trueocr-rec-vi)",

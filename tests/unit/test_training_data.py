@@ -37,6 +37,12 @@ def test_a_detected_box_is_kept_only_when_it_matches_exactly_one_true_line():
     assert match_lines(detected, truth) == [(detected[0], "Họ và tên")]
 
 
+def test_a_box_that_stops_short_of_its_line_is_not_given_the_whole_line_as_label():
+    truth = [("Họ và tên: ĐOÀN XUÂN ĐẠT ......", box(0, 0, 100, 20))]
+    assert match_lines([box(0, 0, 80, 20)], truth) == []  # IoU 0.8, but a fifth of the line is missing
+    assert match_lines([box(2, 0, 104, 21)], truth) == [(box(2, 0, 104, 21), truth[0][0])]
+
+
 def test_grown_boxes_stay_within_the_measured_detector_margins():
     rng = random.Random(0)
     for _ in range(200):
