@@ -18,7 +18,7 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
 
 COPY pyproject.toml README.md Makefile ./
 COPY scripts ./scripts
-COPY models/manifest.yaml ./models/manifest.yaml
+COPY models/manifest.yaml models/sohoa_rec_vi* ./models/
 COPY ocr_service ./ocr_service
 COPY workers ./workers
 
@@ -46,7 +46,7 @@ WORKDIR /opt/sohoa
 
 COPY pyproject.toml README.md Makefile ./
 COPY scripts ./scripts
-COPY models/manifest.yaml ./models/manifest.yaml
+COPY models/manifest.yaml models/sohoa_rec_vi* ./models/
 COPY ocr_service ./ocr_service
 COPY workers ./workers
 

@@ -1,5 +1,5 @@
 # The README's commands. Each installs what it needs first (scripts/setup.sh).
-.PHONY: setup run test bench models clean
+.PHONY: setup run test bench models train clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,5 +19,11 @@ test: setup
 bench: setup
 	.venv/bin/python bench/ocr.py
 
+# Fine-tune the fast recognizer (training/README.md); its output is reviewed and committed by hand.
+train: setup
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
+	.venv/bin/python training/train_recognizer.py --out training/runs/latest
+
 clean:
-	rm -rf .venv .cache models/*.onnx models/*.json var
+	rm -rf .venv .cache var
+	git clean -fqX models/   # fetched weights only; our trained model is committed

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     ``ocr_threads`` so that workers x threads matches the cores."""
     ocr_recognizer: Literal["fused", "accurate", "fast"] = "fused"
     """How the ppocr engine reads lines: see ``ocr_service.pipeline.ocr.ppocr``."""
+    ocr_fast_model: Literal["sohoa-rec-vi", "trueocr-rec-vi"] = "trueocr-rec-vi"
+    """The fast reader's weights: the published TrueOCR ones, or ours (``sohoa-rec-vi``,
+    fine-tuned by ``training/``: far lower page CER, but on generated forms it reads the last
+    letter before a dot leader as a dot, so it is not the default yet; see README)."""
+    ocr_second_reader: Literal["", "sohoa-rec-vi", "trueocr-rec-vi"] = ""
+    """A second fast reader whose surer words replace the first's (``fusion.second_opinion``);
+    empty for none."""
     ocr_reread_below: float = 0.85
     """``fused``: words holding a character below this probability are read again accurately."""
     ocr_det_limit_side: int = 1600

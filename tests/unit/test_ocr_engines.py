@@ -35,8 +35,9 @@ def test_the_letter_set_is_the_full_vietnamese_alphabet():
     [
         lambda: load_vocabulary(model_path("asternet-vi-vocab")),
         lambda: ContextSpec.from_card(model_path("trueocr-rec-vi-meta")).charset,
+        lambda: ContextSpec.from_card(model_path("sohoa-rec-vi-meta")).charset,
     ],
-    ids=["asternet", "trueocr"],
+    ids=["asternet", "trueocr", "sohoa"],
 )
 def test_recognizers_can_write_every_vietnamese_letter(charset):
     missing = VIETNAMESE_LETTERS - set(charset())
@@ -114,15 +115,17 @@ def test_results_do_not_depend_on_how_pages_are_grouped(ppocr, scans, upright):
     assert [t.text for t in one_by_one] == [t.text for t in upright]
 
 
-def test_accurate_and_fast_readers_also_read_the_page():
+def test_accurate_and_fast_readers_also_read_the_page_and_the_published_weights_still_load():
     page = degrade_page(render_page(21, "dev", "prose", 200), 21)
     keep = len(page.lines) // 3  # the first third of the page, cut between two lines
     cut = int((max(y for _, y in page.lines[keep - 1][1]) + min(y for _, y in page.lines[keep][1])) / 2)
     expected = " ".join(text for text, _ in page.lines[:keep])
-    for recognizer in ("accurate", "fast"):
-        engine = build_engine("ppocr", get_settings().model_copy(update={"ocr_recognizer": recognizer}))
+    for recognizer, weights in (("accurate", "sohoa-rec-vi"), ("fast", "sohoa-rec-vi"),
+                                ("fast", "trueocr-rec-vi")):
+        engine = build_engine("ppocr", get_settings().model_copy(
+            update={"ocr_recognizer": recognizer, "ocr_fast_model": weights}))
         [text] = read_pages([page_image(page.image[:cut])], engine)
-        assert cer(text.text, expected) <= 0.05, (recognizer, text.text)
+        assert cer(text.text, expected) <= 0.05, (recognizer, weights, text.text)
 
 
 def test_tesseract_baseline_reads_prose(scans):

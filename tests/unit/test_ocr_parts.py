@@ -10,7 +10,7 @@ import pytest
 from ocr_service.errors import ModelError
 from ocr_service.pipeline.ocr.base import clean_text
 from ocr_service.pipeline.ocr.detect import DetectorParams, boxes_from_probability
-from ocr_service.pipeline.ocr.fusion import prefer_reread, reread_uncertain, words
+from ocr_service.pipeline.ocr.fusion import prefer_reread, reread_uncertain, second_opinion, words
 from ocr_service.pipeline.ocr.layout import reading_order
 from ocr_service.pipeline.ocr.recognize import (
     CharHit, LineReading, ctc_greedy, cut_points, make_reading, width_batches,
@@ -120,6 +120,13 @@ def test_prefer_reread_takes_other_marks_only_and_breaks_ties_for_the_accurate_r
     assert not prefer_reread("hồ", "")  # an empty re-reading never erases a word
     assert not prefer_reread("sinh:", "sinh :")  # only marks may change, never letters or punctuation
     assert not prefer_reread("12/3", "12/5")
+
+
+def test_a_second_reader_replaces_only_the_words_it_is_surer_of():
+    mine = _reading("ĐOÀN ĐẠ.", [0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.67])
+    theirs = _reading("ĐOẢN ĐẠT", [0.99, 0.99, 0.6, 0.99, 0.99, 0.99, 0.9, 0.99])
+    assert second_opinion(mine, theirs).text == "ĐOÀN ĐẠT"  # its sure word in, its unsure one not
+    assert second_opinion(mine, _reading("ĐOÀN", [0.99] * 4)) is mine  # words do not pair up
 
 
 def test_fusion_leaves_confident_lines_alone():

@@ -7,11 +7,16 @@ CTC probability is low, so every word holding a character below ``below`` is cut
 and read again by the accurate reader, whose reading replaces it unless the Vietnamese language
 check (``lexicon.language_score``: the share of well-formed syllables) prefers the fast reading
 (the accurate reader, cut to one word, sometimes returns a fragment or a wrong mark placement
-that no Vietnamese syllable has). Tuned on dev-pool pages
-(`bench/ocr.py --pool dev --seed-base 500 --pages 8`, 2 CPU cores): the fast reader alone 1.76 %
-CER at 1.9x tesseract's pages/s; re-reading below 0.6: 1.52 %; 0.8: 1.19 % at 1.27x; 0.85 (the
-default): 1.12 % at 1.22x; 0.9 re-reads so much that it ran at 0.44x (held-out pages); AsterNet
-alone 0.66 % at 0.41x.
+that no Vietnamese syllable has). Tuned on dev-pool pages, 2 CPU cores. With the published TrueOCR weights
+(`bench/ocr.py --pool dev --seed-base 500 --pages 8`): the fast reader alone 1.76 % CER at 1.9x
+tesseract's pages/s; re-reading below 0.85 (the default): 1.12 % at 1.22x; AsterNet alone 0.66 %
+at 0.41x. With our fine-tuned fast reader (`SOHOA_OCR_FAST_MODEL=sohoa-rec-vi`) the re-reads
+hardly matter (`--seed-base 800 --pages 12`: alone 0.08 %, fused 0.08 %).
+
+``second_opinion`` is a second kind of fusion: two fast readers per line, the surer word kept
+(``SOHOA_OCR_SECOND_READER``). Measured on dev pages and dev forms it did not help (our reader
+with the published one as second opinion: 0.33 % CER against 0.08 % alone; forms 93.7 % of fields
+against 94.8 %), so it is off by default.
 """
 
 from __future__ import annotations
@@ -106,3 +111,29 @@ def reread_uncertain(
     if not targets:
         return readings
     return apply_rereads(readings, targets, accurate.read(image, word_quads))
+
+
+def _word_text(hits: tuple[CharHit, ...]) -> str:
+    return "".join(hit.char for hit in hits)
+
+
+def second_opinion(first: LineReading, other: LineReading) -> LineReading:
+    """``first`` with each word that ``other`` reads differently replaced by ``other``'s, where
+    ``other`` is surer of it (a higher lowest character probability) and it reads as Vietnamese
+    at least as well. Words are paired by position, so lines the two readers split into a
+    different number of words are left as ``first`` read them.
+
+    Two fast readers with different training fail on different lines: ours was trained on our
+    lines and is right far more often, the published one has seen other material; a word ours
+    is unsure of and the other reads with confidence is the other's."""
+    spans, other_spans = words(first.chars), words(other.chars)
+    if len(spans) != len(other_spans):
+        return first
+    hits = list(first.chars)
+    for (s, e), (os, oe) in reversed(list(zip(spans, other_spans))):
+        mine, theirs = first.chars[s:e], other.chars[os:oe]
+        text, other_text = _word_text(mine), _word_text(theirs)
+        if (text != other_text and min(h.prob for h in theirs) > min(h.prob for h in mine)
+                and language_score(other_text) >= language_score(text)):
+            hits[s:e] = theirs
+    return first if hits == list(first.chars) else make_reading(hits)

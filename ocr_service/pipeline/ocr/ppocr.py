@@ -5,7 +5,12 @@
 - ``fused`` (default): the fast reader on every line, the accurate reader on the words the fast
   one is unsure of (see ``fusion``);
 - ``accurate``: AsterNet on every line (lowest error, several times slower on a CPU);
-- ``fast``: TrueOCR's recognizer alone.
+- ``fast``: the fast reader alone.
+
+The fast reader is TrueOCR's recognizer with its published weights (``trueocr-rec-vi``, the
+default) or ours (``SOHOA_OCR_FAST_MODEL=sohoa-rec-vi``, fine-tuned by
+``training/train_recognizer.py``); ``SOHOA_OCR_SECOND_READER`` adds the other as a second
+opinion per word (``fusion.second_opinion``).
 
 ``SOHOA_OCR_BATCH_PAGES`` above 1 reads the pages of one call together, for GPUs: the detector
 takes up to that many pages of equal input size per call, and the readers' calls of equal input
@@ -29,7 +34,7 @@ from .aster import AsterReader, load_vocabulary
 from .base import clean_text
 from .context import ContextReader, ContextSpec
 from .detect import DetectorParams, detect, input_size
-from .fusion import apply_rereads, uncertain_words
+from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, open_session
@@ -60,7 +65,7 @@ class PpocrEngine:
         self._reread_below = settings.ocr_reread_below
         self._det = session("ppocrv6-det-small")
         self._det_params = DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
-        self._accurate = self._fast = None
+        self._accurate = self._fast = self._second = None
         if self._mode in ("accurate", "fused"):
             self._accurate = AsterReader(
                 session("asternet-vi"),
@@ -70,11 +75,14 @@ class PpocrEngine:
                 merge_rows=merge_rows,
             )
         if self._mode in ("fast", "fused"):
-            self._fast = ContextReader(
-                session("trueocr-rec-vi"),
-                ContextSpec.from_card(model_path("trueocr-rec-vi-meta", folder)),
-                merge_rows=merge_rows,
-            )
+            def reader(weights: str) -> ContextReader:
+                return ContextReader(session(weights),
+                                     ContextSpec.from_card(model_path(f"{weights}-meta", folder)),
+                                     merge_rows=merge_rows)
+
+            self._fast = reader(settings.ocr_fast_model)
+            second = settings.ocr_second_reader
+            self._second = reader(second) if second and second != settings.ocr_fast_model else None
 
     def _detect(self, pages: list[PageImage]) -> list[list[Quad]]:
         """Each page's text boxes in reading order; pages of equal detector input size share
@@ -99,6 +107,10 @@ class PpocrEngine:
         if self._fast is None:
             return self._accurate.read_many(jobs)
         readings = self._fast.read_many(jobs)
+        if self._second is not None:
+            others = self._second.read_many(jobs)
+            readings = [[second_opinion(mine, theirs) for mine, theirs in zip(page, other_page)]
+                        for page, other_page in zip(readings, others)]
         if self._accurate is None:
             return readings
         plans = [uncertain_words(quads, read, self._reread_below)
