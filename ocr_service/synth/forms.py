@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image, ImageFont
 
 from ocr_service.domain import Quad
+from ocr_service.lexicon import strip_marks
 from ocr_service.synth.corpus import (
     ALLOWED_CHARS,
     COMMUNE_NAMES,
@@ -254,15 +255,8 @@ def citizen(rng: random.Random, sex: str | None = None, born: date | None = None
                    personal_id(rng, province.id_code, sex, born.year), province)
 
 
-def ascii_fold(text: str) -> str:
-    """Strip Vietnamese diacritics (đ → d), as people do in e-mail addresses."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(ch for ch in unicodedata.normalize("NFD", text)
-                   if not unicodedata.combining(ch))
-
-
 def email_for(rng: random.Random, name: str, born: date) -> str:
-    parts = ascii_fold(name).lower().split()
+    parts = strip_marks(name).lower().split()  # as people write e-mail addresses
     user = rng.choice((
         "".join(parts) + str(born.year % 100),
         parts[-1] + "." + "".join(p[0] for p in parts[:-1]) + str(rng.randint(1, 99)),

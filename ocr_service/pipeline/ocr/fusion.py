@@ -4,10 +4,8 @@ The fast reader (TrueOCR) reads every line at a fraction of the accurate reader'
 cost but confuses tone marks more often (ể/ế, ồ/ố, ề/ế). Its errors concentrate in characters whose
 CTC probability is low, so every word holding a character below ``below`` is cut out of the page
 (between the neighbouring characters' positions that the fast reader reports)
-and read again by the accurate reader, whose reading replaces it unless the Vietnamese language
-check (``lexicon.language_score``: the share of well-formed syllables) prefers the fast reading
-(the accurate reader, cut to one word, sometimes returns a fragment or a wrong mark placement
-that no Vietnamese syllable has). Tuned on dev-pool pages, 2 CPU cores. With the published TrueOCR weights
+and read again by the accurate reader, whose reading replaces it where it changes only marks and
+reads as Vietnamese at least as well (``prefer_reread``). Tuned on dev-pool pages, 2 CPU cores. With the published TrueOCR weights
 (`bench/ocr.py --pool dev --seed-base 500 --pages 8`): the fast reader alone 1.76 % CER at 1.9x
 tesseract's pages/s; re-reading below 0.85 (the default): 1.12 % at 1.22x; AsterNet alone 0.66 %
 at 0.41x. With our fine-tuned fast reader (`SOHOA_OCR_FAST_MODEL=sohoa-rec-vi`) the re-reads
@@ -71,6 +69,10 @@ def uncertain_words(
     return targets, word_quads
 
 
+def _word_text(hits: tuple[CharHit, ...]) -> str:
+    return "".join(hit.char for hit in hits)
+
+
 def prefer_reread(fast: str, reread: str) -> bool:
     """Whether the accurate reader's word replaces the fast one: it has the same letters with
     other marks (a word cut out of its line loses the reader's view of its neighbours, and
@@ -86,8 +88,7 @@ def apply_rereads(
     """``readings`` with each target word replaced by its re-reading where ``prefer_reread``."""
     replaced: dict[int, list[tuple[int, int, LineReading]]] = {}
     for (line, start, end), reread in zip(targets, rereads):
-        fast = "".join(hit.char for hit in readings[line].chars[start:end])
-        if prefer_reread(fast, reread.text):
+        if prefer_reread(_word_text(readings[line].chars[start:end]), reread.text):
             replaced.setdefault(line, []).append((start, end, reread))
     fused = list(readings)
     for line, changes in replaced.items():
@@ -111,10 +112,6 @@ def reread_uncertain(
     if not targets:
         return readings
     return apply_rereads(readings, targets, accurate.read(image, word_quads))
-
-
-def _word_text(hits: tuple[CharHit, ...]) -> str:
-    return "".join(hit.char for hit in hits)
 
 
 def second_opinion(first: LineReading, other: LineReading) -> LineReading:
