@@ -29,13 +29,24 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ApiKeyPrincipal:
-    """The authenticated caller, detached from any database session."""
+    """The authenticated caller, detached from any database session: an API key, or a person
+    (a staff account signed in with a session cookie), who then has ``user_id`` and ``name``."""
 
-    key_id: uuid.UUID
+    key_id: uuid.UUID | None
     prefix: str
     agency_id: uuid.UUID
     agency_code: str
     roles: frozenset[Role]
+    user_id: uuid.UUID | None = None
+    name: str | None = None
+    """The person's full name (Họ và tên), for the record's digitizer text and history."""
+
+    def actor(self) -> dict[str, str]:
+        """Who did something, as corrections, history and manifests name them: a person by
+        account and name, else the key by its (non-secret) prefix."""
+        if self.user_id is not None:
+            return {"kind": "user", "id": str(self.user_id), "name": self.name or ""}
+        return {"kind": "key", "id": self.prefix, "name": f"API key {self.prefix}"}
 
 
 class Unauthorized(SohoaError):
