@@ -396,13 +396,21 @@ def extract(texts: Sequence[PageText], images: Sequence[np.ndarray] | None = Non
     fields = {name: _value(_field_spans(doc, name, field_spec), field_spec.type, below)
               for name, field_spec in spec.fields.items()}
     reasons = _card_checks(spec, doc, fields, images) if spec.card else []
+    tables = {name: _read_table(doc, table, below) for name, table in spec.tables.items()}
+    check_fields(spec, fields, tables)
+    return Extraction(spec.form_type, fields, tables, text, strength, tuple(reasons))
+
+
+def check_fields(spec: FormSpec, fields: dict[str, FieldValue],
+                 tables: dict[str, tuple[dict[str, FieldValue], ...]]) -> None:
+    """The checks across fields, in place: ID numbers against the date of birth and sex (also in
+    each table row), and required fields present. Extraction runs them on what it read, and
+    review (``pipeline.review``) again on what a person corrected, so both judge alike."""
     _id_checks(spec, fields)
     _missing(spec, fields)
-    tables = {name: _read_table(doc, table, below) for name, table in spec.tables.items()}
     for rows_ in tables.values():
         for row in rows_:
             if "id_number" in row and row["id_number"].value:
                 row["id_number"] = _with_reasons(row["id_number"], id_number_problems(
                     row["id_number"].value, row.get("date_of_birth", FieldValue(None)).value,
                     row.get("sex", FieldValue(None)).value))
-    return Extraction(spec.form_type, fields, tables, text, strength, tuple(reasons))

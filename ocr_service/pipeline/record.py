@@ -58,12 +58,15 @@ def new_dossier_code(now: datetime | None = None) -> str:
     return f"SH-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
 
 
-def extraction_of(texts: list[PageText], extraction: Extraction | None = None) -> dict[str, Any]:
+def extraction_of(texts: list[PageText], extraction: Extraction | None = None,
+                  review: dict[str, Any] | None = None) -> dict[str, Any]:
     """The extraction JSON (DESIGN §6) with every page's text; without an ``extraction`` the
-    document's form type is ``unknown`` and it has no fields."""
+    document's form type is ``unknown`` and it has no fields. ``review`` (the person's approval:
+    who, when, the corrections with the OCR readings) is kept beside the approved fields."""
     found = extraction.export() if extraction is not None else {"form_type": "unknown",
                                                                 "fields": {}}
-    return {**found, "pages": [t.export() for t in texts]}
+    reviewed = {"approval": review} if review is not None else {}
+    return {**found, **reviewed, "pages": [t.export() for t in texts]}
 
 
 def sha256(data: bytes) -> str:
@@ -82,18 +85,21 @@ def build_record(
     now: datetime | None = None,
     extraction: Extraction | None = None,
     record_id: str | None = None,
+    review: dict[str, Any] | None = None,
 ) -> ERecord:
     """Make the signed PDF/A of cleaned ``pages`` with their ``texts``, and its manifest.
 
     ``extraction`` gives the form type and fields (else ``unknown``); ``record_id`` lets a caller
-    that may run twice (a retried worker task) name the record the same way each time."""
+    that may run twice (a retried worker task) name the record the same way each time;
+    ``review`` (``pipeline.review``: approved by whom and when, corrections) goes into the
+    manifest and the attached extraction, or None when no person reviewed the document."""
     now = now or datetime.now(UTC)
     meta = RecordMeta(
         title=info.title, dossier_code=info.dossier_code, procedure_code=info.procedure_code,
         owner_id_number=info.owner_id_number, system_name=settings.system_name,
         converting_unit=settings.converting_unit, converted_at=now,
     )
-    extraction_json = extraction_of(texts, extraction)
+    extraction_json = extraction_of(texts, extraction, review)
     attachment = json.dumps(extraction_json, ensure_ascii=False, indent=1).encode("utf-8")
     pdf = build_pdfa(pages, texts, meta, {EXTRACTION_ATTACHMENT: attachment})
     marks_bottom = first_page_marks(pages, texts, meta).bounds[3]
@@ -109,6 +115,7 @@ def build_record(
         "document_type": extraction_json["form_type"],
         "title": meta.title,
         "fields": extraction_json["fields"],
+        "approval": review,
         "source": {
             "filename": document.filename, "media_type": document.media_type,
             "size": document.size, "sha256": document.sha256, "pages": len(document.pages),
