@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-script-viet   # baseline OCR engine
   fonts-dejavu-core fonts-liberation2 fonts-noto-core         # Vietnamese fonts for synthetic pages
+  fonts-freefont-ttf fonts-open-sans                          # only bench/heldout/ draws with these
   hunspell-vi                                                 # Vietnamese word list for synthetic text lines
   poppler-utils                                               # pdftotext / pdfinfo in tests
   softhsm2                                                    # a real PKCS#11 token for signing tests

@@ -43,6 +43,7 @@ from ocr_service.synth.render import (
     _quad,
     _rng,
     installed_font,
+    is_held_out_font,
     missing_chars,
     pt_to_px,
     text_length,
@@ -117,11 +118,12 @@ def vietnamese_fonts() -> tuple[Path, ...]:
 
     Searches all of ``render.FONT_ROOTS`` rather than render's six families: more typefaces make a
     recognizer that does not depend on one font's shapes. Sorted, so a seed picks the same file on
-    every run.
+    every run. The second held-out generator's fonts (``render.is_held_out_font``) are never used.
     """
     paths = sorted({
         path for root in FONT_ROOTS if root.is_dir() for path in root.rglob("*")
         if path.suffix.lower() in (".ttf", ".otf") and path.is_file()
+        and not is_held_out_font(path)
     })
     return tuple(path for path in paths if covers(path))
 

@@ -63,14 +63,27 @@ FAMILIES: tuple[FontFamily, ...] = (
 )
 
 
+HELD_OUT_FONT_PREFIXES: tuple[str, ...] = ("FreeMono", "FreeSans", "FreeSerif", "OpenSans-")
+"""File names of fonts reserved for the second held-out generator (``bench/heldout/``): Debian
+``fonts-freefont-ttf`` and ``fonts-open-sans``. Nothing here draws with them, so no model is
+trained and no rule tuned on their shapes, and that generator's pages stay truly unseen."""
+
+
+def is_held_out_font(path: Path) -> bool:
+    """Whether ``path`` is one of the fonts only the second held-out generator may use."""
+    return path.name.startswith(HELD_OUT_FONT_PREFIXES)
+
+
 @lru_cache(maxsize=None)
 def _installed_fonts() -> dict[str, Path]:
     """File name -> path. Where a name is installed twice, the path sorting last wins, so
-    ``truetype/liberation2/`` (2.x, with Vietnamese) beats ``truetype/liberation/`` (1.07, without)."""
+    ``truetype/liberation2/`` (2.x, with Vietnamese) beats ``truetype/liberation/`` (1.07, without).
+    Held-out fonts (``is_held_out_font``) are left out."""
     found: dict[str, Path] = {}
     for root in FONT_ROOTS:
         for path in sorted(root.rglob("*.[ot]tf")) if root.is_dir() else ():
-            found[path.name] = path
+            if not is_held_out_font(path):
+                found[path.name] = path
     return found
 
 
