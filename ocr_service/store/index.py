@@ -83,8 +83,19 @@ class DocumentStatus(StrEnum):
     QUEUED = "queued"
     PROCESSING = "processing"
     NEEDS_REVIEW = "needs_review"
+    """Read and extracted, waiting for a person: nothing is signed or archived yet."""
     ARCHIVED = "archived"
     FAILED = "failed"
+    REJECTED = "rejected"
+    """A person refused it (e.g. a rescan is needed); ``reprocess`` runs it again."""
+
+
+class ReviewPolicy(StrEnum):
+    """When a dossier's documents stop at ``needs_review`` before anything is signed."""
+
+    ALWAYS = "always"  # every document
+    FLAGGED = "flagged"  # a document with any field or finding flagged (the default)
+    NEVER = "never"  # none: machine-to-machine intake whose caller checks the fields itself
 
 
 class JobState(StrEnum):
@@ -98,6 +109,7 @@ class JobState(StrEnum):
 class RecordState(StrEnum):
     VALID = "valid"
     REVOKED = "revoked"  # kept under legal hold, never deleted
+    SUPERSEDED = "superseded"  # replaced by a corrected record; kept under legal hold
 
 
 def utcnow() -> datetime:
@@ -203,14 +215,15 @@ class Dossier(Base):
     """A hồ sơ: one applicant's submission for one administrative procedure (mã TTHC)."""
 
     __tablename__ = "dossiers"
-    __table_args__ = (UniqueConstraint("agency_id", "dossier_code"),)
+    __table_args__ = (UniqueConstraint("agency_id", "dossier_code"),
+                      _one_of("review_policy", ReviewPolicy))
     id: Mapped[uuid.UUID] = _id()
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
     dossier_code: Mapped[str] = mapped_column(String(64))
     procedure_code: Mapped[str] = mapped_column(String(64))
     applicant_id_number: Mapped[str] = mapped_column(String(32))
-    review: Mapped[bool] = mapped_column(default=False)
-    """Documents stop at ``needs_review`` for a clerk instead of going straight to ``archived``."""
+    review_policy: Mapped[str] = mapped_column(String(16), default=ReviewPolicy.FLAGGED)
+    """Which documents stop at ``needs_review`` for a person before they are signed."""
     created_at: Mapped[datetime] = _created()
 
 
@@ -243,9 +256,51 @@ class Document(Base):
     """The same reason in Vietnamese: the API shows both, as it does for its own errors."""
     record_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("records.id", use_alter=True))
-    """The e-record made from this document, or an existing one it reuses."""
+    """The e-record made from this document (the newest, when one superseded another)."""
+    generation: Mapped[int] = mapped_column(default=0)
+    """Counts the times the document was run again (reprocess, supersede): the record made by
+    each run has its own id, derived from the document id and this number."""
+    extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The draft a person reviews: the extraction as read, with their corrections applied
+    (``pipeline.review``); None until the document was read."""
+    approval: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Who approved the draft, when, and which flagged fields they took on; None before."""
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid())
+    """While a corrected record is being made: the record it will replace."""
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DocumentEvent(Base):
+    """A document's history: each change of status, with who made it (None: the system) and
+    why; what ``GET /v1/documents/{id}`` shows as ``history``."""
+
+    __tablename__ = "document_events"
+    id: Mapped[uuid.UUID] = _id()
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class Correction(Base):
+    """One field changed by a person during review: the value before and after, the OCR
+    reading, who and when. Kept for every run of the document (``generation``)."""
+
+    __tablename__ = "corrections"
+    id: Mapped[uuid.UUID] = _id()
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), index=True)
+    generation: Mapped[int]
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """``{"value": ...}``: a string, null, or the rows of a table field."""
+    new_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reading: Mapped[str | None] = mapped_column(Text)
+    """What OCR read for the field (its ``raw`` text)."""
+    actor: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = _created()
 
 
 class Job(Base):
@@ -274,7 +329,8 @@ class Record(Base):
     )
     id: Mapped[uuid.UUID] = _id()
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
-    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), unique=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), index=True)
+    """The document it was made from; a corrected record (supersede) shares its document."""
     owner_id_number: Mapped[str] = mapped_column(String(32))
     doc_type: Mapped[str] = mapped_column(String(64))
     pdf_key: Mapped[str] = mapped_column(String(1024))
@@ -289,6 +345,8 @@ class Record(Base):
     state: Mapped[str] = mapped_column(String(16), default=RecordState.VALID)
     created_at: Mapped[datetime] = _created()
     revoked_at: Mapped[datetime | None]
+    superseded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid())
+    """The corrected record that replaced this one (state ``superseded``)."""
 
 
 class IdempotencyKey(Base):
