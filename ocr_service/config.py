@@ -106,6 +106,20 @@ class Settings(BaseSettings):
     webhook_timeout: float = 10.0
     """Seconds a webhook receiver has to answer before the call is retried."""
 
+    # Staff accounts and their sessions (store/users.py, api/routers/session.py).
+    password_min_length: int = 12
+    """Shortest password ``sohoa users create`` accepts."""
+    login_max_failures: int = 5
+    """Wrong passwords in a row after which an account is locked for ``login_lockout_minutes``."""
+    login_lockout_minutes: int = 15
+    session_idle_minutes: int = 30
+    """A session unused this long ends (the desk logs the clerk out)."""
+    session_max_hours: int = 12
+    """A session ends this long after login however busy it is (one working day)."""
+    cookie_secure: bool = False
+    """Mark the session cookie ``Secure`` even when the request reached us over plain HTTP (a TLS
+    proxy in front that does not forward the scheme); it is always set over HTTPS."""
+
     # E-records: who converts and signs, and whom a verifier trusts.
     system_name: str = "sohoa"
     """The information system named in each record's QR code."""

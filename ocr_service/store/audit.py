@@ -58,6 +58,8 @@ def event_hash(event: AuditEvent, prev_hash: str) -> str:
         "subject_id": event.subject_id,
         "details": event.details,
     }
+    if event.actor_user_id is not None:  # only then: events from before people keep their hash
+        body["actor_user_id"] = str(event.actor_user_id)
     return hashlib.sha256((prev_hash + _json(body)).encode("utf-8")).hexdigest()
 
 
@@ -82,6 +84,7 @@ def append_event(
     action: str,
     *,
     actor_key_id: uuid.UUID | None = None,
+    actor_user_id: uuid.UUID | None = None,
     subject_type: str | None = None,
     subject_id: str | uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
@@ -95,6 +98,7 @@ def append_event(
     head = _locked_head(session, agency_id)
     event = AuditEvent(
         id=uuid.uuid4(), agency_id=agency_id, seq=head.seq + 1, actor_key_id=actor_key_id,
+        actor_user_id=actor_user_id,
         action=action, subject_type=subject_type,
         subject_id=str(subject_id) if subject_id is not None else None,
         details=json.loads(_json(details or {})),
