@@ -379,6 +379,8 @@ class AuditEvent(Base):
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
     actor_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    """The person (staff account) who acted, when it was one rather than a key."""
     action: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str | None] = mapped_column(String(32))
     subject_id: Mapped[str | None] = mapped_column(String(64))
@@ -395,6 +397,58 @@ class AuditHead(Base):
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    """A staff account: a person of one agency who signs in to the desk (``store.users``).
+
+    ``username`` is unique across the deployment, not per agency: a person logs in with a name
+    and a password only, never an agency code. The password is kept as an argon2id hash. An
+    account is never deleted (the audit trail and corrections name it): ``disabled_at`` ends it.
+    The ``signer_*`` columns name the person's own signing certificate, when they have one: the
+    PKCS#12 file and where its password is (an environment variable's *name*, or a file), or a
+    key label on the deployment's PKCS#11 token; secrets themselves are never stored here.
+    """
+
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = _id()
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    """Họ và tên (NFC), shown in history and in the digitizer signature's text."""
+    roles: Mapped[str] = mapped_column(String(64))
+    """Space-separated, sorted ``Role`` values, as ``ApiKey.roles``."""
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    """Wrong passwords since the last successful login (reset by it)."""
+    locked_until: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    signer_p12: Mapped[str | None] = mapped_column(String(1024))
+    signer_password_env: Mapped[str | None] = mapped_column(String(128))
+    signer_password_file: Mapped[str | None] = mapped_column(String(1024))
+    signer_pkcs11_key: Mapped[str | None] = mapped_column(String(255))
+    signer_cert: Mapped[str | None] = mapped_column(String(1024))
+    """PEM chain of a token key, for tokens that hold keys only (as ``SOHOA_SIGN_*_CERT``)."""
+    created_at: Mapped[datetime] = _created()
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.roles.split())
+
+
+class StaffSession(Base):
+    """A signed-in person's session: the cookie's token is stored only as its SHA-256, so a copy
+    of the database opens no session. Deleting the row is logging out."""
+
+    __tablename__ = "sessions"
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _created()
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    """The absolute end (login + ``session_max_hours``); idleness ends it sooner."""
 
 
 @event.listens_for(AuditEvent, "before_update")
