@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     max_pages: int = 500
     max_page_pixels: int = 80_000_000
     """About A3 at 600 dpi; larger pages are decompression bombs or mistakes."""
+    max_document_pixels: int = 600_000_000
+    """Work budget of one document: decoded pixels of all its pages together (about 69 A4
+    pages at 300 dpi, 150 at 200 dpi). Checked from headers and page sizes before any page is
+    decoded; a larger document is refused as ``too_large`` (split it)."""
+    max_document_bytes: int = 1 << 30
+    """Work budget of one document in memory: its decoded pages (colour pages take three bytes a
+    pixel, grey ones one), estimated before decoding like ``max_document_pixels``."""
+    max_render_pixels: int = 36_000_000
+    """Largest born-digital PDF page (no scan image in it) rendered at ``pdf_render_dpi``: A2 at
+    300 dpi fits. A rendered page's pixels cost nothing in the file, so a 1 KB PDF can ask for
+    gigabytes; larger sheets are refused as ``too_large``."""
+    max_request_bytes: int = 1 << 20
+    """Largest body of a route without an upload (JSON), refused while it streams in."""
+    max_batch_bytes: int = 2 << 30
+    """Largest ZIP body of ``POST /v1/batches``, refused while it streams in."""
     pdf_render_dpi: int = 300
     """Resolution at which born-digital PDF pages (no embedded scan image) are rendered."""
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from .. import __version__
 from ..config import get_settings
 from ..services import Services
-from . import errors
+from . import errors, limits
 from .deps import ServiceHub, Submit, submit_with_workers
 from .metrics import ApiMetrics, MetricsMiddleware
-from .routers import dossiers, extract, health, metrics, records, verify
+from .routers import dossiers, extract, health, metrics, records, session, verify
 
 DESCRIPTION = """Số hóa hồ sơ: scanned Vietnamese dossiers to fields and signed e-records.
 
@@ -48,8 +48,11 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     app.state.hub = hub
     app.state.submit = submit or submit_with_workers
     app.state.metrics = ApiMetrics()
+    app.state.caller_checks = [limits.api_key_check(hub), limits.session_check(hub)]
+    app.add_middleware(limits.BodyLimits, settings=hub.settings,
+                       caller_checks=app.state.caller_checks)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
-    for module in (health, metrics, extract, dossiers, records, verify):
+    for module in (health, metrics, extract, dossiers, records, verify, session):
         app.include_router(module.router)
     return app

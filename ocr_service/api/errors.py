@@ -21,6 +21,7 @@ STATUS_BY_CODE = {
     "file_too_large": 413, "unsupported_type": 415, "not_found": 404, "unauthorized": 401,
     "forbidden": 403, "idempotency_conflict": 409, "bad_idempotency_key": 400,
     "broker_unavailable": 503,
+    "login_failed": 401, "account_locked": 423, "csrf_failed": 403, "username_taken": 409,
 }
 
 
@@ -59,7 +60,7 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body(
             f"http_{exc.status_code}", str(exc.detail),
             "Không tìm thấy." if exc.status_code == 404 else "Yêu cầu không được chấp nhận."),
-            exc.status_code)
+            exc.status_code, headers=exc.headers)  # 405 keeps its Allow
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
