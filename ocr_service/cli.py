@@ -390,6 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--url", help="https://… receiving POSTed events")
     where.add_argument("--off", action="store_true", help="no more webhooks for this agency")
     webhook_set.set_defaults(run=_cmd_webhook_set)
+
+    from .cli_users import add_commands as add_user_commands
+
+    add_user_commands(commands)  # sohoa users create|disable|list|set-signer
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Who is calling: ``Authorization: Bearer <api key>`` → the key's agency and roles.
+"""Who is calling: ``Authorization: Bearer <api key>`` → the key's agency and roles; or a person
+signed in at the desk, by the session cookie (``POST /v1/session``) → their agency and roles.
 
 Routes declare what they need with the ``Annotated`` aliases at the bottom (``DossierKey``,
 ``RecordKey`` ...), so the role table lives here, in one reviewable place, and every route gets the
@@ -6,6 +7,12 @@ caller's agency to scope its queries by. Only ``/healthz`` and ``/readyz`` take 
 
 401 answers a missing, malformed, unknown or revoked key alike (saying which would help someone
 guessing keys); 403 a valid key whose roles do not allow the route. ``admin`` may do everything.
+
+A cookie is sent by the browser on its own, so a request carrying one might have been started by
+another site's page (cross-site request forgery): with a cookie, every state-changing method must
+also carry ``X-CSRF-Token``, which only our pages are given (SameSite=Strict already keeps other
+sites' requests from carrying the cookie in current browsers; the token is the second lock).
+A bearer key wins over a cookie: API clients never need the token.
 """
 
 from __future__ import annotations
@@ -16,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from ..errors import SohoaError
-from ..store import keys
+from ..store import keys, users
 from ..store.index import Role
 from .deps import HubDep
 
@@ -61,6 +68,28 @@ class Unauthorized(SohoaError):
             "(tạo khóa bằng lệnh `sohoa keys create`).")
 
 
+class SessionEnded(Unauthorized):
+    """A session cookie that opens nothing: logged out, timed out, or the account disabled."""
+
+    def __init__(self) -> None:
+        SohoaError.__init__(
+            self, "Your session has ended (logged out, timed out or the account disabled); "
+            "sign in again.",
+            "Phiên làm việc đã kết thúc (đã đăng xuất, hết thời gian hoặc tài khoản bị khóa); "
+            "hãy đăng nhập lại.")
+
+
+class CsrfFailed(SohoaError):
+    code = "csrf_failed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"A request that changes something with a session cookie needs the header "
+            f"{CSRF_HEADER} with the session's token (given by POST and GET /v1/session).",
+            f"Yêu cầu thay đổi dữ liệu bằng phiên đăng nhập cần tiêu đề {CSRF_HEADER} chứa mã "
+            f"chống giả mạo của phiên (do POST và GET /v1/session trả về).")
+
+
 class Forbidden(SohoaError):
     code = "forbidden"
 
@@ -77,15 +106,25 @@ def _names(roles: frozenset[Role]) -> str:
 
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `sohoa keys create`.")
+SESSION_COOKIE = "sohoa_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
+                              description="A staff session from `POST /v1/session`; "
+                                          f"changes also need the {CSRF_HEADER} header.")
 
 
 def authenticated(
+    request: Request,
     hub: HubDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> ApiKeyPrincipal:
-    """The caller's key, whatever its roles (cached per request by FastAPI, so several
+    """The caller, key or person, whatever its roles (cached per request by FastAPI, so several
     dependencies asking for it cost one lookup)."""
     if credentials is None:
+        if cookie:
+            return _person(request, hub, cookie)
         raise Unauthorized()
     with hub.index.session() as session:
         key = keys.authenticate(session, credentials.credentials)
@@ -94,6 +133,21 @@ def authenticated(
             raise Unauthorized()
         return ApiKeyPrincipal(key_id=key.id, prefix=key.prefix, agency_id=key.agency_id,
                                agency_code=key.agency.code, roles=key.role_set)
+
+
+def _person(request: Request, hub: HubDep, token: str) -> ApiKeyPrincipal:
+    """The signed-in person of a session cookie; changes need the session's CSRF token."""
+    with hub.index.session() as session:
+        live = users.session_user(session, token, hub.settings)
+    if live is None:
+        raise SessionEnded()
+    if request.method not in SAFE_METHODS:
+        if not users.csrf_matches(token, request.headers.get(CSRF_HEADER, "")):
+            raise CsrfFailed()
+    user = live.user
+    return ApiKeyPrincipal(key_id=None, prefix="", agency_id=user.agency_id,
+                           agency_code=user.agency.code, roles=user.role_set, user_id=user.id,
+                           name=user.full_name)
 
 
 def _prefix(plaintext: str) -> str:
