@@ -12,6 +12,14 @@ Why it is written the way it is:
   resolution and avoids a lossy re-rendering; only pages with other visible content are rendered.
 * Pages keep the colour mode they were scanned in (grey stays ``H x W``, colour becomes BGR), because
   the quality check must see what the scanner produced (Circular 01/2023/TT-VPCP asks for colour).
+* A document has a work budget as well as per-page limits: the decoded pixels of all its pages
+  together, and the memory they take (``max_document_pixels``, ``max_document_bytes``), planned
+  from headers and page sizes before the first page is decoded. A born-digital PDF page costs
+  nothing in the file however large it renders (a 1 KB PDF can ask for gigabytes), so it is
+  rendered only up to ``max_render_pixels``. Overruns, and running out of memory anyway, are
+  ``too_large``, not ``corrupt_file``: the file is sound, it is too much work.
+* Multi-page TIFFs are counted by walking their IFD chain, stopping one past the page limit, so
+  a tiny file with 60,000 pages is refused after reading 501 headers.
 * Bad input of any kind becomes an :class:`~ocr_service.errors.InputError` with a stable code and a
   message in English and Vietnamese; no library exception escapes for a file the user sent.
 """
@@ -21,11 +29,13 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -35,6 +45,8 @@ from PIL import Image, ImageOps
 from ocr_service.config import Settings, get_settings
 from ocr_service.domain import Document, PageImage
 from ocr_service.errors import InputError
+
+T = TypeVar("T")
 
 A4_LONG_SIDE_INCHES = 11.69
 """Used to estimate the resolution of an image that does not declare one: most dossier pages are A4."""
@@ -85,7 +97,8 @@ def load_document(data: bytes, filename: str, settings: Settings | None = None) 
     """Decode an upload into its pages, enforcing the intake limits of ``settings``.
 
     Raises :class:`InputError` (codes ``empty_file``, ``file_too_large``, ``unsupported_type``,
-    ``too_many_pages``, ``page_too_large``, ``encrypted_pdf``, ``corrupt_file``, ``no_pages``).
+    ``too_many_pages``, ``page_too_large``, ``too_large``, ``encrypted_pdf``, ``corrupt_file``,
+    ``no_pages``).
     """
     settings = settings or get_settings()
     name = unicodedata.normalize("NFC", filename or "")
@@ -141,13 +154,50 @@ def check_size(data: bytes, name: str, settings: Settings) -> None:
         )
 
 
-def _check_page_count(count: int, name: str, settings: Settings) -> None:
+def _check_page_count(count: int, name: str, settings: Settings, *, exact: bool = True) -> None:
+    """``exact``: False when counting stopped one past the limit (the file has at least that)."""
     if count > settings.max_pages:
+        en, vi = (f"{count}", f"{count}") if exact else (f"more than {settings.max_pages}",
+                                                          f"hơn {settings.max_pages}")
         raise InputError(
-            f"The file “{name}” has {count} pages, over the limit of {settings.max_pages}.",
-            f"Tệp “{name}” có {count} trang, vượt quá giới hạn {settings.max_pages} trang.",
+            f"The file “{name}” has {en} pages, over the limit of {settings.max_pages}.",
+            f"Tệp “{name}” có {vi} trang, vượt quá giới hạn {settings.max_pages} trang.",
             code="too_many_pages",
         )
+
+
+def _too_large(name: str, what_en: str, what_vi: str) -> InputError:
+    return InputError(
+        f"The file “{name}” is too much work to read: {what_en}. Split it into smaller "
+        "documents, or scan it at a lower resolution (200-300 dpi).",
+        f"Tệp “{name}” cần quá nhiều tài nguyên để đọc: {what_vi}. Hãy tách thành các tài liệu "
+        "nhỏ hơn hoặc quét lại ở độ phân giải thấp hơn (200-300 dpi).",
+        code="too_large",
+    )
+
+
+class Budget:
+    """The work budget of one document, spent page by page from headers, before decoding."""
+
+    def __init__(self, name: str, settings: Settings) -> None:
+        self.name, self.settings = name, settings
+        self.pixels = self.bytes = 0
+
+    def spend(self, width: int, height: int, channels: int) -> None:
+        self.pixels += width * height
+        self.bytes += width * height * channels
+        limits = self.settings
+        if self.pixels > limits.max_document_pixels:
+            raise _too_large(
+                self.name,
+                f"its pages hold over {limits.max_document_pixels / 1e6:.0f} megapixels "
+                "together",
+                f"tổng số điểm ảnh của các trang vượt quá "
+                f"{limits.max_document_pixels / 1e6:.0f} megapixel")
+        if self.bytes > limits.max_document_bytes:
+            mib = limits.max_document_bytes / (1 << 20)
+            raise _too_large(self.name, f"its decoded pages would take over {mib:.0f} MiB",
+                             f"các trang sau khi giải mã cần hơn {mib:.0f} MiB bộ nhớ")
 
 
 def _check_page_pixels(width: int, height: int, number: int, name: str, settings: Settings) -> None:
@@ -165,6 +215,11 @@ def _raise_page_too_large(width: int, height: int, number: int, name: str, setti
         f"vượt quá giới hạn {limit:.0f} megapixel.",
         code="page_too_large",
     )
+
+
+def _out_of_memory(name: str) -> InputError:
+    return _too_large(name, "there was not enough memory to decode it",
+                      "không đủ bộ nhớ để giải mã")
 
 
 def _corrupt(name: str, label: str, detail: object) -> InputError:
@@ -197,23 +252,77 @@ def _no_pages(name: str) -> InputError:
 
 
 def _read_image(data: bytes, name: str, file_type: FileType, settings: Settings) -> list[PageImage]:
-    """Decode each frame of an image file, checking its header size before decoding its pixels."""
+    """Decode each frame of an image file, once every frame's header size passed the limits."""
     pages: list[PageImage] = []
     with _pil_errors(name, file_type.label, settings):
         image = Image.open(io.BytesIO(data), formats=[file_type.pil_format])
-        # a JPEG's further "frames" (MPO) are previews and stereo views, not pages
-        frames = 1 if file_type is JPEG else getattr(image, "n_frames", 1)
-        _check_page_count(frames, name, settings)
+        frames = _frame_count(image, data, file_type, name, settings)
+        budget = Budget(name, settings)
+        for index in range(frames):  # headers only: nothing is decoded before all passed
+            image.seek(index)
+            _check_page_pixels(image.width, image.height, index + 1, name, settings)
+            budget.spend(image.width, image.height, 1 if image.mode in _GREY_MODES else 3)
         for index in range(frames):
             image.seek(index)
             number = index + 1
-            _check_page_pixels(image.width, image.height, number, name, settings)
             image.load()
             upright = ImageOps.exif_transpose(image) if file_type is JPEG else image
             pixels = _to_bgr_or_grey(upright)
             dpi, source = _image_dpi(upright.info.get("dpi"), pixels.shape[:2])
             pages.append(PageImage(number=number, image=pixels, dpi=dpi, dpi_source=source,
                                    color=pixels.ndim == 3))
+    return pages
+
+
+def _frame_count(image: Image.Image, data: bytes, file_type: FileType, name: str,
+                 settings: Settings) -> int:
+    """The pages of an image file, refused past ``max_pages`` before any frame is decoded.
+
+    A JPEG's further "frames" (MPO) are previews and stereo views, not pages. A TIFF's pages are
+    counted by ``tiff_page_count``, which stops one past the limit: Pillow's ``n_frames`` walks
+    every frame of the file first, however many there are.
+    """
+    if file_type is JPEG:
+        return 1
+    if file_type is TIFF:
+        frames = tiff_page_count(data, settings.max_pages + 1, name)
+        _check_page_count(frames, name, settings, exact=False)
+        return frames
+    frames = getattr(image, "n_frames", 1)
+    _check_page_count(frames, name, settings)
+    return frames
+
+
+def tiff_page_count(data: bytes, stop: int, name: str = "") -> int:
+    """The number of pages (IFDs in the main chain) of a TIFF or BigTIFF, counting at most
+    ``stop``: one read of each IFD's entry count and link, linear in the pages counted.
+
+    A chain that loops back is ``corrupt_file``; a chain that runs off the end of the file ends
+    there (Pillow then reports the damage, or reads the pages before it).
+    """
+    order = "<" if data[:2] == b"II" else ">"
+    big = data[2:4] in (b"+\x00", b"\x00+")
+    # (offset of the first IFD's link, entry count format, entry size, link format)
+    first, count_format, entry_size, link_format = (
+        (8, "Q", 20, "Q") if big else (4, "H", 12, "I"))
+    link_size, count_size = struct.calcsize(link_format), struct.calcsize(count_format)
+    if len(data) < first + link_size:
+        raise _corrupt(name, "TIFF", "truncated header")
+    (offset,) = struct.unpack_from(order + link_format, data, first)
+    seen: set[int] = set()
+    pages = 0
+    while offset and pages < stop:
+        if offset in seen:
+            raise _corrupt(name, "TIFF", "its page chain loops back")
+        if offset + count_size > len(data):
+            break
+        seen.add(offset)
+        pages += 1
+        (entries,) = struct.unpack_from(order + count_format, data, offset)
+        link = offset + count_size + entries * entry_size
+        if link + link_size > len(data):
+            break
+        (offset,) = struct.unpack_from(order + link_format, data, link)
     return pages
 
 
@@ -232,6 +341,8 @@ def _pil_errors(name: str, label: str, settings: Settings) -> Iterator[None]:
             yield
         except InputError:
             raise
+        except MemoryError as exc:
+            raise _out_of_memory(name) from exc
         except Image.DecompressionBombError as exc:
             raise InputError(
                 f"An image in “{name}” is too large to decode safely ({exc}).",
@@ -304,13 +415,19 @@ def _estimate_dpi(long_side_px: int) -> float:
 
 
 def _read_pdf(data: bytes, name: str, file_type: FileType, settings: Settings) -> list[PageImage]:
-    """Yield each page: its scan image as embedded when it is one, else a rendering."""
+    """Each page: its scan image as embedded when it is one, else a rendering; every page's
+    size is planned against the limits and the budget before the first one is decoded."""
     pdf = _open_pdf(data, name)
     try:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+            raise _encrypted(name)  # opened with an empty user password: still encrypted
         count = len(pdf)
         if count == 0:
             raise _no_pages(name)
         _check_page_count(count, name, settings)
+        budget = Budget(name, settings)
+        for index in range(count):
+            _pdf_errors(name, lambda i=index: _plan_pdf_page(pdf, i, name, settings, budget))
         return [_pdf_errors(name, lambda i=index: _pdf_page(pdf, i, name, settings))
                 for index in range(count)]
     finally:
@@ -335,14 +452,52 @@ def _open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
         raise _corrupt(name, "PDF", exc) from exc
 
 
-def _pdf_errors(name: str, read: Callable[[], PageImage]) -> PageImage:
+def _pdf_errors(name: str, read: Callable[[], T]) -> T:
     """Run one page's decoding; pdfium's errors on a damaged page become ``corrupt_file``."""
     try:
         return read()
     except InputError:
         raise
+    except MemoryError as exc:
+        raise _out_of_memory(name) from exc
     except Exception as exc:  # pdfium and ctypes raise several types for damaged streams
         raise _corrupt(name, "PDF", exc) from exc
+
+
+def _plan_pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Settings,
+                   budget: Budget) -> None:
+    """Check one page's size as it will be decoded, and spend it from the budget (no pixels)."""
+    page, number = pdf[index], index + 1
+    try:
+        scan = _sole_scan_image(page)
+        if scan is not None and _is_upright_placement(scan, page):
+            width, height = scan.get_px_size()
+            _check_page_pixels(width, height, number, name, settings)
+            budget.spend(width, height, _scan_channels(scan))
+            return
+        width, height = _render_size(page, _render_dpi(scan, settings))
+        _check_page_pixels(width, height, number, name, settings)
+        if scan is None and width * height > settings.max_render_pixels:
+            limit = settings.max_render_pixels / 1e6
+            raise _too_large(
+                name, f"page {number} would render at {width}×{height} pixels, over the "
+                      f"{limit:.0f} megapixels a page without a scan is rendered at",
+                f"trang {number} khi dựng hình có kích thước {width}×{height} điểm ảnh, vượt "
+                f"quá giới hạn {limit:.0f} megapixel cho trang không phải ảnh quét")
+        budget.spend(width, height, 3)
+    finally:
+        page.close()
+
+
+def _scan_channels(image: pdfium.PdfImage) -> int:
+    """1 for a grey or bilevel scan, else 3: what ``_bitmap_to_array`` will hold per pixel."""
+    metadata = image.get_metadata()
+    grey = metadata.colorspace == pdfium_c.FPDF_COLORSPACE_DEVICEGRAY
+    return 1 if grey or metadata.bits_per_pixel == 1 else 3
+
+
+def _render_dpi(scan: pdfium.PdfImage | None, settings: Settings) -> float:
+    return _native_dpi(scan) if scan is not None else float(settings.pdf_render_dpi)
 
 
 def _pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Settings) -> PageImage:
@@ -351,8 +506,7 @@ def _pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Settings
         scan = _sole_scan_image(page)
         if scan is not None and _is_upright_placement(scan, page):
             return _extract_scan(scan, index + 1, name, settings)
-        dpi = _native_dpi(scan) if scan is not None else float(settings.pdf_render_dpi)
-        return _render_page(page, dpi, index + 1, name, settings, "file")
+        return _render_page(page, _render_dpi(scan, settings), index + 1, name, settings, "file")
     finally:
         page.close()
 
@@ -410,14 +564,18 @@ def _extract_scan(image: pdfium.PdfImage, number: int, name: str, settings: Sett
                      color=pixels.ndim == 3)
 
 
-def _render_page(page: pdfium.PdfPage, dpi: float, number: int, name: str, settings: Settings,
-                 dpi_source: str) -> PageImage:
+def _render_size(page: pdfium.PdfPage, dpi: float) -> tuple[int, int]:
     width_pt, height_pt = page.get_size()
     if page.get_rotation() in (90, 270):
         width_pt, height_pt = height_pt, width_pt
     scale = dpi / 72.0
-    _check_page_pixels(round(width_pt * scale), round(height_pt * scale), number, name, settings)
-    pixels = _bitmap_to_array(page.render(scale=scale, may_draw_forms=False))
+    return round(width_pt * scale), round(height_pt * scale)
+
+
+def _render_page(page: pdfium.PdfPage, dpi: float, number: int, name: str, settings: Settings,
+                 dpi_source: str) -> PageImage:
+    _check_page_pixels(*_render_size(page, dpi), number, name, settings)
+    pixels = _bitmap_to_array(page.render(scale=dpi / 72.0, may_draw_forms=False))
     return PageImage(number=number, image=pixels, dpi=dpi, dpi_source=dpi_source, color=pixels.ndim == 3)
 
 

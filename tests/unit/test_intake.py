@@ -240,3 +240,102 @@ def test_truncated_files_are_corrupt(fmt: str) -> None:
 def test_garbage_after_magic_is_corrupt() -> None:
     for magic in (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"II*\x00", b"%PDF-1.7\n"):
         refused(magic + bytes(range(256)) * 4, "corrupt_file")
+
+
+# --------------------------------------------------------------------------------------------------
+# Work budget per document, page counting, memory
+
+
+def tiny_tiff(pages: int, *, loop: bool = False) -> bytes:
+    """A TIFF of ``pages`` 1×1 bilevel pages sharing one strip: about 100 bytes a page. ``loop``:
+    the last page links back to the first."""
+    entries = ((256, 3, 1), (257, 3, 1), (258, 3, 1), (259, 3, 1), (262, 3, 1),
+               (273, 4, 8), (278, 3, 1), (279, 4, 1))  # (tag, type, value); strip at byte 8
+    size = 2 + 12 * len(entries) + 4
+    out = bytearray(b"II*\x00" + struct.pack("<I", 12) + b"\x00" * 4)  # header, strip, pad
+    for index in range(pages):
+        offset = 12 + index * size
+        link = 12 if loop and index == pages - 1 else (offset + size if index < pages - 1 else 0)
+        out += struct.pack("<H", len(entries))
+        for tag, kind, value in entries:
+            out += struct.pack("<HHII", tag, kind, 1, value)
+        out += struct.pack("<I", link)
+    return bytes(out)
+
+
+def test_tiff_pages_are_counted_up_to_the_limit_only() -> None:
+    assert len(load_document(tiny_tiff(3), "ba.tif", SETTINGS).pages) == 3
+    huge = tiny_tiff(60_000)
+    assert len(huge) < 7_000_000
+    error = refused(huge, "too_many_pages")
+    # counting stopped one past the limit: the message cannot name the real count
+    assert "more than 500" in error.message and "hơn 500 trang" in error.message_vi
+    assert "60000" not in error.message
+    refused(tiny_tiff(4, loop=True), "corrupt_file")
+
+
+def pdf_with_media_box(pages: int, side_pt: int) -> bytes:
+    return minimal_pdf(pages=pages).replace(b"/MediaBox [0 0 595 842]",
+                                            b"/MediaBox [0 0 %d %d]" % (side_pt, side_pt))
+
+
+def test_a_tiny_pdf_of_huge_born_digital_pages_is_refused_before_rendering(monkeypatch) -> None:
+    # 3 pages of 29 inches square: each 76.6 Mpx at 300 dpi, under the 80 Mpx page limit, so
+    # each page passed alone; together 230 Mpx, about 1 GB rendered in colour
+    bomb = pdf_with_media_box(3, 2100)
+    assert len(bomb) < 1000
+
+    def no_render(*_: object, **__: object) -> None:
+        raise AssertionError("a page was rendered")
+
+    monkeypatch.setattr(pdfium.PdfPage, "render", no_render)
+    error = refused(bomb, "too_large", Settings())
+    assert "page 1" in error.message and "trang 1" in error.message_vi
+
+
+def test_the_document_budget_counts_all_pages_before_decoding_any(monkeypatch) -> None:
+    colour = [scan(200, 280)] * 3
+    tiff = encode(colour[0], "TIFF", save_all=True, append_images=colour[1:])
+    assert len(load_document(tiff, "a.tif", SETTINGS).pages) == 3
+    from ocr_service.pipeline import intake
+
+    decoded: list[int] = []
+    real = intake._to_bgr_or_grey
+    monkeypatch.setattr(intake, "_to_bgr_or_grey", lambda image: decoded.append(1) or real(image))
+    error = refused(tiff, "too_large", Settings(max_document_pixels=2 * 200 * 280 + 1))
+    assert "megapixel" in error.message and "megapixel" in error.message_vi
+    # memory: three colour pages take 3 bytes a pixel; the same pages in grey fit the budget
+    memory = Settings(max_document_bytes=3 * 200 * 280 * 2)
+    error = refused(tiff, "too_large", memory)
+    assert "MiB" in error.message and "bộ nhớ" in error.message_vi
+    assert decoded == []  # refused from the headers alone
+    grey = [scan(200, 280, color=False)] * 3
+    grey_tiff = encode(grey[0], "TIFF", save_all=True, append_images=grey[1:])
+    assert len(load_document(grey_tiff, "g.tif", memory).pages) == 3
+    pdf = minimal_pdf(pages=3)  # A4 rendered at 100 dpi: 827×1169 each, colour
+    refused(pdf, "too_large", Settings(pdf_render_dpi=100, max_document_pixels=2_000_000))
+    assert len(load_document(pdf, "p.pdf", Settings(pdf_render_dpi=100,
+                                                    max_document_pixels=3_000_000)).pages) == 3
+
+
+def test_running_out_of_memory_is_too_large_not_corrupt(monkeypatch) -> None:
+    from ocr_service.pipeline import intake
+
+    def exhausted(*_: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(intake, "_bitmap_to_array", exhausted)
+    refused(text_pdf(), "too_large")
+    monkeypatch.setattr(intake, "_to_bgr_or_grey", exhausted)
+    refused(encode(scan(), "PNG"), "too_large")
+
+
+def test_a_pdf_encrypted_with_an_empty_user_password_is_refused() -> None:
+    import pikepdf
+
+    buffer = io.BytesIO()
+    with pikepdf.open(io.BytesIO(text_pdf())) as pdf:
+        pdf.save(buffer, encryption=pikepdf.Encryption(owner="chủ sở hữu", user=""))
+    data = buffer.getvalue()
+    assert pdfium.PdfDocument(data) is not None  # opens without a password ...
+    refused(data, "encrypted_pdf")  # ... and is refused all the same
