@@ -137,6 +137,10 @@ class ReviewReason:
     def export(self) -> dict:
         return {"code": self.code, "message": self.message, "message_vi": self.message_vi}
 
+    @classmethod
+    def from_export(cls, data: dict) -> ReviewReason:
+        return cls(data["code"], data["message"], data["message_vi"])
+
 
 @dataclass(frozen=True)
 class FieldValue:
@@ -166,6 +170,16 @@ class FieldValue:
             "review": self.review,
             "reasons": [reason.export() for reason in self.reasons],
         }
+
+    @classmethod
+    def from_export(cls, data: dict) -> FieldValue:
+        """The field ``export()`` wrote (a draft kept in the index between review steps)."""
+        box = data.get("box")
+        return cls(
+            value=data.get("value"), raw=data.get("raw", ""),
+            confidence=float(data.get("confidence", 0.0)), page=data.get("page"),
+            box=None if box is None else tuple((float(x), float(y)) for x, y in box),
+            reasons=tuple(ReviewReason.from_export(r) for r in data.get("reasons", ())))
 
 
 @dataclass(frozen=True)
@@ -208,3 +222,31 @@ class Extraction:
             "fields": fields,
             "text": self.text,
         }
+
+    @classmethod
+    def from_export(cls, data: dict) -> Extraction:
+        """The extraction ``export()`` wrote: table fields are those with ``items``."""
+        fields, tables = {}, {}
+        for name, value in data.get("fields", {}).items():
+            if "items" in value:
+                tables[name] = tuple({key: FieldValue.from_export(cell) for key, cell in
+                                      row.items()} for row in value["items"])
+            else:
+                fields[name] = FieldValue.from_export(value)
+        return cls(data["form_type"], fields, tables, data.get("text", ""),
+                   reasons=tuple(ReviewReason.from_export(r) for r in data.get("reasons", ())))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One upload read: intake, clean-up, OCR, classification and extraction (``process.read``).
+
+    Everything a record is made from, before any person looked at it: ``pages`` are the cleaned
+    page images, whose pixel coordinates the text and field boxes use."""
+
+    document: Document
+    pages: tuple[PageImage, ...]
+    texts: tuple[PageText, ...]
+    extraction: Extraction
+    models: dict[str, str] = field(default_factory=dict)
+    """The OCR engine's model versions, for the manifest."""
