@@ -1,7 +1,10 @@
 """OCR accuracy and speed on held-out synthetic scans, each engine beside the tesseract baseline.
 
-Pages come from the ``heldout`` pool (wording never looked at while tuning), half forms and half
-prose, at the resolutions asked for, degraded like office scans. Each engine reads them through
+Pages come from two generators, reported side by side: ``ours`` is ``ocr_service.synth``'s
+``heldout`` pool (wording never looked at while tuning, but the renderer, fonts and layouts
+training saw), half forms and half prose, at the resolutions asked for, degraded like office
+scans; ``second`` is ``bench/heldout/`` (its own renderer, fonts no model saw, its own form
+layouts and degradations at 150/200/300 dpi: clean, scan, photocopy), never used for tuning. Each engine reads them through
 ``read_pages`` (clean-up, then OCR), the path the CLI and the API use, so the figures are what a
 user gets. Speed is the wall time of that call for all pages at once (engines batch across pages),
 after one warm-up page so model loading and first-call set-up are not counted. CER and WER are
@@ -9,7 +12,7 @@ micro-averaged (total edits / total reference length; see ``ocr_service.evaluati
 "mark err": letters read with the wrong tone or vowel mark / reference letters carrying a mark
 (``mark_errors``).
 
-    python bench/ocr.py [--pages 8]
+    python bench/ocr.py [--pages 8] [--generators ours,second]
                         [--engines ppocr,ppocr:recognizer=fast,ppocr:recognizer=accurate,tesseract]
                         [--dpi 200,300] [--pool heldout|dev]
                         [--seed-base 100000] [--strength scan] [--json] [--dump DIR]
@@ -24,7 +27,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,6 +44,10 @@ from ocr_service.synth.corpus import KINDS  # noqa: E402
 BASELINE = "tesseract"
 
 
+GENERATORS = ("ours", "second")
+SECOND_SEED_BASE = 900_000
+
+
 @dataclass(frozen=True)
 class EngineResult:
     engine: str
@@ -54,6 +61,7 @@ class EngineResult:
     seconds: float
     cer_vs_baseline: float | None = None
     speed_vs_baseline: float | None = None
+    generator: str = "ours"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -71,12 +79,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="scan degradation (default scan)")
     parser.add_argument("--pool", choices=("heldout", "dev"), default="heldout",
                         help="heldout (default) for reported figures; dev for tuning")
+    parser.add_argument("--generators", default=",".join(GENERATORS),
+                        help="ours (ocr_service.synth's held-out pool) and/or second "
+                             "(bench/heldout/, never tuned on); both by default")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument("--dump", type=Path,
                         help="write each page, its truth and each engine's reading here")
     args = parser.parse_args(argv)
     args.engines = [name.strip() for name in args.engines.split(",") if name.strip()]
     args.dpi = [int(value) for value in args.dpi.split(",")]
+    args.generators = [g.strip() for g in args.generators.split(",") if g.strip()]
+    if unknown := set(args.generators) - set(GENERATORS):
+        parser.error(f"--generators: unknown {sorted(unknown)}; choose from {GENERATORS}")
     if args.pages < 1:
         parser.error("--pages must be at least 1")
     return args
@@ -99,6 +113,13 @@ def make_pages(count: int, dpis: Sequence[int], seed_base: int, strength: str,
     ]
 
 
+def second_pages(count: int) -> list:
+    """``count`` pages of the second held-out generator (bench/heldout/), always the same."""
+    from bench.heldout import make_pages as make_second
+
+    return make_second(count, SECOND_SEED_BASE)
+
+
 def as_page_image(page: SynthPage, number: int) -> PageImage:
     return PageImage(number=number, image=page.image, dpi=float(page.dpi))
 
@@ -110,16 +131,30 @@ def rate(counts: Sequence[ErrorCount]) -> float:
     return total(counts).rate
 
 
-def measure(name: str, pages: list[SynthPage], warmup: SynthPage) -> tuple[EngineResult, list[str]]:
-    """Read the pages with one engine; return its figures and what it read on each page."""
+def measure(name: str, sets: dict[str, list], warmup: SynthPage
+            ) -> list[tuple[EngineResult, list[str]]]:
+    """Read each generator's pages with one engine (loaded and warmed up once); return its
+    figures and what it read on each page, per generator."""
     from ocr_service.pipeline.ocr import engine_from_spec
     from ocr_service.pipeline.process import read_pages
 
     engine = engine_from_spec(name)
     read_pages([as_page_image(warmup, 1)], engine)
+    measured = []
+    for generator, pages in sets.items():
+        result, hyps = measure_set(name, engine, pages)
+        measured.append((replace(result, generator=generator), hyps))
+    return measured
+
+
+def measure_set(name: str, engine: object, pages: list) -> tuple[EngineResult, list[str]]:
+    """One engine's figures on one set of pages (anything with ``image``, ``dpi``, ``text`` and
+    ``kind``), timed from the first page in to the last text out."""
+    from ocr_service.pipeline.process import read_pages
+
     images = [as_page_image(page, i + 1) for i, page in enumerate(pages)]
     start = time.perf_counter()
-    texts: list[PageText] = read_pages(images, engine)
+    texts: list[PageText] = read_pages(images, engine)  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
     hyps = [text.text for text in texts]
     chars = [char_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
@@ -141,24 +176,26 @@ def measure(name: str, pages: list[SynthPage], warmup: SynthPage) -> tuple[Engin
 
 
 def with_ratios(results: list[EngineResult]) -> list[EngineResult]:
-    """Add each engine's CER and speed as multiples of the baseline's, when it ran."""
-    base = next((r for r in results if r.engine == BASELINE), None)
-    if base is None:
+    """Add each engine's CER and speed as multiples of the baseline's on the same generator's
+    pages, when it ran."""
+    bases = {r.generator: r for r in results if r.engine == BASELINE}
+    if not bases:
         return results
 
     def ratio(value: float, reference: float) -> float | None:
         return value / reference if reference > 0 else None
 
     return [
-        EngineResult(**{**asdict(r), "cer_vs_baseline": ratio(r.cer, base.cer),
-                        "speed_vs_baseline": ratio(r.pages_per_s, base.pages_per_s)})
+        replace(r, cer_vs_baseline=ratio(r.cer, base.cer),
+                speed_vs_baseline=ratio(r.pages_per_s, base.pages_per_s))
+        if (base := bases.get(r.generator)) else r
         for r in results
     ]
 
 
 # --- reporting -----------------------------------------------------------------------------------
 
-COLUMNS = ("engine", "pages", "CER", "CER forms", "CER prose", "WER", "mark err", "pages/s",
+COLUMNS = ("generator", "engine", "pages", "CER", "CER forms", "CER prose", "WER", "mark err", "pages/s",
            f"CER x {BASELINE}", f"speed x {BASELINE}")
 
 
@@ -169,7 +206,7 @@ def _cells(r: EngineResult) -> list[str]:
     def times(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
 
-    return [r.engine, str(r.pages), pct(r.cer), pct(r.cer_form), pct(r.cer_prose), pct(r.wer),
+    return [r.generator, r.engine, str(r.pages), pct(r.cer), pct(r.cer_form), pct(r.cer_prose), pct(r.wer),
             pct(r.mark_error_rate), f"{r.pages_per_s:.3f}", times(r.cer_vs_baseline),
             times(r.speed_vs_baseline)]
 
@@ -177,13 +214,13 @@ def _cells(r: EngineResult) -> list[str]:
 def table(results: list[EngineResult]) -> str:
     rows = [list(COLUMNS), *(_cells(r) for r in results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def dump(folder: Path, pages: list[SynthPage], readings: dict[str, list[str]]) -> None:
+def dump(folder: Path, pages: list, readings: dict[str, list[str]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i, page in enumerate(pages, start=1):
         stem = folder / f"page-{i:02d}-{page.kind}-{page.dpi}dpi"
@@ -200,17 +237,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     date = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if not args.json:
         print(f"# {command}\n# {date}  cpus={os.cpu_count()}  pages={args.pages} "
-              f"dpi={args.dpi} strength={args.strength} seed-base={args.seed_base} pool={args.pool}", flush=True)
-    pages = make_pages(args.pages, args.dpi, args.seed_base, args.strength, args.pool)
+              f"dpi={args.dpi} strength={args.strength} seed-base={args.seed_base} pool={args.pool} "
+              f"generators={args.generators} (second: seed-base {SECOND_SEED_BASE}, "
+              "150/200/300 dpi, clean/scan/photocopy)", flush=True)
+    sets: dict[str, list] = {}
+    if "ours" in args.generators:
+        sets["ours"] = make_pages(args.pages, args.dpi, args.seed_base, args.strength, args.pool)
+    if "second" in args.generators:
+        sets["second"] = second_pages(args.pages)
     warmup = synth_page(args.seed_base - 1, "form", args.dpi[0], args.strength)
-    results, readings, errors = [], {}, {}
+    results: list[EngineResult] = []
+    readings: dict[str, dict[str, list[str]]] = {g: {} for g in sets}
+    errors: dict[str, str] = {}
     for name in args.engines:
         try:
-            result, readings[name] = measure(name, pages, warmup)
-            results.append(result)
+            for result, hyps in measure(name, sets, warmup):
+                readings[result.generator][name] = hyps
+                results.append(result)
         except Exception as error:  # report the engine that could not run, measure the others
             errors[name] = f"{type(error).__name__}: {error}"
-    results = with_ratios(results)
+    results = sorted(with_ratios(results), key=lambda r: GENERATORS.index(r.generator))
     if args.json:
         print(json.dumps({"command": command, "date": date, "cpus": os.cpu_count(),
                           "pages": args.pages, "dpi": args.dpi, "strength": args.strength,
@@ -224,7 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if results and not any(r.engine == BASELINE for r in results):
             print(f"(no {BASELINE} run: ratios left out)")
     if args.dump:  # after the figures, so a file-system problem cannot lose them
-        dump(args.dump, pages, readings)
+        for generator, pages in sets.items():
+            dump(args.dump / generator, pages, readings[generator])
     return 0 if results and not errors else 1
 
 
