@@ -269,7 +269,7 @@ def authenticate(index: Index, username: str, password: str, settings: Settings,
         raise LoginFailed()
     refusal: SohoaError | None = None
     with index.session() as session:
-        row = session.scalars(select(User).where(User.id == user.id).with_for_update()
+        row = session.scalars(select(User).where(User.id == user.id).with_for_update(of=User)
                               .execution_options(populate_existing=True)).one()
         if row.disabled_at is not None:
             refusal = LoginFailed()
