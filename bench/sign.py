@@ -103,7 +103,7 @@ def make_record(pages: int, dpi: int, seed: int) -> bytes:
         lines = tuple(OcrLine(text=text, confidence=1.0, box=quad) for text, quad in synth.lines)
         images.append(page)
         texts.append(PageText(page=number, width=page.width, height=page.height, lines=lines))
-    return build_pdfa(images, texts, META)
+    return build_pdfa(images, texts, META).pdf
 
 
 def reparsing_signer(pki: PkiPaths) -> Callable[[], Signer]:

@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     """The information system named in each record's QR code."""
     converting_unit: str = "Trung tâm Phục vụ hành chính công tỉnh Thử Nghiệm (THỬ NGHIỆM)"
     """Đơn vị chuyển đổi printed in the conversion mark."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Base of every printed URL: a record's QR code leads to ``PUBLIC_URL/v/{record_id}``, the
+    public verification page (no key needed), so set it to the address citizens can reach."""
     pki_dir: Path | None = None
     """Development/test PKI used when no real signer is configured (default: DATA_DIR/pki)."""
     sign_level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-T"

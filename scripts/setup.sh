@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   fonts-freefont-ttf fonts-open-sans                          # only bench/heldout/ draws with these
   hunspell-vi                                                 # Vietnamese word list for synthetic text lines
   poppler-utils                                               # pdftotext / pdfinfo in tests
+  qpdf libnss3-tools                                          # e-record checks: qpdf --check, certutil for pdfsig
   softhsm2                                                    # a real PKCS#11 token for signing tests
   redis-server                                                # Celery broker for `sohoa up` and tests
   postgresql                                                  # PostgreSQL 15: production-like index tests

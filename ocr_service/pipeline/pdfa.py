@@ -8,13 +8,16 @@ Why it is built the way it is:
   PDF/A). pikepdf then removes what PDF/A forbids (fpdf2's /OpenAction), attaches files, installs
   the sRGB output intent and the PDF/A identification, writes the XMP metadata and validates the
   bytes it wrote with ``pikepdf.pdfa``: a record that fails is never returned.
-* One PDF page per image, sized ``pixels / dpi * 72`` points, so the page prints at the paper's
-  real size and the image keeps every scanned pixel: images are never resampled.
-* Grey and colour pages are embedded as JPEG at quality 90 with full-resolution chroma (4:4:4): on
-  scans that is visually lossless at a fraction of a lossless image's size, and 4:4:4 keeps the
-  thin red strokes of seals and signatures sharp. Pages holding only pure black and white (a
-  bilevel scan) are embedded as CCITT Group 4: lossless, and far smaller than JPEG, which would
-  blur the edges and add grey noise. Grey stays grey and colour stays colour, as scanned.
+* Where each scan goes, and page 1's header band (QR code, conversion mark, both signature
+  boxes), is :mod:`.page_layout`'s decision, made once; :func:`build_pdfa` returns it so that the
+  signer puts its boxes exactly in the band. Nothing is drawn over a scan. Images are never
+  resampled: the file keeps every scanned pixel, only their placement on page 1 is scaled.
+* Images keep what the upload had (:class:`PageSource`): a lossless upload (PNG, TIFF, PDF with
+  Flate or CCITT images) stays lossless, Flate for grey and colour; bilevel pages (pure black and
+  white, also a bilevel scan that deskew turned grey at the edges) are CCITT Group 4. A JPEG page
+  that clean-up did not change is embedded as the upload's JPEG stream, byte for byte; other
+  pages are JPEG at quality 90 with full-resolution chroma (4:4:4), which keeps the thin red
+  strokes of seals sharp. Grey stays grey and colour stays colour, as scanned.
 * The text layer is invisible (render mode 3), one text run per OCR line, sized to the line box's
   height and stretched horizontally (Tz) to its width, so that selecting or searching highlights
   the words on the scan. Text is normalised to NFC first: PDF keeps whatever form it is given.
@@ -46,23 +49,28 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from PIL import Image
 from pikepdf.models.metadata import encode_pdf_date
+from pyhanko.pdf_utils.metadata.model import VENDOR as PRODUCER
 
 from .. import __version__
 from ..domain import VIETNAM_TIME, OcrLine, PageImage, PageText
 from ..errors import SohoaError
-from .marks import (
-    MarkLayout,
-    Rect,
-    conversion_mark_lines,
-    draw_marks,
-    layout_marks,
-    make_qr,
-)
+from .marks import conversion_mark_lines, draw_conversion_mark, draw_qr, make_qr
+from .page_layout import MARK_FONT, RecordLayout, ScanPlacement, ScanSize, layout_record
+from .sign_appearance import DEFAULT_FONT as SIGNATURE_FONT
 
-FONT_PATH = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+FONT_PATH = MARK_FONT
 """DejaVu Sans (Debian ``fonts-dejavu-core``): covers every precomposed Vietnamese letter."""
 FONT_FAMILY = "sohoa-text"
 JPEG_QUALITY = 90
+JPEG_DECODER_TOLERANCE = 3
+"""Largest pixel difference between two JPEG decoders (pdfium's and Pillow's IDCT round apart):
+a page within it of its upload's JPEG was not changed by clean-up."""
+PLACEHOLDER_SIGNATURES = (
+    "Người số hóa: HỌ VÀ TÊN NGƯỜI SỐ HÓA\nKý lúc: 2026-01-01T00:00:00+07:00",
+    "Bản sao điện tử được chuyển đổi từ bản giấy\nCƠ QUAN\nThời gian: 2026-01-01T00:00:00+07:00",
+)
+"""Room reserved for the signatures when the caller does not say what they will show."""
+LOSSLESS_MEDIA_TYPES = frozenset({"image/png", "image/tiff"})
 PDF_VERSION = "1.7"
 """PDF/A-2 and -3 are based on PDF 1.7 (ISO 32000-1); Circular 01/2023 asks for PDF 1.4 or later."""
 ATTACHMENT_RELATIONSHIP = pikepdf.Name.Supplement
@@ -91,6 +99,10 @@ class RecordMeta:
     converted_at: datetime
     """Conversion (issue) time; must be timezone-aware. Shown to people in Vietnam time."""
     language: str = "vi"
+    record_id: str | None = None
+    """The e-record's id, decided before the PDF is built: the QR code carries it."""
+    verify_url: str | None = None
+    """``SOHOA_PUBLIC_URL/v/{record_id}``: where the QR code leads (the public verification page)."""
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -113,39 +125,122 @@ class PdfaCheckError(RuntimeError):
         self.report = report
 
 
+@dataclass(frozen=True)
+class PageSource:
+    """How a page was stored in the upload: what its image in the record may keep."""
+
+    lossless: bool = False
+    """The upload kept every pixel (PNG, TIFF, a PDF's Flate or CCITT image): so must the record."""
+    bilevel: bool = False
+    """The page was scanned in pure black and white; it stays bilevel (CCITT G4) after deskew."""
+    jpeg: bytes | None = None
+    """The upload's JPEG stream of this page, embedded as it is when clean-up left the page alone."""
+
+
+@dataclass(frozen=True)
+class PdfaRecord:
+    """A built PDF/A record and its layout (where the signer's boxes go, where each scan is)."""
+
+    pdf: bytes
+    layout: RecordLayout
+
+
 def build_pdfa(
     pages: Sequence[PageImage],
     texts: Sequence[PageText],
     meta: RecordMeta,
     attachments: Mapping[str, bytes] | None = None,
-) -> bytes:
+    *,
+    signatures: tuple[str, str] | None = None,
+    sources: Sequence[PageSource | None] | None = None,
+) -> PdfaRecord:
     """Build one searchable, validated PDF/A e-record from a document's pages and their OCR text.
 
-    ``texts[i]`` is the OCR of ``pages[i]`` (same page number and pixel size). The QR code and the
-    conversion mark go on the first page. Returns PDF/A-3b when ``attachments`` (file name →
-    bytes) is non-empty, else PDF/A-2b. Raises ``ValueError`` for inconsistent arguments (a
-    caller's bug), :class:`PdfaCheckError` when validation fails and
+    ``texts[i]`` is the OCR of ``pages[i]`` (same page number and pixel size). The QR code,
+    the conversion mark and room for the two signature boxes (``signatures``: the digitizer's
+    and the agency's text; default: room for typical ones) go in page 1's header band.
+    ``sources[i]`` says how ``pages[i]`` was stored in the upload (default: unknown, so JPEG
+    unless the page is bilevel). Returns PDF/A-3b when ``attachments`` (file name → bytes) is
+    non-empty, else PDF/A-2b, with its layout. Raises ``ValueError`` for inconsistent arguments
+    (a caller's bug), :class:`PdfaCheckError` when validation fails and
     :class:`~ocr_service.errors.SohoaError` when the font is missing.
     """
     _check_pages(pages, texts)
-    drawn = _draw_document(pages, [_nfc_page(text) for text in texts], meta)
-    return _finish_pdfa(drawn, meta, dict(attachments or {}))
+    if sources is not None and len(sources) != len(pages):
+        raise ValueError(f"build_pdfa got {len(pages)} pages but {len(sources)} page sources")
+    layout = record_layout(pages, meta, signatures)
+    drawn = _draw_document(pages, [_nfc_page(text) for text in texts], meta, layout,
+                           [s or PageSource() for s in (sources or [None] * len(pages))])
+    return PdfaRecord(_finish_pdfa(drawn, meta, dict(attachments or {})), layout)
 
 
-def first_page_marks(pages: Sequence[PageImage], texts: Sequence[PageText], meta: RecordMeta) -> MarkLayout:
-    """Where :func:`build_pdfa` puts the QR code and conversion mark on page 1 (points from the
-    top-left corner), so that a visible signature box can keep clear of them."""
-    _check_pages(pages, texts)
-    pdf = _new_document(meta)
-    width, height = page_size_points(pages[0])
-    pdf.add_page(format=(width, height))
-    text = _nfc_page(texts[0])
-    return layout_marks(pdf, meta, make_qr(meta), width, _text_boxes(text, 72 / pages[0].dpi))
+def record_layout(pages: Sequence[PageImage], meta: RecordMeta,
+                  signatures: tuple[str, str] | None = None) -> RecordLayout:
+    """Where :func:`build_pdfa` puts each scan and page 1's band (QR code, conversion mark,
+    signature boxes with their texts wrapped to fit)."""
+    digitizer, agency = signatures or PLACEHOLDER_SIGNATURES
+    _font_file()
+    return layout_record(
+        [ScanSize(page.width, page.height, page.dpi, page.skew) for page in pages],
+        qr_modules=make_qr(meta).symbol_size(border=0)[0],
+        mark_lines=conversion_mark_lines(meta), digitizer_text=digitizer, agency_text=agency,
+        signature_font=SIGNATURE_FONT,
+    )
 
 
 def page_size_points(page: PageImage) -> tuple[float, float]:
     """Width and height of a page in PDF points: its physical size at its scan resolution."""
     return page.width / page.dpi * 72, page.height / page.dpi * 72
+
+
+def scan_sources(data: bytes | None, media_type: str, originals: Sequence[PageImage]) -> list[PageSource]:
+    """How each page of an upload was stored: lossless or not, bilevel, its JPEG stream.
+
+    ``originals`` are the pages as intake read them (before clean-up). Without ``data`` only the
+    media type is known: PNG and TIFF are lossless, and nothing is passed through.
+    """
+    bilevel = [_is_bilevel(page.image) for page in originals]
+    lossless = media_type in LOSSLESS_MEDIA_TYPES
+    plain = [PageSource(lossless=lossless or b, bilevel=b) for b in bilevel]
+    if data is None:
+        return plain
+    try:
+        if media_type == "image/jpeg" and len(originals) == 1:
+            return [replace(plain[0], jpeg=data)]
+        if media_type == "image/tiff":
+            return [replace(s, lossless=s.lossless and c not in ("jpeg", "tiff_jpeg"))
+                    for s, c in zip(plain, _tiff_compressions(data, len(originals)))]
+        if media_type == "application/pdf":
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                return [_pdf_page_source(page, s) for page, s in zip(pdf.pages, plain)]
+    except (OSError, ValueError, pikepdf.PdfError):
+        return plain  # intake accepted the file; at worst its pages are re-encoded as before
+    return plain
+
+
+def _tiff_compressions(data: bytes, count: int) -> list[str]:
+    with Image.open(io.BytesIO(data)) as image:
+        found = []
+        for index in range(count):
+            image.seek(index)
+            found.append(str(image.info.get("compression", "raw")))
+        return found
+
+
+def _pdf_page_source(page: pikepdf.Page, plain: PageSource) -> PageSource:
+    """A scanned PDF page's one image: its JPEG stream, or whether it is stored losslessly."""
+    images = list(page.images.values())
+    if not images:
+        return replace(plain, lossless=True)  # born digital: rendered sharp, keep it sharp
+    if len(images) > 1:
+        return plain
+    filters = images[0].get(pikepdf.Name.Filter)
+    names = [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])
+             if f is not None]
+    if names == ["/DCTDecode"]:
+        return replace(plain, jpeg=images[0].read_raw_bytes())
+    lossy = {"/DCTDecode", "/JPXDecode"}
+    return replace(plain, lossless=plain.lossless or not lossy.intersection(names))
 
 
 # --- Input checks -----------------------------------------------------------------------------
@@ -187,54 +282,88 @@ def _nfc_page(text: PageText) -> PageText:
 # --- Drawing (fpdf2) --------------------------------------------------------------------------
 
 
-def _draw_document(pages: Sequence[PageImage], texts: Sequence[PageText], meta: RecordMeta) -> bytes:
+def _draw_document(pages: Sequence[PageImage], texts: Sequence[PageText], meta: RecordMeta,
+                   layout: RecordLayout, sources: Sequence[PageSource]) -> bytes:
     pdf = _new_document(meta)
-    for index, (page, text) in enumerate(zip(pages, texts)):
-        _draw_page(pdf, page, text, meta if index == 0 else None)
+    for index, sheet in enumerate(layout.sheets):
+        pdf.add_page(format=(sheet.width, sheet.height))
+        for placed in sheet.scans:
+            left, top, right, bottom = placed.rect
+            image = _image_source(pages[placed.page], placed.crop, sources[placed.page])
+            pdf.image(image, x=left, y=top, w=right - left, h=bottom - top)
+        # A local context (q ... Q) because the render mode and Tz are graphics state that
+        # outlives ET: without it the marks drawn next would inherit the invisible mode.
+        with pdf.local_context(text_mode=TextMode.INVISIBLE):
+            for placed in sheet.scans:
+                for line in texts[placed.page].lines:
+                    _place_line(pdf, line, placed)
+        if index == 0:
+            band = layout.band
+            draw_qr(pdf, make_qr(meta), band.qr, band.qr_module)
+            draw_conversion_mark(pdf, band.mark_lines, band.mark)
     return bytes(pdf.output())
 
 
-def _new_document(meta: RecordMeta) -> FPDF:
+def _font_file() -> Path:
     if not FONT_PATH.is_file():
         raise SohoaError(
             f"font {FONT_PATH} is missing; install the Debian package fonts-dejavu-core",
             f"thiếu phông chữ {FONT_PATH}; hãy cài gói Debian fonts-dejavu-core",
             code="font_unavailable",
         )
+    return FONT_PATH
+
+
+def _new_document(meta: RecordMeta) -> FPDF:
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
     pdf.set_creation_date(meta.converted_at)
     pdf.set_title(meta.title)
     pdf.set_lang(meta.language)
-    pdf.add_font(FONT_FAMILY, fname=str(FONT_PATH))
+    pdf.add_font(FONT_FAMILY, fname=str(_font_file()))
     pdf.set_font(FONT_FAMILY)
     return pdf
-
-
-def _draw_page(pdf: FPDF, page: PageImage, text: PageText, marks_for: RecordMeta | None) -> None:
-    width, height = page_size_points(page)
-    pdf.add_page(format=(width, height))
-    pdf.image(_image_source(page.image), x=0, y=0, w=width, h=height)
-    scale = 72 / page.dpi
-    # A local context (q ... Q) because the render mode and Tz are graphics state that outlives ET:
-    # without it the marks drawn next would inherit the invisible mode.
-    with pdf.local_context(text_mode=TextMode.INVISIBLE):
-        for line in text.lines:
-            _place_line(pdf, line, scale)
-    if marks_for is not None:
-        draw_marks(pdf, marks_for, width, _text_boxes(text, scale))
 
 
 def _is_bilevel(image: np.ndarray) -> bool:
     return image.ndim == 2 and bool(np.all((image == 0) | (image == 255)))
 
 
-def _image_source(image: np.ndarray) -> Image.Image | io.BytesIO:
-    """What fpdf2 embeds without re-encoding: a 1-bit image (→ CCITT G4) or JPEG bytes (→ DCT)."""
+def _same_as_jpeg(image: np.ndarray, jpeg: bytes) -> bool:
+    """Whether ``jpeg`` decodes (upright, in the same colour model) to ``image``."""
+    try:
+        with Image.open(io.BytesIO(jpeg)) as decoded:
+            if decoded.format != "JPEG" or decoded.mode not in ("L", "RGB"):
+                return False
+            if decoded.getexif().get(0x0112, 1) != 1:  # EXIF orientation: intake turned the page
+                return False
+            pixels = np.asarray(decoded)
+    except (OSError, ValueError):
+        return False
+    if pixels.ndim == 3:
+        pixels = pixels[:, :, ::-1]  # RGB → BGR, as pages are held
+    if pixels.shape != image.shape:
+        return False
+    return int(np.abs(pixels.astype(np.int16) - image).max()) <= JPEG_DECODER_TOLERANCE
+
+
+def _image_source(page: PageImage, crop: tuple[int, int, int, int],
+                  source: PageSource) -> Image.Image | io.BytesIO:
+    """What fpdf2 embeds: a 1-bit image (→ CCITT G4), the upload's JPEG bytes or new JPEG bytes
+    (→ DCT, not re-encoded by fpdf2), or a grey/RGB image (→ Flate)."""
+    left, top, right, bottom = crop
+    whole = crop == (0, 0, page.width, page.height)
+    image = page.image if whole else page.image[top:bottom, left:right]
+    if source.bilevel and image.ndim == 2 and not _is_bilevel(image):
+        image = np.where(image >= 128, 255, 0).astype(np.uint8)  # deskew's grey edges, undone
     if _is_bilevel(image):
         return Image.fromarray(image).convert("1", dither=Image.Dither.NONE)
+    if whole and source.jpeg is not None and _same_as_jpeg(image, source.jpeg):
+        return io.BytesIO(source.jpeg)
     pixels = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, ::-1])  # BGR → RGB
+    if source.lossless:
+        return Image.fromarray(pixels)
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="JPEG", quality=JPEG_QUALITY, subsampling=0,
                                  optimize=True)
@@ -250,21 +379,11 @@ def _font_extent(path: Path) -> tuple[float, float]:
     return font["hhea"].ascent / units, font["hhea"].descent / units
 
 
-def _text_boxes(text: PageText, scale: float) -> list[Rect]:
-    """Each OCR line's bounding rectangle in points: what the marks should not cover."""
-    rects = []
-    for line in text.lines:
-        xs = [float(x) * scale for x, _ in line.box]
-        ys = [float(y) * scale for _, y in line.box]
-        rects.append((min(xs), min(ys), max(xs), max(ys)))
-    return rects
-
-
 def _midpoint(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
     return (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
 
 
-def _place_line(pdf: FPDF, line: OcrLine, scale: float) -> None:
+def _place_line(pdf: FPDF, line: OcrLine, placed: ScanPlacement) -> None:
     """Write one OCR line, invisible, so that it fills its box: height by size, width by Tz.
 
     The direction is snapped to the nearest right angle: text extractors (pdftotext, viewers'
@@ -274,8 +393,13 @@ def _place_line(pdf: FPDF, line: OcrLine, scale: float) -> None:
     """
     if not line.text.strip():
         return
+    xs, ys = [float(x) for x, _ in line.box], [float(y) for _, y in line.box]
+    centre_x, centre_y = sum(xs) / 4, sum(ys) / 4
+    crop = placed.crop
+    if not (crop[0] <= centre_x < crop[2] and crop[1] <= centre_y < crop[3]):
+        return  # on the scanner bed outside the paper (after deskew): not on this page
     top_left, top_right, bottom_right, bottom_left = (
-        (float(x) * scale, float(y) * scale) for x, y in line.box)
+        placed.to_sheet(float(x), float(y)) for x, y in line.box)
     left, right = _midpoint(top_left, bottom_left), _midpoint(top_right, bottom_right)
     height = (hypot(bottom_left[0] - top_left[0], bottom_left[1] - top_left[1])
               + hypot(bottom_right[0] - top_right[0], bottom_right[1] - top_right[1])) / 2
@@ -330,14 +454,19 @@ def _attach(pdf: pikepdf.Pdf, name: str, data: bytes, moment: datetime) -> None:
 
 
 def _write_metadata(pdf: pikepdf.Pdf, meta: RecordMeta) -> None:
-    """XMP (and the matching DocInfo): only Dublin Core and XMP basics, which PDF/A predefines."""
+    """XMP (and the matching DocInfo): only Dublin Core and XMP basics, which PDF/A predefines.
+
+    The producer is pyHanko's name from the start: signing rewrites XMP ``pdf:Producer`` to
+    exactly that and appends it to an Info ``/Producer`` that lacks it, so any other value would
+    leave the signed file with two producers that differ (PDF/A wants them equal). sohoa and the
+    issuing system are named as the creator tool."""
     moment = meta.converted_at.astimezone(VIETNAM_TIME).isoformat(timespec="seconds")
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as xmp:
         xmp["dc:title"] = meta.title
         xmp["dc:language"] = [meta.language]
         xmp["dc:creator"] = [meta.converting_unit]
         xmp["dc:description"] = "; ".join(conversion_mark_lines(meta))
-        xmp["xmp:CreatorTool"] = meta.system_name
-        xmp["pdf:Producer"] = f"sohoa {__version__}"
+        xmp["xmp:CreatorTool"] = f"{meta.system_name} (sohoa {__version__})"
+        xmp["pdf:Producer"] = PRODUCER
         for key in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
             xmp[key] = moment

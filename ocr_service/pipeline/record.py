@@ -14,23 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from .. import __version__
 from ..config import Settings
 from ..domain import Document, Extraction, PageImage, PageText
-from .pdfa import RecordMeta, build_pdfa, first_page_marks, page_size_points
-from .sign import (
-    MARGIN, RecordSigning, agency_text, digitizer_text, sign_record, signer_name, text_box_size,
-)
+from .page_layout import RecordLayout
+from .pdfa import RecordMeta, build_pdfa, scan_sources
+from .sign import RecordSigning, SignatureBoxes, sign_record, signature_texts, signer_name
 from .verify import Reason
 
 MANIFEST_VERSION = 1
 EXTRACTION_ATTACHMENT = "extraction.json"
-GAP = 4.0
-"""Points between the marks and the signature boxes, and between stacked boxes."""
 UNKNOWN = "chưa xác định"
 """What the QR code and manifest say for an identifier the caller did not give."""
 
@@ -73,6 +70,22 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def verify_url(settings: Settings, record_id: str) -> str:
+    """The public verification page of a record (``GET /v/{record_id}``), which its QR code
+    holds: printed on paper, it must stay short and need no key."""
+    return f"{settings.public_url.rstrip('/')}/v/{record_id}"
+
+
+def record_meta(info: RecordInfo, settings: Settings, record_id: str, now: datetime) -> RecordMeta:
+    """What the record says about itself (metadata, QR code, conversion mark)."""
+    return RecordMeta(
+        title=info.title, dossier_code=info.dossier_code, procedure_code=info.procedure_code,
+        owner_id_number=info.owner_id_number, system_name=settings.system_name,
+        converting_unit=settings.converting_unit, converted_at=now, record_id=record_id,
+        verify_url=verify_url(settings, record_id),
+    )
+
+
 def build_record(
     document: Document,
     pages: list[PageImage],
@@ -86,26 +99,28 @@ def build_record(
     extraction: Extraction | None = None,
     record_id: str | None = None,
     review: dict[str, Any] | None = None,
+    source: bytes | None = None,
 ) -> ERecord:
     """Make the signed PDF/A of cleaned ``pages`` with their ``texts``, and its manifest.
 
     ``extraction`` gives the form type and fields (else ``unknown``); ``record_id`` lets a caller
     that may run twice (a retried worker task) name the record the same way each time;
     ``review`` (``pipeline.review``: approved by whom and when, corrections) goes into the
-    manifest and the attached extraction, or None when no person reviewed the document."""
+    manifest and the attached extraction, or None when no person reviewed the document.
+    ``source`` (the upload's bytes) lets unchanged JPEG pages be embedded as uploaded; without
+    it the upload's media type still keeps lossless scans lossless.
+
+    The record id is decided first: the QR code on page 1 carries it and its verification URL."""
     now = now or datetime.now(UTC)
-    meta = RecordMeta(
-        title=info.title, dossier_code=info.dossier_code, procedure_code=info.procedure_code,
-        owner_id_number=info.owner_id_number, system_name=settings.system_name,
-        converting_unit=settings.converting_unit, converted_at=now,
-    )
+    record_id = record_id or str(uuid.uuid4())
+    meta = record_meta(info, settings, record_id, now)
     extraction_json = extraction_of(texts, extraction, review)
     attachment = json.dumps(extraction_json, ensure_ascii=False, indent=1).encode("utf-8")
-    pdf = build_pdfa(pages, texts, meta, {EXTRACTION_ATTACHMENT: attachment})
-    marks_bottom = first_page_marks(pages, texts, meta).bounds[3]
-    signing = _place_signatures(signing, page_size_points(pages[0])[0], marks_bottom, now)
-    signed = sign_record(pdf, signing, when=now)
-    record_id = record_id or str(uuid.uuid4())
+    texts_shown = signature_texts(signing, now)
+    built = build_pdfa(pages, texts, meta, {EXTRACTION_ATTACHMENT: attachment},
+                       signatures=(texts_shown.digitizer, texts_shown.agency),
+                       sources=scan_sources(source, document.media_type, document.pages))
+    signed = sign_record(built.pdf, signing, when=now, boxes=_place_signatures(built.layout))
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "record_id": record_id,
@@ -140,20 +155,12 @@ def build_record(
     return ERecord(record_id, signed, manifest)
 
 
-def _place_signatures(
-    signing: RecordSigning, page_width: float, marks_bottom: float, when: datetime
-) -> RecordSigning:
-    """Both signature boxes under the QR code and conversion mark (not over them), the digitizer's
-    at the left and the agency's at the right, or under the digitizer's when both do not fit."""
-    when = when.astimezone(signing.display_zone)
-    font = signing.font_file
-    digitizer = text_box_size(digitizer_text(signer_name(signing.digitizer), when), font_file=font)
-    agency = text_box_size(agency_text(signing.copy_form, signing.agency_name, when), font_file=font)
-    below_marks = max(0.0, marks_bottom + GAP - MARGIN)
-    agency_down = below_marks
-    if digitizer[0] + agency[0] + 2 * MARGIN + GAP > page_width:
-        agency_down += digitizer[1] + GAP
-    return replace(signing, digitizer_offset=(0.0, below_marks), agency_offset=(0.0, agency_down))
+def _place_signatures(layout: RecordLayout) -> SignatureBoxes:
+    """The signature boxes where page 1's band reserved them, with their texts as wrapped there:
+    computed once, by the layout, so the signer neither measures nor moves them."""
+    band = layout.band
+    return SignatureBoxes(layout.pdf_box(band.digitizer.rect), layout.pdf_box(band.agency.rect),
+                          digitizer_text=band.digitizer.text, agency_text=band.agency.text)
 
 
 def manifest_reasons(pdf: bytes, manifest: dict[str, Any]) -> list[Reason]:

@@ -32,13 +32,9 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from ocr_service.pipeline.sign import (
-    RevocationMode,
-    SignatureKind,
-    _context_kwargs,
-    _subject_name,
-    iso_time,
-)
+from ocr_service.pipeline.sign import SignatureKind
+from ocr_service.pipeline.sign_appearance import iso_time
+from ocr_service.pipeline.sign_keys import RevocationMode, context_kwargs, subject_name
 
 
 @dataclass(frozen=True)
@@ -281,7 +277,7 @@ def _report(
     return SignatureReport(
         field=sig.field_name,
         kind=kind,
-        signer_subject=_subject_name(sig.signer_cert),
+        signer_subject=subject_name(sig.signer_cert),
         intact=bool(status.intact),
         signature_valid=bool(status.valid),
         trusted=bool(status.trusted),
@@ -300,7 +296,7 @@ def _report(
 def _failed_report(sig: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:
     """A signature pyHanko could not even evaluate: it counts as invalid, with the cause."""
     try:
-        subject = _subject_name(sig.signer_cert)
+        subject = subject_name(sig.signer_cert)
     except Exception:  # noqa: BLE001 - the certificate may be what is broken
         subject = "?"
     return SignatureReport(
@@ -365,7 +361,7 @@ def verify_pdf(
             f"The file cannot be read as a PDF: {exc}", f"Không đọc được tệp dưới dạng PDF: {exc}"
         )
         return VerifyReport(valid=False, signatures=[], reasons=[reason])
-    kwargs = _context_kwargs(
+    kwargs = context_kwargs(
         trust_roots,
         other_certs=other_certs,
         crls=crls,

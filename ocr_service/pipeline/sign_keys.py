@@ -1,0 +1,308 @@
+"""Signers and time-stamping authorities for PAdES: who signs, with which key, and who vouches
+for the time.
+
+Why it is written the way it is:
+
+* The signer keeps its parsed private key (:class:`KeptKeySigner`): pyHanko's ``SimpleSigner``
+  parses the key again for every signature, about half the cost of signing.
+* ``SimpleSigner.load_pkcs12`` returns ``None`` on a wrong password; :func:`load_pkcs12_signer`
+  turns every failure into a :class:`~ocr_service.errors.SohoaError` the operator can act on.
+* A PKCS#11 token is logged in once per process (see :func:`_token_session`).
+
+Kept apart from the appearance (:mod:`.sign_appearance`) and the PAdES policy (:mod:`.sign`) as
+pyHanko keeps ``sign/signers``, ``sign/timestamps`` and ``stamp`` apart.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
+from pyhanko.sign.signers.pdf_cms import Signer
+from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from ocr_service.errors import SohoaError
+
+# Libraries, not this module, decide what their warnings are worth; without a handler Python would
+# print pyHanko's tracebacks for every signature it judges invalid (those findings are in the
+# report) and fontTools' notes on the tables it drops while subsetting the font.
+for _name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+
+RevocationMode = Literal["soft-fail", "hard-fail", "require"]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def signer_error(code: str, en: str, vi: str) -> SohoaError:
+    return SohoaError(en, vi, code=code)
+
+
+# --------------------------------------------------------------------------- signers
+
+
+def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    """pyHanko speaks asn1crypto; the rest of sohoa speaks ``cryptography``."""
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+class KeptKeySigner(Signer):
+    """A pyHanko :class:`Signer` over a private key parsed once and kept in memory.
+
+    Supports RSA (PKCS#1 v1.5, or PSS when ``prefer_pss``) and ECDSA keys: what Vietnamese CAs
+    issue.
+    """
+
+    def __init__(
+        self,
+        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+        cert: x509.Certificate,
+        chain: Iterable[x509.Certificate] = (),
+        *,
+        prefer_pss: bool = False,
+    ) -> None:
+        super().__init__(
+            prefer_pss=prefer_pss,
+            signing_cert=_to_asn1(cert),
+            cert_registry=SimpleCertificateStore.from_certs([_to_asn1(c) for c in chain]),
+        )
+        self._key = key
+
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if isinstance(self._key, rsa.RSAPrivateKey) and mechanism == "rsassa_pkcs1v15":
+            return self._key.sign(data, padding.PKCS1v15(), hash_algo)
+        if isinstance(self._key, rsa.RSAPrivateKey) and mechanism == "rsassa_pss":
+            pss = padding.PSS(padding.MGF1(hash_algo), hash_algo.digest_size)
+            return self._key.sign(data, pss, hash_algo)
+        if isinstance(self._key, ec.EllipticCurvePrivateKey) and mechanism == "ecdsa":
+            return self._key.sign(data, ec.ECDSA(hash_algo))
+        raise SigningError(f"Signature mechanism {mechanism} is not supported by this signer.")
+
+
+def _read_signer_file(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise signer_error(
+            "signer_unreadable",
+            f"Cannot read the PKCS#12 signing file {path}: {exc.strerror or exc}.",
+            f"Không đọc được tệp chữ ký PKCS#12 {path}: {exc.strerror or exc}.",
+        ) from exc
+
+
+def load_pkcs12_signer(path: Path, password: str | bytes | None) -> KeptKeySigner:
+    """A signer from a PKCS#12 (.p12/.pfx) file, its key parsed once and kept.
+
+    Raises :class:`SohoaError` with code ``signer_bad_password`` when the password does not open the
+    file, ``signer_unreadable`` when the file cannot be read or is not PKCS#12, and
+    ``signer_unsupported`` when it holds no certificate or an unsupported key type.
+    """
+    data = _read_signer_file(path)
+    secret = password.encode() if isinstance(password, str) else password
+    try:
+        key, cert, chain = pkcs12.load_key_and_certificates(data, secret)
+    except ValueError as exc:
+        if "password" in str(exc).lower():
+            raise signer_error(
+                "signer_bad_password",
+                f"Wrong password for the PKCS#12 signing file {path}.",
+                f"Sai mật khẩu của tệp chữ ký PKCS#12 {path}.",
+            ) from exc
+        raise signer_error(
+            "signer_unreadable",
+            f"{path} is not a readable PKCS#12 file: {exc}.",
+            f"{path} không phải tệp PKCS#12 đọc được: {exc}.",
+        ) from exc
+    if cert is None or not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise signer_error(
+            "signer_unsupported",
+            f"{path} must hold one certificate with its RSA or EC private key.",
+            f"{path} phải chứa một chứng thư số cùng khóa bí mật RSA hoặc EC của nó.",
+        )
+    return KeptKeySigner(key, cert, chain)
+
+
+_TOKEN_SESSIONS: dict[tuple[str, str], tuple[Any, str]] = {}
+_TOKEN_LOCK = threading.Lock()
+
+
+def _token_session(module: Path, token_label: str, pin: str) -> Any:
+    """One logged-in session per token and process, shared by the signers that use the token.
+
+    PKCS#11 logs in per application: a second login is refused (``UserAlreadyLoggedIn``) while a
+    session without a PIN would silently ride on the first. So the first PIN opens the session and a
+    later signer must present the same PIN to share it.
+    """
+    from pkcs11 import exceptions as p11_errors
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import open_pkcs11_session
+
+    key = (str(module), token_label)
+    with _TOKEN_LOCK:
+        if key in _TOKEN_SESSIONS:
+            session, known_pin = _TOKEN_SESSIONS[key]
+            if not hmac.compare_digest(known_pin.encode(), pin.encode()):
+                raise _bad_pin(token_label)
+            return session
+        try:
+            session = open_pkcs11_session(
+                str(module), token_criteria=TokenCriteria(label=token_label), user_pin=pin
+            )
+        except p11_errors.PinIncorrect as exc:
+            raise _bad_pin(token_label) from exc
+        except (OSError, RuntimeError, p11_errors.PKCS11Error) as exc:
+            raise signer_error(
+                "signer_unreadable",
+                f"Cannot open PKCS#11 token {token_label!r} with module {module}: {exc}.",
+                f"Không mở được thiết bị ký số PKCS#11 {token_label!r} qua thư viện {module}: "
+                f"{exc}.",
+            ) from exc
+        _TOKEN_SESSIONS[key] = (session, pin)
+        return session
+
+
+def _bad_pin(token_label: str) -> SohoaError:
+    return signer_error(
+        "signer_bad_pin",
+        f"The PIN of PKCS#11 token {token_label!r} was refused.",
+        f"Mã PIN của thiết bị ký số PKCS#11 {token_label!r} không đúng.",
+    )
+
+
+def open_pkcs11_signer(
+    module: Path,
+    *,
+    token_label: str,
+    pin: str,
+    key_label: str,
+    cert: x509.Certificate | None = None,
+    chain: Iterable[x509.Certificate] = (),
+) -> Signer:
+    """A signer over a key that never leaves a PKCS#11 token (USB token, HSM, SoftHSM).
+
+    The session stays open for the life of the signer, so the token is logged in once, not per
+    document. The certificate is read from the token under ``key_label`` unless ``cert`` is given
+    (some tokens hold only the key). Raises :class:`SohoaError`: ``signer_bad_pin`` when the PIN is
+    refused, ``signer_unreadable`` when the module, token or key cannot be found.
+    """
+    # Imported here: python-pkcs11 is only needed where a token is configured.
+    from pkcs11 import exceptions as p11_errors
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    session = _token_session(module, token_label, pin)
+    signer = PKCS11Signer(
+        session,
+        key_label=key_label,
+        cert_label=None if cert is not None else key_label,
+        signing_cert=_to_asn1(cert) if cert is not None else None,
+        ca_chain=[_to_asn1(c) for c in chain],
+    )
+    try:
+        _ = signer.signing_cert  # fetched lazily: fail now, not in the middle of a batch
+    except (SigningError, p11_errors.PKCS11Error) as exc:
+        detail = str(exc).rstrip(".")
+        raise signer_error(
+            "signer_unreadable",
+            f"No key or certificate {key_label!r} on PKCS#11 token {token_label!r}: {detail}.",
+            f"Không tìm thấy khóa hoặc chứng thư số {key_label!r} trên thiết bị ký số "
+            f"{token_label!r}: {detail}.",
+        ) from exc
+    return signer
+
+
+def http_timestamper(url: str, *, timeout: float = 10.0) -> HTTPTimeStamper:
+    """An RFC 3161 client for the TSA at ``url`` (B-T and above)."""
+    return HTTPTimeStamper(url, timeout=timeout)
+
+
+def local_timestamper(
+    cert: x509.Certificate, key: rsa.RSAPrivateKey, chain: Iterable[x509.Certificate] = ()
+) -> DummyTimeStamper:
+    """An in-process TSA for tests and the development PKI (no HTTP; RSA keys only)."""
+    der_key = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return DummyTimeStamper(
+        tsa_cert=_to_asn1(cert),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(der_key),
+        certs_to_embed=SimpleCertificateStore.from_certs([_to_asn1(c) for c in chain]),
+    )
+
+
+def context_kwargs(
+    trust_roots: Sequence[x509.Certificate],
+    *,
+    other_certs: Iterable[x509.Certificate],
+    crls: Iterable[x509.CertificateRevocationList],
+    allow_fetching: bool,
+    revocation_mode: RevocationMode,
+) -> dict[str, Any]:
+    return {
+        "trust_roots": [_to_asn1(c) for c in trust_roots],
+        "other_certs": [_to_asn1(c) for c in other_certs],
+        "crls": [c.public_bytes(serialization.Encoding.DER) for c in crls],
+        "allow_fetching": allow_fetching,
+        "revocation_mode": revocation_mode,
+    }
+
+
+def validation_context(
+    trust_roots: Sequence[x509.Certificate],
+    *,
+    other_certs: Iterable[x509.Certificate] = (),
+    crls: Iterable[x509.CertificateRevocationList] = (),
+    allow_fetching: bool = False,
+    revocation_mode: RevocationMode = "soft-fail",
+) -> ValidationContext:
+    """What pyHanko needs to judge trust: roots, extra certificates and revocation information.
+
+    B-LT signing embeds the CRLs it gets here (or fetches, with ``allow_fetching``) into the DSS;
+    use ``revocation_mode="hard-fail"`` there so a record never claims B-LT without them.
+    """
+    return ValidationContext(
+        **context_kwargs(
+            trust_roots,
+            other_certs=other_certs,
+            crls=crls,
+            allow_fetching=allow_fetching,
+            revocation_mode=revocation_mode,
+        )
+    )
+
+
+
+def subject_name(cert: asn1_x509.Certificate) -> str:
+    native = cert.subject.native
+    return str(native.get("common_name") or cert.subject.human_friendly)
+
+
+
+def signer_name(signer: Signer) -> str:
+    """The common name of the signer's certificate: what the visible signature shows."""
+    if signer.signing_cert is None:
+        raise signer_error(
+            "signer_unsupported",
+            "The signer has no certificate.",
+            "Bộ ký số không có chứng thư số.",
+        )
+    return subject_name(signer.signing_cert)
+
