@@ -130,6 +130,16 @@ def unpack_ocr(data: bytes) -> OcrResult:
     return OcrResult(pages, [_text(t) for t in meta["texts"]], dict(meta["models"]))
 
 
+def page_png(data: bytes, number: int) -> bytes | None:
+    """One cleaned page of a packed OCR result, as the PNG it is kept as (None: no such page);
+    the review page shows it without unpacking the others."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            return archive.read(f"page-{number:04d}.png")
+        except KeyError:
+            return None
+
+
 # --- signed records waiting for the archive ---------------------------------------------------
 
 

@@ -1,16 +1,21 @@
 """The document pipeline as three Celery tasks: ``ocr`` → ``record`` → ``archive``, then a webhook.
 
 Each task is a thin adapter: it reads its input from S3 and the index, calls the pure pipeline
-(``ocr_service.pipeline``), writes its result back, and enqueues the next stage. What makes a
-document end ``archived`` exactly once, whatever crashes and redeliveries happen:
+(``ocr_service.pipeline.process``: ``read``, then ``make_record``), writes its result back, and
+enqueues the next stage. Between the two steps a person may review: the ``ocr`` stage keeps the
+draft extraction in the index and, when the dossier's review policy asks for it, stops the
+document at ``needs_review`` before anything is signed. Approval (the API) queues the ``record``
+stage, which signs the fields as approved.
 
-* Every stage first checks the document: one already ``archived``, ``needs_review`` or
-  ``failed`` is not processed again (a late duplicate of a task is dropped).
+What makes a document end ``archived`` exactly once, whatever crashes and redeliveries happen:
+
+* Every stage first checks the document: one ``archived``, ``needs_review``, ``failed`` or
+  ``rejected`` is not processed (a late duplicate of a task is dropped).
 * Every result is idempotent. OCR output is cached in S3 under the upload's sha256 and the
   engine's fingerprint; the signed record is staged under its record id, which is derived from
-  the document id (``record_id_for``), so a stage that runs again finds its result and reuses it;
-  ``put_record`` writes nothing when the same bytes are archived already, and the index keeps one
-  record per document (``repo.create_record``).
+  the document id and its run (``record_id_for``), so a stage that runs again finds its result
+  and reuses it; ``put_record`` writes nothing when the same bytes are archived already, and the
+  index keeps one record per id (``repo.create_record``).
 * The next stage is enqueued only after the index says this one finished; a worker that dies in
   between has not acknowledged its message, so the stage runs again (quickly: its result is
   cached) and enqueues the next one then.
@@ -26,10 +31,9 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from celery import Task
@@ -42,8 +46,9 @@ from sqlalchemy.orm import Session
 
 from ocr_service.config import get_settings
 from ocr_service.domain import Document as Upload
-from ocr_service.domain import Extraction
-from ocr_service.errors import ModelError, SohoaError, StorageError, StorageUnavailable
+from ocr_service.domain import Extraction, PageText, Reading
+from ocr_service.errors import (
+    ModelError, ObjectNotFound, SohoaError, StorageError, StorageUnavailable)
 from ocr_service.services import Services
 from ocr_service.store import repo
 from ocr_service.store.index import Agency, DocumentStatus, Index, JobState, database_url
@@ -70,17 +75,19 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 """Errors that pass: the task is retried. ``ModelError`` too: an operator can restore the
 weights, or another worker has them."""
 
-FINAL = frozenset({DocumentStatus.ARCHIVED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.FAILED})
-OWNER_FIELDS = ("id_number", "requester_id_number")
-"""Extracted fields naming the person a document is about, in order of preference."""
+FINAL = frozenset({DocumentStatus.ARCHIVED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.FAILED,
+                   DocumentStatus.REJECTED})
+"""Statuses no task moves a document out of: a person (review) or the API (reprocess) does."""
 SUBMIT_RETRY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 RECORD_NAMESPACE = uuid.UUID("6f0c8a52-3d1e-5b7a-9c4e-2a9d3f1b7e60")
 
 
-def record_id_for(document_id: uuid.UUID | str) -> uuid.UUID:
-    """The record id of a document's e-record: the same on every run of its tasks, so a retried
-    stage writes (and S3 compares) the same keys instead of archiving a second record."""
-    return uuid.uuid5(RECORD_NAMESPACE, str(document_id))
+def record_id_for(document_id: uuid.UUID | str, generation: int = 0) -> uuid.UUID:
+    """The record id of a document's e-record: the same on every delivery of its tasks, so a
+    retried stage writes (and S3 compares) the same keys instead of archiving a second record;
+    another for each run of the document (``generation``: reprocessed, or superseded)."""
+    name = str(document_id) if generation == 0 else f"{document_id}/{generation}"
+    return uuid.uuid5(RECORD_NAMESPACE, name)
 
 
 # --- per-process resources (each prefork child opens its own, after the fork) ----------------
@@ -172,7 +179,12 @@ class Context:
     dossier_code: str
     procedure_code: str
     applicant_id_number: str
-    review: bool
+    review_policy: str
+    generation: int
+    draft: dict[str, Any] | None
+    """The extraction a person reviews (with their corrections); None before the first read."""
+    approval: dict[str, Any] | None
+    supersedes_id: uuid.UUID | None
 
 
 @dataclass(frozen=True)
@@ -220,7 +232,10 @@ def _begin(svc: Services, document_id: uuid.UUID, stage: Stage) -> Context | Non
             media_type=document.media_type, size=document.size, raw_key=document.raw_key,
             component=document.component, dossier_code=dossier.dossier_code,
             procedure_code=dossier.procedure_code,
-            applicant_id_number=dossier.applicant_id_number, review=dossier.review)
+            applicant_id_number=dossier.applicant_id_number,
+            review_policy=dossier.review_policy, generation=document.generation,
+            draft=document.extraction, approval=document.approval,
+            supersedes_id=document.supersedes_id)
 
 
 def _finish(ctx: Context, stage: Stage, outcome: Outcome) -> None:
@@ -345,59 +360,80 @@ def run_stage(task: Task, document_id: str, stage: Stage,
 # --- the stages ------------------------------------------------------------------------------
 
 
-def _read_pages(ctx: Context) -> Outcome:
-    """Intake, clean-up and OCR, unless this upload was read by this engine already."""
-    from ocr_service.pipeline.intake import load_document
-    from ocr_service.pipeline.process import read_clean_pages
+def _read(ctx: Context) -> Outcome:
+    """Intake, clean-up, OCR and extraction (``process.read``), unless this upload was read by
+    this engine already; the draft goes into the index, and the document stops there for a
+    person when its dossier's policy says so."""
+    from ocr_service.pipeline.process import extract_reading, read
+    from ocr_service.pipeline.review import needs_review
 
     settings, store = get_settings(), ctx.services.store
     engine = _engine()
     key = ocr_key(ctx.sha256, engine_fingerprint(engine, settings))
+    exported: dict[str, Any] | None = None
     if not store.has_work(key):
-        upload = load_document(store.get_raw(ctx.raw_key), ctx.filename, settings)
-        if settings.ocr_batch_documents > 0:
-            pages, texts = _batcher().read(upload.pages)
-        else:
-            pages, texts = read_clean_pages(upload.pages, engine)
-        store.put_work(key, pack_ocr(pages, texts, dict(getattr(engine, "models", {}))))
+        batched = _batcher().read if settings.ocr_batch_documents > 0 else None
+        reading = read(store.get_raw(ctx.raw_key), ctx.filename, engine, settings,
+                       pages_reader=batched)
+        store.put_work(key, pack_ocr(list(reading.pages), list(reading.texts), reading.models))
+        exported = draft_of(reading.extraction, reading.texts)
+    elif ctx.draft is None:
+        cached = unpack_ocr(store.get_work(key) or b"")
+        exported = draft_of(extract_reading(cached.pages, cached.texts, settings), cached.texts)
+    extraction = Extraction.from_export(exported or ctx.draft or {"form_type": "unknown"})
+
+    def write(session: Session) -> None:
+        repo.save_reading(session, ctx.agency_id, ctx.document_id, reading_key=key,
+                          extraction=exported)
+
     document_id = str(ctx.document_id)
-    return Outcome(then=lambda: record.delay(document_id, key))
+    if ctx.approval is None and needs_review(ctx.review_policy, extraction):
+        return Outcome(status=DocumentStatus.NEEDS_REVIEW, form_type=extraction.form_type,
+                       write=write)
+    return Outcome(form_type=extraction.form_type, write=write,
+                   then=lambda: record.delay(document_id, key))
 
 
-def owner_id_number(extraction: Extraction, applicant_id_number: str) -> str:
-    """Whose record this is: the ID number read from the document when it passed every check,
-    else the dossier's applicant (a misread number would file the record under a stranger)."""
-    for name in OWNER_FIELDS:
-        field = extraction.fields.get(name)
-        if field is not None and field.value and not field.review:
-            return field.value
-    return applicant_id_number
+def draft_of(extraction: Extraction, texts: Sequence[PageText]) -> dict[str, Any]:
+    """The draft a person reviews, as the index keeps it: the extraction's contract JSON and
+    each page's size (the coordinates of the field boxes on the page images)."""
+    return {**extraction.export(),
+            "pages": [{"page": t.page, "width": t.width, "height": t.height} for t in texts]}
+
+
+def signing_for(approval: dict[str, Any] | None) -> Any:
+    """The signing set-up of a record: the service's, with the digitizer's signature made by the
+    approving person's own certificate where their account has one (``personal_signers``)."""
+    return _signing()
 
 
 def _make_record(ctx: Context, pages_key: str) -> Outcome:
-    """Extraction, PDF/A, signatures and manifest, staged for the archive stage."""
-    from ocr_service.pipeline.extract import extract
-    from ocr_service.pipeline.record import RecordInfo, build_record
+    """The record of the draft as read, or as a person approved it (``process.make_record``):
+    PDF/A, signatures and manifest, staged for the archive stage."""
+    from ocr_service.pipeline.process import make_record, record_info
+    from ocr_service.pipeline.review import Review
 
     settings, store = get_settings(), ctx.services.store
     document_id = str(ctx.document_id)
-    record_id = str(record_id_for(ctx.document_id))
+    record_id = str(record_id_for(ctx.document_id, ctx.generation))
     staged = store.get_work(record_work_key(record_id))
     if staged is not None:
         form_type = unpack_record(staged).manifest_json["document_type"]
         return Outcome(form_type=form_type, then=lambda: archive.delay(document_id))
     packed = store.get_work(pages_key)
-    if packed is None:  # the cached OCR is gone: read the pages again
+    if packed is None or ctx.draft is None:  # the cached OCR is gone: read the pages again
         log.warning("record: OCR result of document %s missing; reading it again", document_id)
         return Outcome(then=lambda: ocr.delay(document_id))
-    read = unpack_ocr(packed)
-    extraction = extract(read.texts, [page.image for page in read.pages], settings)
-    info = RecordInfo(dossier_code=ctx.dossier_code, procedure_code=ctx.procedure_code,
-                      owner_id_number=owner_id_number(extraction, ctx.applicant_id_number),
-                      title=ctx.component or Path(ctx.filename).stem or ctx.filename)
-    upload = Upload(ctx.filename, ctx.media_type, ctx.sha256, ctx.size, tuple(read.pages))
-    made = build_record(upload, read.pages, read.texts, info, _signing(), settings,
-                        models=read.models, extraction=extraction, record_id=record_id)
+    cached = unpack_ocr(packed)
+    extraction = Extraction.from_export(ctx.draft)
+    upload = Upload(ctx.filename, ctx.media_type, ctx.sha256, ctx.size, tuple(cached.pages))
+    reading = Reading(upload, tuple(cached.pages), tuple(cached.texts), extraction, cached.models)
+    review = Review(extraction, ctx.approval) if ctx.approval is not None else None
+    info = record_info(ctx.dossier_code, procedure_code=ctx.procedure_code,
+                       applicant_id_number=ctx.applicant_id_number, component=ctx.component,
+                       filename=ctx.filename)
+    made = make_record(reading, review, info, signing_for(ctx.approval), settings,
+                       record_id=record_id)
     signed = SignedRecord(made.pdf, manifest_bytes(made.manifest))
     if not store.has_work(record_work_key(record_id)):  # a concurrent duplicate may have won
         store.put_work(record_work_key(record_id), pack_record(signed))
@@ -409,17 +445,16 @@ def _archived_copy(ctx: Context, record_id: str) -> SignedRecord | None:
     store = ctx.services.store
     try:
         return SignedRecord(store.get_record_pdf(record_id), store.get_record_manifest(record_id))
-    except StorageError as exc:
-        if exc.code == "not_found":
-            return None
-        raise
+    except ObjectNotFound:
+        return None
 
 
 def _archive(ctx: Context) -> Outcome:
-    """Lock the record in the archive and index it; the document is then done."""
+    """Lock the record in the archive and index it; the document is then done. A corrected
+    record puts the one it replaces under legal hold, and marks it superseded."""
     store = ctx.services.store
     document_id = str(ctx.document_id)
-    record_id = str(record_id_for(ctx.document_id))
+    record_id = str(record_id_for(ctx.document_id, ctx.generation))
     staged = store.get_work(record_work_key(record_id))
     signed = unpack_record(staged) if staged is not None else _archived_copy(ctx, record_id)
     if signed is None:
@@ -433,6 +468,8 @@ def _archive(ctx: Context) -> Outcome:
         if archived is None:
             raise
         signed, stored = archived, store.put_record(record_id, archived.pdf, archived.manifest)
+    if ctx.supersedes_id is not None:
+        store.revoke(str(ctx.supersedes_id))  # legal hold: kept past retention, like a revoked
     manifest = signed.manifest_json
 
     def write(session: Session) -> None:
@@ -443,9 +480,12 @@ def _archive(ctx: Context) -> Outcome:
             manifest_sha256=stored.manifest.sha256, record_id=uuid.UUID(record_id),
             pdf_sha256=stored.pdf.sha256, pdf_version_id=stored.pdf.version_id,
             manifest_version_id=stored.manifest.version_id)
+        if ctx.supersedes_id is not None:
+            repo.supersede_record(session, ctx.agency_id, ctx.supersedes_id,
+                                  uuid.UUID(record_id))
 
-    done = DocumentStatus.NEEDS_REVIEW if ctx.review else DocumentStatus.ARCHIVED
-    return Outcome(status=done, form_type=manifest["document_type"], write=write)
+    return Outcome(status=DocumentStatus.ARCHIVED, form_type=manifest["document_type"],
+                   write=write)
 
 
 # --- the tasks -------------------------------------------------------------------------------
@@ -453,7 +493,7 @@ def _archive(ctx: Context) -> Outcome:
 
 @celery_app.task(name="sohoa.ocr", bind=True, base=StageTask)
 def ocr(self: Task, document_id: str) -> None:
-    run_stage(self, document_id, OCR, _read_pages)
+    run_stage(self, document_id, OCR, _read)
 
 
 @celery_app.task(name="sohoa.record", bind=True, base=StageTask)

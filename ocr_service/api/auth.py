@@ -182,5 +182,12 @@ BatchKey = Annotated[ApiKeyPrincipal, Depends(require(Role.OPERATOR))]
 """ZIP batches of dossiers (postal operators)."""
 AuditKey = Annotated[ApiKeyPrincipal, Depends(require(Role.AUDITOR))]
 """The audit trail."""
+ReviewReadKey = Annotated[ApiKeyPrincipal, Depends(require(
+    Role.CLERK, Role.OPERATOR, Role.SYSTEM, Role.AUDITOR))]
+"""Read a document's draft, page images and history: everyone who may see the dossier, and
+auditors."""
+ReviewKey = Annotated[ApiKeyPrincipal, Depends(require(Role.CLERK, Role.OPERATOR))]
+"""Correct, approve, reject and reprocess documents, supersede records: the people who digitize
+(counter clerks, postal operators), never a machine's key alone."""
 AdminKey = Annotated[ApiKeyPrincipal, Depends(require())]
 """Operations data of the deployment (metrics); the agency's keys and webhook."""

@@ -130,3 +130,4 @@ def _id_of(what: str, what_vi: str, name: str) -> Callable[[str], uuid.UUID]:
 
 DossierId = Annotated[uuid.UUID, Depends(_id_of("dossier", "hồ sơ", "dossier_id"))]
 RecordId = Annotated[uuid.UUID, Depends(_id_of("record", "hồ sơ điện tử", "record_id"))]
+DocumentId = Annotated[uuid.UUID, Depends(_id_of("document", "tài liệu", "document_id"))]

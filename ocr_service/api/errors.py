@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 STATUS_BY_CODE = {
     "file_too_large": 413, "unsupported_type": 415, "not_found": 404, "unauthorized": 401,
     "forbidden": 403, "idempotency_conflict": 409, "bad_idempotency_key": 400,
-    "broker_unavailable": 503,
+    "broker_unavailable": 503, "wrong_status": 409, "flagged_not_accepted": 409,
+    "duplicate_document": 409,
     "login_failed": 401, "account_locked": 423, "csrf_failed": 403, "username_taken": 409,
 }
 

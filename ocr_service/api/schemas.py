@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Reason(BaseModel):
@@ -82,15 +82,26 @@ class DossierCreate(BaseModel):
     """A hồ sơ to which documents are then uploaded."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"procedure_code": "1.001193", "applicant_id_number": "001187012345", "review": False}]})
+        {"procedure_code": "1.001193", "applicant_id_number": "001187012345",
+         "review": "flagged"}]})
 
     procedure_code: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$",
                                 description="Mã thủ tục hành chính (mã TTHC)")
     applicant_id_number: str = Field(pattern=r"^[0-9A-Za-z]{8,32}$",
                                      description="The applicant's personal ID number (CCCD: 12 "
                                                  "digits) or passport number")
-    review: bool = Field(False, description="Stop each document at needs_review for a clerk "
-                                            "instead of archiving it without human action")
+    review: Literal["always", "flagged", "never"] | bool = Field(
+        "flagged", description=(
+            "Which documents stop at needs_review for a person before anything is signed: "
+            "always, flagged (any field or finding flagged; the default) or never. JSON true "
+            "and false mean always and never."))
+
+    @field_validator("review")
+    @classmethod
+    def _policy(cls, value: str | bool) -> str:
+        if isinstance(value, bool):
+            return "always" if value else "never"
+        return value
 
 
 class DossierCreated(BaseModel):
@@ -116,7 +127,8 @@ class DocumentError(BaseModel):
 
 class DocumentOut(BaseModel):
     id: str
-    status: str = Field(description="queued, processing, needs_review, archived or failed")
+    status: str = Field(description="queued, processing, needs_review, archived, failed or "
+                                    "rejected")
     stage: str | None = Field(description="The pipeline stage now running or last run")
     progress: float = Field(ge=0, le=1)
     form_type: str | None
@@ -133,7 +145,8 @@ class DocumentOut(BaseModel):
 class DossierOut(BaseModel):
     model_config = _examples({
         "id": DOSSIER_ID, "dossier_code": "000.00.10.H29-261130-0001",
-        "procedure_code": "1.001193", "review": False, "created_at": "2026-11-30T03:20:00+00:00",
+        "procedure_code": "1.001193", "review": "flagged",
+        "created_at": "2026-11-30T03:20:00+00:00",
         "documents": [{
             "id": DOCUMENT_ID, "status": "archived", "stage": "archive", "progress": 1.0,
             "form_type": "cccd", "record_id": RECORD_ID, "error": None, "filename": "cccd.pdf",
@@ -144,9 +157,101 @@ class DossierOut(BaseModel):
     id: str
     dossier_code: str
     procedure_code: str
-    review: bool
+    review: str = Field(description="The review policy: always, flagged or never")
     created_at: str
     documents: list[DocumentOut]
+
+
+# --- review --------------------------------------------------------------------------------------
+
+Actor = dict[str, str]
+"""``{"kind": "user"|"key", "id", "name"}``: who corrected, approved or rejected."""
+
+
+class PageOut(BaseModel):
+    page: int
+    width: int = Field(description="Pixels of the cleaned page: the field boxes' coordinates")
+    height: int
+    image_url: str
+
+
+class CorrectionOut(BaseModel):
+    field: str
+    old_value: Any
+    new_value: Any
+    reading: str | None = Field(description="What OCR read for the field")
+    by: Actor
+    at: str
+    generation: int
+
+
+class HistoryOut(BaseModel):
+    status: str
+    stage: str | None
+    by: Actor | None = Field(description="The person or key; null: the system")
+    note: str | None
+    at: str
+
+
+class DocumentDetail(DocumentOut):
+    """A document with its draft: what a person reviews before it is signed."""
+
+    dossier_id: str
+    generation: int = Field(description="Runs of this document before this one (reprocess, "
+                                        "supersede)")
+    review: bool = Field(description="Some field or finding is flagged")
+    reasons: list[Reason] = Field(description="Findings about the whole document")
+    fields: dict[str, FieldOut] = Field(description="As POST /v1/extract returns them, with a "
+                                                    "person's corrections applied")
+    flagged: list[str] = Field(description="Fields still flagged: approve must name them in "
+                                           "accept_flagged")
+    pages: list[PageOut]
+    corrections: list[CorrectionOut]
+    history: list[HistoryOut]
+    approval: dict[str, Any] | None
+
+
+class FieldsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"fields": {"id_number": "040054826491", "full_name": "NGUYỄN VĂN AN"}},
+        {"fields": {"members": [{"full_name": "TRẦN THỊ BÌNH", "date_of_birth": "02/03/1990",
+                                 "sex": "Nữ", "id_number": "001190012345"}]}}]})
+
+    fields: dict[str, str | None | list[dict[str, str | None]]] = Field(
+        min_length=1, max_length=100,
+        description="Field name → corrected text (null clears it); a table field takes its rows")
+
+
+class ApproveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept_flagged: list[str] = Field(
+        default_factory=list, max_length=200,
+        description="Flagged fields the person approves as they are, taking them on")
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500,
+                        examples=["Ảnh mờ, cần quét lại / blurred, rescan needed"])
+
+
+class SupersedeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fields: dict[str, str | None | list[dict[str, str | None]]] = Field(
+        min_length=1, max_length=100, description="The corrected fields, as in PATCH")
+    reason: str = Field(min_length=1, max_length=500,
+                        examples=["Sai ngày sinh / wrong date of birth"])
+    accept_flagged: list[str] = Field(default_factory=list, max_length=200)
+
+
+class SupersedeAccepted(BaseModel):
+    document_id: str
+    status: str
+    supersedes: str = Field(description="The record being replaced; it becomes superseded once "
+                                        "the corrected record is archived")
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -157,7 +262,8 @@ class RecordOut(BaseModel):
     document_id: str
     doc_type: str
     owner_id_number: str
-    state: str = Field(description="valid or revoked")
+    state: str = Field(description="valid, revoked or superseded")
+    superseded_by: str | None = Field(None, description="The corrected record replacing it")
     created_at: str
     pdf_sha256: str | None
     manifest_sha256: str
@@ -214,6 +320,8 @@ class SignatureOut(BaseModel):
 class ArchivedOut(BaseModel):
     record_id: str
     state: str
+    superseded_by: str | None = Field(None, description="The corrected record that replaced "
+                                                        "this one (state superseded)")
 
 
 class VerifyResponse(BaseModel):

@@ -260,6 +260,9 @@ class Document(Base):
     generation: Mapped[int] = mapped_column(default=0)
     """Counts the times the document was run again (reprocess, supersede): the record made by
     each run has its own id, derived from the document id and this number."""
+    reading_key: Mapped[str | None] = mapped_column(String(1024))
+    """Work-bucket key of the cleaned pages and their text (the OCR result): the review page's
+    images, and what the record is made from after approval."""
     extraction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """The draft a person reviews: the extraction as read, with their corrections applied
     (``pipeline.review``); None until the document was read."""

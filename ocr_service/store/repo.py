@@ -25,7 +25,9 @@ from ..errors import SohoaError
 from .audit import append_event
 from .index import (
     Agency,
+    Correction,
     Document,
+    DocumentEvent,
     DocumentStatus,
     Dossier,
     DossierCounter,
@@ -33,6 +35,7 @@ from .index import (
     JobState,
     Record,
     RecordState,
+    ReviewPolicy,
     utcnow,
 )
 
@@ -123,7 +126,7 @@ def next_dossier_code(session: Session, agency: Agency, now: datetime | None = N
 
 
 def create_dossier(session: Session, agency_id: uuid.UUID, procedure_code: str,
-                   applicant_id_number: str, *, review: bool = False,
+                   applicant_id_number: str, *, review: ReviewPolicy = ReviewPolicy.FLAGGED,
                    actor_key_id: uuid.UUID | None = None, now: datetime | None = None) -> Dossier:
     agency = session.get(Agency, agency_id)
     if agency is None:
@@ -131,12 +134,13 @@ def create_dossier(session: Session, agency_id: uuid.UUID, procedure_code: str,
     dossier = Dossier(id=uuid.uuid4(), agency_id=agency_id,
                       dossier_code=next_dossier_code(session, agency, now),
                       procedure_code=procedure_code, applicant_id_number=applicant_id_number,
-                      review=review)
+                      review_policy=ReviewPolicy(review))
     session.add(dossier)
     session.flush()
     append_event(session, agency_id, "dossier.created", actor_key_id=actor_key_id,
                  subject_type="dossier", subject_id=dossier.id,
-                 details={"dossier_code": dossier.dossier_code, "procedure_code": procedure_code})
+                 details={"dossier_code": dossier.dossier_code, "procedure_code": procedure_code,
+                          "review": dossier.review_policy})
     return dossier
 
 
@@ -204,6 +208,7 @@ def add_document(session: Session, agency_id: uuid.UUID, dossier_id: uuid.UUID, 
     append_event(session, agency_id, "document.added", actor_key_id=actor_key_id,
                  subject_type="document", subject_id=document.id,
                  details={"dossier_id": dossier_id, "sha256": sha256, "size": size})
+    _history(session, document, None)
     return document, True
 
 
@@ -211,8 +216,10 @@ def set_document_status(session: Session, agency_id: uuid.UUID, document_id: uui
                         status: DocumentStatus, *, stage: str | None = None,
                         progress: float | None = None, form_type: str | None = None,
                         error: SohoaError | None = None,
-                        actor_key_id: uuid.UUID | None = None) -> Document:
-    """Move a document on; a change of ``status`` (not of stage or progress) is audited."""
+                        actor_key_id: uuid.UUID | None = None, actor: dict | None = None,
+                        note: str | None = None) -> Document:
+    """Move a document on; a change of ``status`` (not of stage or progress) is audited and
+    goes into the document's history, with ``actor`` (a person or key; None: the system)."""
     document = get_document(session, agency_id, document_id)
     if document is None:
         raise NotFound("document", "tài liệu")
@@ -232,8 +239,106 @@ def set_document_status(session: Session, agency_id: uuid.UUID, document_id: uui
         append_event(session, agency_id, "document.status", actor_key_id=actor_key_id,
                      subject_type="document", subject_id=document_id,
                      details={"from": previous, "to": document.status,
-                              "error_code": document.error_code})
+                              "error_code": document.error_code, "actor": actor})
+        _history(session, document, actor, note)
     return document
+
+
+def _history(session: Session, document: Document, actor: dict | None,
+             note: str | None = None) -> None:
+    session.add(DocumentEvent(id=uuid.uuid4(), document_id=document.id, status=document.status,
+                              stage=document.stage, actor=actor, note=note))
+    session.flush()
+
+
+def document_history(session: Session, agency_id: uuid.UUID,
+                     document_id: uuid.UUID) -> list[DocumentEvent]:
+    """The document's status changes, oldest first (empty for another agency's document)."""
+    if get_document(session, agency_id, document_id) is None:
+        return []
+    query = select(DocumentEvent).where(DocumentEvent.document_id == document_id)
+    return list(session.scalars(query.order_by(DocumentEvent.created_at, DocumentEvent.id)))
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+class WrongStatus(SohoaError):
+    """The document is not in a status that allows the request (HTTP 409)."""
+
+    code = "wrong_status"
+
+    def __init__(self, status: str, allowed: tuple[DocumentStatus, ...]) -> None:
+        wanted = ", ".join(allowed)
+        super().__init__(f"The document is {status}; this needs it to be: {wanted}.",
+                         f"Tài liệu đang ở trạng thái {status}; thao tác này cần trạng thái: "
+                         f"{wanted}.")
+
+
+def document_for_change(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID,
+                        *allowed: DocumentStatus) -> Document:
+    """The document, row-locked for a change that its status must allow (404, 409 otherwise)."""
+    query = _documents_of(agency_id).where(Document.id == document_id).with_for_update(
+        of=Document)
+    document = session.scalars(query).one_or_none()
+    if document is None:
+        raise NotFound("document", "tài liệu")
+    if document.status not in allowed:
+        raise WrongStatus(document.status, allowed)
+    return document
+
+
+def save_reading(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, *,
+                 reading_key: str, extraction: dict | None) -> None:
+    """Where the document's cleaned pages are, and its draft extraction (kept when there is one
+    already: a person may have corrected it)."""
+    document = get_document(session, agency_id, document_id)
+    if document is None:
+        raise NotFound("document", "tài liệu")
+    document.reading_key = reading_key
+    if document.extraction is None and extraction is not None:
+        document.extraction = extraction
+    session.flush()
+
+
+def correct_document(session: Session, agency_id: uuid.UUID, document: Document,
+                     extraction: dict, changes: list[dict], actor: dict, *,
+                     actor_key_id: uuid.UUID | None = None) -> list[Correction]:
+    """Keep a person's corrected draft, one ``Correction`` per changed field, audited."""
+    document.extraction = extraction
+    made = [Correction(id=uuid.uuid4(), document_id=document.id,
+                       generation=document.generation, field=change["field"],
+                       old_value=change["old"], new_value=change["new"],
+                       reading=change["reading"], actor=actor) for change in changes]
+    session.add_all(made)
+    session.flush()
+    if made:
+        append_event(session, agency_id, "document.corrected", actor_key_id=actor_key_id,
+                     subject_type="document", subject_id=document.id,
+                     details={"fields": [c.field for c in made], "actor": actor})
+    return made
+
+
+def corrections(session: Session, document_id: uuid.UUID,
+                generation: int | None = None) -> list[Correction]:
+    """The document's corrections, oldest first (of one run, when ``generation`` is given);
+    the caller has checked that the document is the agency's."""
+    query = select(Correction).where(Correction.document_id == document_id)
+    if generation is not None:
+        query = query.where(Correction.generation == generation)
+    return list(session.scalars(query.order_by(Correction.created_at, Correction.id)))
+
+
+def run_again(session: Session, agency_id: uuid.UUID, document: Document, *,
+              status: DocumentStatus, stage: str | None, actor: dict,
+              actor_key_id: uuid.UUID | None = None, note: str | None = None) -> Document:
+    """Start a new run of the document (``generation`` + 1): its record will have a new id, and
+    the error of an earlier run is cleared. The caller sets the draft and approval it needs."""
+    document.generation += 1
+    document.error_code = document.error_message = document.error_message_vi = None
+    document.progress = 0.0
+    return set_document_status(session, agency_id, document.id, status, stage=stage,
+                               actor_key_id=actor_key_id, actor=actor, note=note)
 
 
 # --- jobs ----------------------------------------------------------------------------------------
@@ -283,13 +388,13 @@ def create_record(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID
                   pdf_sha256: str | None = None, pdf_version_id: str | None = None,
                   manifest_version_id: str | None = None,
                   actor_key_id: uuid.UUID | None = None) -> Record:
-    """The e-record of a document, linked from it. Idempotent: a document has one record, and a
-    retried archive task gets the existing one back."""
+    """The e-record of a document, linked from it as its newest. Idempotent by ``record_id``
+    (the workers derive it from the document and its run): a retried archive task gets the
+    existing one back."""
     document = get_document(session, agency_id, document_id)
     if document is None:
         raise NotFound("document", "tài liệu")
-    find = select(Record).where(Record.document_id == document_id)
-    existing = session.scalars(find).one_or_none()
+    existing = session.get(Record, record_id) if record_id is not None else None
     if existing is not None:
         return existing
     record = Record(id=record_id or uuid.uuid4(), agency_id=agency_id, document_id=document_id,
@@ -305,6 +410,19 @@ def create_record(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID
                  details={"document_id": document_id, "doc_type": doc_type,
                           "manifest_sha256": manifest_sha256})
     return record
+
+
+def supersede_record(session: Session, agency_id: uuid.UUID, old_id: uuid.UUID,
+                     new_id: uuid.UUID) -> None:
+    """Mark ``old_id`` replaced by the corrected record ``new_id`` (its objects are under legal
+    hold already: the archive stage puts it before this)."""
+    old = get_record(session, agency_id, old_id)
+    if old is None or old.state == RecordState.SUPERSEDED:
+        return
+    old.state, old.superseded_by = RecordState.SUPERSEDED, new_id
+    session.flush()
+    append_event(session, agency_id, "record.superseded", subject_type="record",
+                 subject_id=old_id, details={"superseded_by": str(new_id)})
 
 
 def get_record(session: Session, agency_id: uuid.UUID, record_id: uuid.UUID) -> Record | None:
@@ -342,3 +460,14 @@ def revoke_record(session: Session, agency_id: uuid.UUID, record_id: uuid.UUID, 
         append_event(session, agency_id, "record.revoked", actor_key_id=actor_key_id,
                      subject_type="record", subject_id=record_id, details={"reason": reason})
     return record
+
+
+def find_archived_pdf(session: Session, pdf_sha256: str, *,
+                      prefer_agency: uuid.UUID | None = None) -> Record | None:
+    """The record, of any agency, whose signed PDF has this hash (any state), the preferred
+    agency's first: ``POST /v1/verify`` must learn that a file sent to one agency was revoked
+    by the agency that made it. Callers outside the record's agency may see its state only."""
+    query = select(Record).where(Record.pdf_sha256 == pdf_sha256)
+    if prefer_agency is not None:
+        query = query.order_by((Record.agency_id != prefer_agency))
+    return session.scalars(query.order_by(Record.created_at, Record.id)).first()

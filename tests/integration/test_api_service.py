@@ -1,10 +1,10 @@
 """The HTTP service against real SeaweedFS (S3), SQLite and PostgreSQL: a dossier from upload to
 archived, signed, verifiable records that reuse search finds and no other agency can see.
 
-The main flow runs twice: with a stand-in for the workers that runs the real pipeline
-synchronously inside ``submit`` (``make_record`` on the raw bytes read back from S3,
-``put_record``, ``create_record``), and with the real hand-over (``workers.tasks.submit_document``)
-to a ``sohoa worker`` process on Redis. The other checks use the stand-in: they are about the API.
+The main flow runs twice: with the workers' tasks run synchronously inside ``submit`` (Celery's
+eager mode: the same stages, ``process.read`` and ``process.make_record``, on the raw bytes read
+back from S3), and with the real hand-over (``workers.tasks.submit_document``) to a ``sohoa
+worker`` process on Redis. The other checks use the eager stand-in: they are about the API.
 """
 
 from __future__ import annotations
@@ -31,13 +31,11 @@ from ocr_service.api.idempotency import Idempotency
 from ocr_service.config import REPO_ROOT, Settings
 from ocr_service.devstack import RedisServer, SeaweedServer
 from ocr_service.pipeline.ocr import OcrEngine, build_engine
-from ocr_service.pipeline.process import make_record
-from ocr_service.pipeline.record import RecordInfo
 from ocr_service.pipeline.sign import RecordSigning
 from ocr_service.services import Services
 from ocr_service.signers import record_signing
 from ocr_service.store import audit, keys, repo
-from ocr_service.store.index import AuditEvent, Document, DocumentStatus, Dossier, Index, Role
+from ocr_service.store.index import AuditEvent, Document, Dossier, Index, Role
 from ocr_service.store.objects import ObjectStore
 from tests.pages import render_page
 
@@ -85,32 +83,30 @@ class Service:
         return {"Authorization": f"Bearer {plaintext}"}
 
     def archive(self, document_id: str) -> None:
-        """What the workers do with an accepted document, synchronously."""
+        """What the workers do with an accepted document, synchronously: their own tasks, run
+        eagerly on this service's index, storage, engine and signer."""
         with self.index.session() as session:
-            document = session.get(Document, uuid.UUID(document_id))
-            dossier = session.get(Dossier, document.dossier_id)
-            agency_id, raw_key, name = dossier.agency_id, document.raw_key, document.filename
-            info = RecordInfo(dossier.dossier_code, dossier.procedure_code,
-                              dossier.applicant_id_number, title=name)
-        data = self.store.get_raw(raw_key)  # in S3 before the API answered
+            raw_key = session.get(Document, uuid.UUID(document_id)).raw_key
+        assert self.store.get_raw(raw_key)  # in S3 before the API answered
         self.raw_seen.append(raw_key)
         if not self.archiving:
             return
-        record = make_record(data, name, info, self.engine, self.signing, self.settings)
-        manifest = json.dumps(record.manifest, ensure_ascii=False, indent=1).encode("utf-8")
-        stored = self.store.put_record(record.record_id, record.pdf, manifest)
-        with self.index.session() as session:
-            repo.create_record(
-                session, agency_id, uuid.UUID(document_id),
-                owner_id_number=record.manifest["owner_id_number"],
-                doc_type=record.manifest["document_type"], pdf_key=stored.pdf.key,
-                manifest_key=stored.manifest.key, manifest_sha256=stored.manifest.sha256,
-                record_id=uuid.UUID(record.record_id), pdf_sha256=stored.pdf.sha256,
-                pdf_version_id=stored.pdf.version_id,
-                manifest_version_id=stored.manifest.version_id)
-            repo.set_document_status(session, agency_id, uuid.UUID(document_id),
-                                     DocumentStatus.ARCHIVED, stage="archive", progress=1.0,
-                                     form_type=record.manifest["document_type"])
+        from workers import tasks
+
+        services = Services(self.settings, self.index, self.store)
+        conf = tasks.celery_app.conf
+        eager = {"task_always_eager": True, "task_eager_propagates": True}
+        before = {name: conf[name] for name in eager}
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tasks, "services", lambda: services)
+            patch.setattr(tasks, "_engine", lambda: self.engine)
+            patch.setattr(tasks, "_signing", lambda: self.signing)
+            patch.setattr(tasks, "get_settings", lambda: self.settings)
+            conf.update(eager)
+            try:
+                tasks.submit_document(document_id)
+            finally:
+                conf.update(before)
 
     def wait_archived(self, headers: dict[str, str], dossier: str, count: int,
                       timeout: float = 120.0) -> dict:

@@ -1,8 +1,9 @@
 """The Celery pipeline against real Redis, SeaweedFS and PostgreSQL (SQLite where PostgreSQL is
 not installed), with workers as child processes (``sohoa worker``), and the faults it must
-survive: a worker SIGKILLed mid-OCR, Redis restarted mid-run, S3 down during the archive stage.
-After each, the document is archived exactly once: one record row, one locked version of each
-archived object, a valid signature.
+survive: a worker SIGKILLed mid-OCR, Redis restarted mid-run, S3 down during the archive stage,
+a worker SIGKILLed between a person's approval and the archive. After each, the document is
+archived exactly once: one record row, one locked version of each archived object, a valid
+signature.
 
 Every wait polls the index with a deadline; nothing sleeps for a fixed time. Each test uploads
 bytes of its own (the sample plus a nonce after the JPEG's end), so no test finds the OCR cached
@@ -38,7 +39,8 @@ from ocr_service.pki import init_pki
 from ocr_service.services import Services, open_services
 from ocr_service.signers import trust_roots
 from ocr_service.store import repo
-from ocr_service.store.index import Document, Job, Record
+from ocr_service.errors import ObjectNotFound
+from ocr_service.store.index import Document, Job, Record, ReviewPolicy
 from workers.app import configure
 from workers.tasks import record_id_for, submit_document
 from workers.webhooks import SIGNATURE_HEADER
@@ -190,8 +192,10 @@ def start_worker(stack: Stack) -> Iterator[Callable[[str], Worker]]:
 
 
 def upload(stack: Stack, data: bytes, filename: str = "form-1.jpg", *,
-           review: bool = False) -> uuid.UUID:
-    """What the API does for an upload: raw bytes in S3, a ``queued`` row, then submit."""
+           review: ReviewPolicy = ReviewPolicy.NEVER) -> uuid.UUID:
+    """What the API does for an upload: raw bytes in S3, a ``queued`` row, then submit. The
+    dossier's review policy is ``never`` unless a test is about review: these tests are about
+    the stages surviving faults, whatever the extractor makes of the sample."""
     with stack.services.index.session() as session:
         dossier = repo.create_dossier(session, stack.agency_id, "1.001234", APPLICANT,
                                       review=review)
@@ -238,16 +242,17 @@ def wait_status(stack: Stack, document_id: uuid.UUID, status: str,
     def done() -> Document | None:
         found = document(stack, document_id)
         assert found.status == status or found.status not in ("archived", "failed",
-                                                              "needs_review"), (
+                                                              "needs_review", "rejected"), (
             f"document ended {found.status} ({found.error_code}: {found.error_message})")
         return found if found.status == status else None
 
     return wait_for(done, f"document {status}", timeout)
 
 
-def assert_archived_once(stack: Stack, document_id: uuid.UUID) -> dict[str, Any]:
+def assert_archived_once(stack: Stack, document_id: uuid.UUID,
+                         generation: int = 0) -> dict[str, Any]:
     """One record row, one locked version of its PDF and manifest, a valid signature."""
-    record_id = record_id_for(document_id)
+    record_id = record_id_for(document_id, generation)
     with stack.services.index.session() as session:
         rows = session.scalars(select(Record).where(Record.document_id == document_id)).all()
         assert [row.id for row in rows] == [record_id]
@@ -289,10 +294,16 @@ def test_documents_archived_failed_and_reviewed_with_webhooks(
     assert dead.state == "dead"
     assert set(json.loads(dead.last_error)) == {"code", "message", "message_vi"}
 
-    # The same bytes in a dossier that asked for review: OCR reused, record made, then review.
-    reviewed = upload(stack, data, review=True)
-    wait_status(stack, reviewed, "needs_review", timeout=60)
-    assert_archived_once(stack, reviewed)
+    # The same bytes in a dossier that asks for review: OCR reused, then it stops for a person
+    # before anything is signed: no record job, no record row, nothing in the records bucket.
+    reviewed = upload(stack, data, review=ReviewPolicy.ALWAYS)
+    stopped = wait_status(stack, reviewed, "needs_review", timeout=60)
+    assert stopped.record_id is None and stopped.extraction["form_type"] == done.form_type
+    assert set(jobs(stack, reviewed)) == {"ocr"}
+    with stack.services.index.session() as session:
+        assert session.scalars(select(Record).where(Record.document_id == reviewed)).all() == []
+    with pytest.raises(ObjectNotFound):
+        stack.services.store.get_record_pdf(str(record_id_for(reviewed)))
 
     for document_id, status in ((good, "archived"), (bad, "failed"),
                                 (reviewed, "needs_review")):
@@ -303,7 +314,7 @@ def test_documents_archived_failed_and_reviewed_with_webhooks(
         payload = json.loads(body)
         assert payload["event"] == f"document.{status}" and payload["status"] == status
         assert payload["dossier_id"] == str(document(stack, document_id).dossier_id)
-        assert payload["record_id"] == (None if status == "failed"
+        assert payload["record_id"] == (None if status in ("failed", "needs_review")
                                         else str(record_id_for(document_id)))
 
 
@@ -349,3 +360,35 @@ def test_s3_down_during_archive(stack: Stack, seaweed: SeaweedServer,
     wait_status(stack, document_id, "archived", timeout=60)
     assert_archived_once(stack, document_id)
     assert jobs(stack, document_id)["archive"].attempts >= 2
+
+
+def test_worker_killed_between_approval_and_archive(
+        stack: Stack, start_worker: Callable[[str], Worker]) -> None:
+    """A person approves through the API; the worker that signs dies before the archive stage;
+    another finishes: exactly one record, holding the person's correction and approval."""
+    from fastapi.testclient import TestClient
+
+    from ocr_service.api.app import create_app
+    from ocr_service.store import keys
+
+    with stack.services.index.session() as session:
+        _, key = keys.create_key(session, AGENCY, ["clerk"])
+    client = TestClient(create_app(stack.services, submit=submit_document))
+    headers = {"Authorization": f"Bearer {key}"}
+    first = start_worker("ocr,cpu")  # no archive queue: the signed record waits there
+    document_id = upload(stack, unique_sample(), review=ReviewPolicy.ALWAYS)
+    wait_status(stack, document_id, "needs_review", timeout=90)
+    draft = client.get(f"/v1/documents/{document_id}", headers=headers).json()
+    answer = client.post(f"/v1/documents/{document_id}/approve", headers=headers,
+                         json={"accept_flagged": draft["flagged"]})
+    assert answer.status_code == 202, answer.text
+    wait_for(lambda: (job := jobs(stack, document_id).get("record")) and
+             job.state == "succeeded", "the record stage to finish", timeout=90)
+    first.kill()
+    assert document(stack, document_id).status == "processing"
+
+    start_worker("ocr,cpu,archive")
+    wait_status(stack, document_id, "archived", timeout=90)
+    manifest = assert_archived_once(stack, document_id)
+    assert manifest["approval"]["approved_by"]["kind"] == "key"
+    assert manifest["approval"]["accepted_flagged"] == draft["flagged"]

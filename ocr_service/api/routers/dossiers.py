@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from ...store import repo
-from ...store.index import Document, DocumentStatus
+from ...store.index import Document, DocumentStatus, ReviewPolicy
 from ...store.objects import sha256_hex
 from ..auth import DossierKey
 from ..deps import BrokerUnavailable, DossierId, HubDep, SettingsDep, SubmitDep
@@ -44,7 +44,8 @@ def create_dossier(body: DossierCreate, principal: DossierKey, hub: HubDep,
 
     def create(session: Session) -> dict[str, Any]:
         dossier = repo.create_dossier(session, principal.agency_id, body.procedure_code,
-                                      body.applicant_id_number, review=body.review,
+                                      body.applicant_id_number,
+                                      review=ReviewPolicy(body.review),
                                       actor_key_id=principal.key_id)
         return DossierCreated(id=str(dossier.id), dossier_code=dossier.dossier_code).model_dump()
 
@@ -105,12 +106,13 @@ def get_dossier(principal: DossierKey, dossier_id: DossierId, hub: HubDep) -> Do
         documents = repo.list_documents(session, principal.agency_id, dossier_id)
         return DossierOut(
             id=str(dossier.id), dossier_code=dossier.dossier_code,
-            procedure_code=dossier.procedure_code, review=dossier.review,
+            procedure_code=dossier.procedure_code, review=dossier.review_policy,
             created_at=_iso(dossier.created_at),
-            documents=[_document_out(d) for d in documents])
+            documents=[document_out(d) for d in documents])
 
 
-def _document_out(document: Document) -> dict[str, Any]:
+def document_out(document: Document) -> dict[str, Any]:
+    """A document's status as the dossier lists it (and ``GET /v1/documents/{id}`` begins)."""
     error = None
     if document.error_code is not None:
         error = {"code": document.error_code, "message": document.error_message or "",

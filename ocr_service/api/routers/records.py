@@ -1,4 +1,5 @@
-"""E-records: reuse search, the manifest, the signed PDF, revocation. Every read is audited.
+"""E-records: reuse search, the manifest, the signed PDF, revocation, correction by a new record
+(supersede). Every read is audited.
 
 A read is audited after the bytes came back from storage and before they are answered: a failed
 read leaves no "read" event, and no record leaves the API without one (if the audit append fails,
@@ -7,6 +8,7 @@ the caller gets a 500, not the record).
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Annotated, Any
 
@@ -14,13 +16,25 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from ...domain import Extraction
+from ...errors import SohoaError
+from ...pipeline import review
 from ...store import repo
 from ...store.audit import append_event
-from ...store.index import Record
-from ..auth import AdminKey, ApiKeyPrincipal, RecordKey
-from ..deps import HubDep, RecordId, ServiceHub
+from ...store.index import DocumentStatus, Record, RecordState
+from ..auth import AdminKey, ApiKeyPrincipal, RecordKey, ReviewKey
+from ..deps import HubDep, RecordId, ServiceHub, SubmitDep
 from ..idempotency import IdempotencyDep
-from ..schemas import MANIFEST_EXAMPLE, RecordList, RecordOut, RecordRevoke, error_responses
+from ..schemas import (
+    MANIFEST_EXAMPLE,
+    RecordList,
+    RecordOut,
+    RecordRevoke,
+    SupersedeAccepted,
+    SupersedeBody,
+    error_responses,
+)
+from .documents import RECORD_PROGRESS, correction_out, draft_with, queue
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
 
@@ -81,6 +95,9 @@ def revoke_record(body: RecordRevoke, principal: AdminKey, record_id: RecordId, 
     get a legal hold first, then the index marks it revoked, so reuse search no longer offers
     it and verification reports it as not valid. Revoking twice changes nothing."""
     record = _record(hub, principal, record_id)
+    fingerprint = idempotency.fingerprint({"record": str(record.id), **body.model_dump()})
+    if (replayed := idempotency.replay(fingerprint)) is not None:
+        return replayed  # a replay, or a 409 for another request: storage is left alone
     hub.store.revoke(str(record.id))
 
     def revoke(session: Session) -> dict[str, Any]:
@@ -88,8 +105,64 @@ def revoke_record(body: RecordRevoke, principal: AdminKey, record_id: RecordId, 
                                      reason=body.reason, actor_key_id=principal.key_id)
         return _record_out(revoked).model_dump()
 
-    return idempotency.create(idempotency.fingerprint(
-        {"record": str(record.id), **body.model_dump()}), 200, revoke)
+    return idempotency.create(fingerprint, 200, revoke)
+
+
+@router.post("/{record_id}/supersede", status_code=202, response_model=SupersedeAccepted,
+             responses=error_responses(400, 401, 403, 404, 409, 422, 503),
+             summary="Correct an archived record: a new signed record replaces it")
+def supersede_record(body: SupersedeBody, principal: ReviewKey, record_id: RecordId,
+                     hub: HubDep, submit: SubmitDep, idempotency: IdempotencyDep) -> Response:
+    """Records are WORM: a wrong field is corrected by a new record, made from the same scan
+    with the corrected fields (checked as in review; still-flagged fields must be named in
+    ``accept_flagged``) and signed with the corrector as approver. Once it is archived, the old
+    record is under legal hold, ``superseded``, out of reuse search, and ``/v1/verify`` names
+    the new one. Follow the document until ``archived``; its ``record_id`` is then the new one."""
+
+    def start(session: Session) -> dict[str, Any]:
+        record = repo.get_record(session, principal.agency_id, record_id)
+        if record is None:
+            raise repo.NotFound("record", "hồ sơ điện tử")
+        if record.state != RecordState.VALID:
+            raise RecordNotValid(record.state)
+        document = repo.document_for_change(session, principal.agency_id, record.document_id,
+                                            DocumentStatus.ARCHIVED)
+        if document.record_id != record.id or document.extraction is None:
+            raise RecordNotValid("superseded")
+        corrected, changes = review.correct(Extraction.from_export(document.extraction),
+                                            body.fields)
+        accepted = review.check_approval(corrected, body.accept_flagged)
+        repo.run_again(session, principal.agency_id, document, status=DocumentStatus.PROCESSING,
+                       stage="record", actor=principal.actor(), actor_key_id=principal.key_id,
+                       note=f"supersede {record.id}: {body.reason}")
+        made = repo.correct_document(
+            session, principal.agency_id, document, draft_with(corrected, document.extraction),
+            [{"field": c.field, "old": c.old, "new": c.new, "reading": c.reading}
+             for c in changes], principal.actor(), actor_key_id=principal.key_id)
+        document.approval = review.approval(
+            principal.actor(), repo.utcnow(), accepted,
+            [correction_out(c) for c in made], supersedes=str(record.id), reason=body.reason)
+        document.supersedes_id, document.progress = record.id, RECORD_PROGRESS
+        append_event(session, principal.agency_id, "record.supersede_requested",
+                     actor_key_id=principal.key_id, subject_type="record", subject_id=record.id,
+                     details={"document_id": str(document.id), "reason": body.reason,
+                              "fields": [c.field for c in changes]})
+        return SupersedeAccepted(document_id=str(document.id), status=document.status,
+                                 supersedes=str(record.id)).model_dump()
+
+    answer = idempotency.create(idempotency.fingerprint(
+        {"record": str(record_id), **body.model_dump()}), 202, start)
+    queue(submit, uuid.UUID(json.loads(answer.body)["document_id"]))
+    return answer
+
+
+class RecordNotValid(SohoaError):
+    code = "wrong_status"
+
+    def __init__(self, state: str) -> None:
+        super().__init__(f"The record is {state}; only a valid record can be superseded.",
+                         f"Hồ sơ điện tử đang ở trạng thái {state}; chỉ hồ sơ còn hiệu lực mới "
+                         "được thay thế.")
 
 
 def _record(hub: ServiceHub, principal: ApiKeyPrincipal, record_id: uuid.UUID) -> Record:
@@ -114,6 +187,7 @@ def _record_out(record: Record) -> RecordOut:
     return RecordOut(
         id=str(record.id), document_id=str(record.document_id), doc_type=record.doc_type,
         owner_id_number=record.owner_id_number, state=record.state,
+        superseded_by=str(record.superseded_by) if record.superseded_by else None,
         created_at=record.created_at.isoformat(), pdf_sha256=record.pdf_sha256,
         manifest_sha256=record.manifest_sha256, manifest_url=f"{router.prefix}/{record.id}",
         pdf_url=f"{router.prefix}/{record.id}/pdf")

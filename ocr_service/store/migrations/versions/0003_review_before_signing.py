@@ -56,6 +56,7 @@ def upgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.add_column(sa.Column("generation", sa.Integer(), nullable=False,
                                    server_default="0"))
+        batch.add_column(sa.Column("reading_key", sa.String(length=1024), nullable=True))
         batch.add_column(sa.Column("extraction", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("approval", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("supersedes_id", sa.Uuid(), nullable=True))
@@ -102,7 +103,7 @@ def downgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.drop_constraint(op.f("ck_documents_status_allowed"), type_="check")
         batch.create_check_constraint("status_allowed", f"status IN ({OLD_STATUSES})")
-        for column in ("supersedes_id", "approval", "extraction", "generation"):
+        for column in ("supersedes_id", "approval", "extraction", "reading_key", "generation"):
             batch.drop_column(column)
     with op.batch_alter_table("dossiers") as batch:
         batch.add_column(sa.Column("review", sa.Boolean(), nullable=True))
