@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,9 +132,12 @@ def _cmd_process(args: argparse.Namespace) -> int:
     files = _input_files(args.paths)
     engine, signing = get_engine(args.engine), record_signing(settings)
     args.out.mkdir(parents=True, exist_ok=True)
-    dossier_code = args.dossier_code or new_dossier_code()
+    # One dossier per document (each file is its own case), unless --dossier or --dossier-code
+    # says the files are the documents of one dossier.
+    shared_code = args.dossier_code or (new_dossier_code() if args.dossier else None)
     failed = False
     for path in files:
+        dossier_code = shared_code or new_dossier_code()
         info = RecordInfo(dossier_code=dossier_code, procedure_code=args.procedure_code,
                           owner_id_number=args.owner_id, title=args.title or path.stem)
         try:
@@ -175,6 +179,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise _not_found(path)
     pdf = path.read_bytes()
+    if not args.verbose:  # pyHanko logs each finding with a traceback; the report says it better
+        for name in ("pyhanko", "pyhanko_certvalidator"):
+            logging.getLogger(name).propagate = False
     report = verify_pdf(pdf, trust_roots(settings))
     manifest = args.manifest or _manifest_beside(path)
     problems = []
@@ -186,13 +193,25 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                              f"Không đọc được bản kê {manifest}: {exc}", code="bad_manifest") from exc
     valid = report.valid and not problems
     if args.json:
-        print(json.dumps({"file": str(path), "valid": valid, **report.as_dict(),
+        out = json.dumps({"file": str(path), "valid": valid, **report.as_dict(),
                           "manifest": str(manifest) if manifest else None,
-                          "manifest_reasons": [asdict(p) for p in problems]}, ensure_ascii=False, indent=2))
+                          "manifest_reasons": [asdict(p) for p in problems]}, ensure_ascii=False, indent=2)
     else:
-        print(_verify_summary(report, problems))
-        print(f"  bản kê / manifest: {manifest}" if manifest else _NO_MANIFEST)
+        out = _verify_summary(report, problems) + "\n" + (
+            f"  bản kê / manifest: {manifest}" if manifest else _NO_MANIFEST)
+    _print_to_closable(out)
     return EXIT_OK if valid else EXIT_INVALID
+
+
+def _print_to_closable(text: str) -> None:
+    """Print, tolerating a reader that stops early (``| head``): the verdict is the exit code,
+    which must stay that of the file, never the success a closed pipe maps to in ``main``."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+        os.close(devnull)
 
 
 _NO_MANIFEST = (
@@ -332,7 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     process.add_argument("paths", nargs="+", metavar="PATH")
     process.add_argument("--out", type=Path, required=True, metavar="DIR")
-    process.add_argument("--dossier-code", help="mã hồ sơ (default: a new SH-YYYYMMDD-… code)")
+    process.add_argument("--dossier", action="store_true",
+                         help="the files are the documents of one dossier (one mã hồ sơ); "
+                              "default: each file is a dossier of its own")
+    process.add_argument("--dossier-code", help="mã hồ sơ of the one dossier the files belong to "
+                                                "(default: a new SH-YYYYMMDD-… code per dossier)")
     process.add_argument("--procedure-code", default="chưa xác định", help="mã thủ tục hành chính")
     process.add_argument("--owner-id", default="chưa xác định", help="owner's personal ID number")
     process.add_argument("--title", help="document name (default: the file name)")
