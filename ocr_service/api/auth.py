@@ -75,8 +75,8 @@ class SessionEnded(Unauthorized):
         SohoaError.__init__(
             self, "Your session has ended (logged out, timed out or the account disabled); "
             "sign in again.",
-            "Phiên làm việc đã kết thúc (đã đăng xuất, hết thời gian hoặc tài khoản bị khóa); "
-            "hãy đăng nhập lại.")
+            "Phiên làm việc đã kết thúc (đã đăng xuất, hết thời gian hoặc tài khoản bị vô hiệu "
+            "hóa); hãy đăng nhập lại.")
 
 
 class CsrfFailed(SohoaError):
