@@ -21,7 +21,8 @@ from workers.results import (
     unpack_ocr, unpack_record,
 )
 from workers.run import parse_queues
-from workers.tasks import owner_id_number, record_id_for
+from ocr_service.pipeline.process import owner_id_number
+from workers.tasks import record_id_for
 from workers.webhooks import body_of, signature
 
 
@@ -72,6 +73,11 @@ def test_record_id_is_derived_from_the_document() -> None:
         "5b0e4c9e-1111-4222-8333-444455556666")
     assert record_id_for("5b0e4c9e-1111-4222-8333-444455556666") != record_id_for(
         "5b0e4c9e-1111-4222-8333-444455556667")
+    # Each run of a document (reprocessed, superseded) makes a record of its own; the first
+    # keeps the id records had before runs were counted.
+    first = record_id_for("5b0e4c9e-1111-4222-8333-444455556666")
+    assert record_id_for("5b0e4c9e-1111-4222-8333-444455556666", 0) == first
+    assert str(record_id_for("5b0e4c9e-1111-4222-8333-444455556666", 1)) not in (str(first), "")
 
 
 def test_owner_is_the_checked_id_number_else_the_applicant() -> None:
