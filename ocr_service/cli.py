@@ -263,6 +263,72 @@ def _cmd_keys_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _agency_id(session, code: str):
+    """The id of the agency with this code; an unknown code is bad input."""
+    from .store.repo import NotFound, get_agency
+
+    agency = get_agency(session, code)
+    if agency is None:
+        raise NotFound(f"agency {code!r}", f"đơn vị {code!r}")
+    return agency.id
+
+
+def _cmd_keys_list(args: argparse.Namespace) -> int:
+    from .store.index import Index, database_url
+    from .store.keys import list_keys
+
+    index = Index.open(database_url(get_settings()))
+    try:
+        with index.session() as session:
+            rows = [(k.prefix, " ".join(sorted(k.roles.split())), k.label or "",
+                     k.created_at.isoformat(timespec="seconds"),
+                     k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "live")
+                    for k in list_keys(session, _agency_id(session, args.agency))]
+    finally:
+        index.close()
+    print("prefix\troles\tlabel\tcreated\trevoked")
+    for row in rows:
+        print("\t".join(row))
+    return EXIT_OK
+
+
+def _cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from .store.index import Index, database_url
+    from .store.keys import revoke_prefix
+
+    index = Index.open(database_url(get_settings()))
+    try:
+        with index.session() as session:
+            key = revoke_prefix(session, args.prefix)
+            revoked_at = key.revoked_at.isoformat(timespec="seconds")
+    finally:
+        index.close()
+    print(f"Đã thu hồi khóa {args.prefix} lúc {revoked_at} / key {args.prefix} revoked at "
+          f"{revoked_at}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    from .store.audit import verify_chain
+    from .store.index import Index, database_url
+
+    index = Index.open(database_url(get_settings()))
+    try:
+        with index.session() as session:
+            agency_id = _agency_id(session, args.agency) if args.agency else None
+            problems = verify_chain(session, agency_id)
+    finally:
+        index.close()
+    for problem in problems:
+        print(f"{problem.agency_id}\t{problem.seq}\t{problem.kind}\t{problem.message}")
+    if problems:
+        print(f"Chuỗi nhật ký kiểm toán bị phá vỡ ({len(problems)} chỗ) / the audit chain is "
+              f"broken ({len(problems)} problems).", file=sys.stderr)
+        return EXIT_INVALID
+    print("Chuỗi nhật ký kiểm toán nguyên vẹn / the audit chain is intact.", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_webhook_set(args: argparse.Namespace) -> int:
     from .store.index import Index, database_url
     from .store.repo import set_webhook
@@ -403,6 +469,23 @@ def build_parser() -> argparse.ArgumentParser:
                              help="clerk, operator, system, auditor or admin; repeat for several")
     keys_create.add_argument("--label", help="what the key is for (shown in the audit trail)")
     keys_create.set_defaults(run=_cmd_keys_create)
+    keys_list = keys_commands.add_parser(
+        "list", help="list an agency's keys (prefix, roles, label, created, revoked; no secrets)")
+    keys_list.add_argument("--agency", required=True, metavar="CODE", help="mã đơn vị")
+    keys_list.set_defaults(run=_cmd_keys_list)
+    keys_revoke = keys_commands.add_parser(
+        "revoke", help="revoke a key by its prefix (kept for the audit trail; refused from now on)")
+    keys_revoke.add_argument("prefix", metavar="PREFIX", help="the part after sohoa_")
+    keys_revoke.set_defaults(run=_cmd_keys_revoke)
+
+    audit = commands.add_parser("audit", help="the audit trail (index: SOHOA_DATABASE_URL)")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_verify = audit_commands.add_parser(
+        "verify", help="check the hash chains of the audit trail",
+        description="Exit 0 when every chain (or the agency's) is intact; 1 and one line per "
+                    "problem (agency, seq, kind, message) when not.")
+    audit_verify.add_argument("--agency", metavar="CODE", help="one agency (default: all)")
+    audit_verify.set_defaults(run=_cmd_audit_verify)
 
     webhook = commands.add_parser("webhook", help="an agency's webhook (document done or failed)")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)

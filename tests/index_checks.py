@@ -14,7 +14,7 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ocr_service.errors import SohoaError
@@ -198,6 +198,8 @@ def _problems(index: Index, agency: uuid.UUID) -> set[tuple[str, int | None]]:
 def audit_chain_detects_tampering(index: Index) -> None:
     edited, deleted, reordered, cut = (_chain(index) for _ in range(4))
     with index.session() as session:
+        if session.bind.dialect.name == "postgresql":  # a superuser gets past the triggers
+            session.execute(text("SET LOCAL session_replication_role = replica"))
         session.execute(update(EVENTS).where(EVENTS.c.agency_id == edited, EVENTS.c.seq == 3)
                         .values(details={"n": 99, "lý do": "tra cứu"}))
         session.execute(delete(EVENTS).where(EVENTS.c.agency_id == deleted, EVENTS.c.seq == 3))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from .. import __version__
 from ..config import get_settings
 from ..services import Services
-from . import errors, limits
+from . import errors, limits, uploads
 from .deps import ServiceHub, Submit, submit_with_workers
 from .metrics import ApiMetrics, MetricsMiddleware
-from .routers import dossiers, extract, health, metrics, records, session, verify
+from .routers import (
+    audit, dossiers, extract, health, keys, metrics, records, session, verify)
 
 DESCRIPTION = """Số hóa hồ sơ: scanned Vietnamese dossiers to fields and signed e-records.
 
@@ -44,7 +45,8 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
         finally:
             hub.close()
 
-    app = FastAPI(title="sohoa", version=__version__, lifespan=lifespan, description=DESCRIPTION)
+    app = FastAPI(title="sohoa", version=__version__, lifespan=lifespan, description=DESCRIPTION,
+                  dependencies=[Depends(uploads.one_part_each)])
     app.state.hub = hub
     app.state.submit = submit or submit_with_workers
     app.state.metrics = ApiMetrics()
@@ -53,6 +55,6 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
                        caller_checks=app.state.caller_checks)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
-    for module in (health, metrics, extract, dossiers, records, verify, session):
+    for module in (health, metrics, extract, dossiers, records, verify, session, keys, audit):
         app.include_router(module.router)
     return app

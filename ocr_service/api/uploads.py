@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fastapi import UploadFile
+from fastapi import Request, UploadFile
 
 from ..config import Settings
 from ..errors import InputError
@@ -13,6 +13,25 @@ from ..pipeline.intake import check_size, detect_type
 
 CHUNK = 1 << 20
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+FORM_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+async def one_part_each(request: Request) -> None:
+    """Refuse a multipart body that repeats a part (two ``file`` parts): FastAPI would take the
+    last one silently, and the caller would never learn that the first was ignored. (The form is
+    already parsed by then and cached on the request; its size bounded by ``api.limits``.)"""
+    if request.method not in FORM_METHODS or not request.headers.get(
+            "content-type", "").startswith("multipart/form-data"):
+        return
+    form = await request.form()
+    if repeated := sorted({name for name in form.keys() if len(form.getlist(name)) > 1}):
+        names = ", ".join(f"“{name}”" for name in repeated)
+        raise InputError(
+            f"The request repeats the part {names}; send one file per request.",
+            f"Yêu cầu có nhiều hơn một phần {names}; mỗi yêu cầu chỉ gửi một tệp.",
+            code="repeated_part")
 
 
 def read_limited(upload: UploadFile, limit: int) -> bytes:

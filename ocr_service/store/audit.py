@@ -178,3 +178,18 @@ def verify_chain(session: Session, agency_id: uuid.UUID | None = None) -> list[C
             problems.append(ChainProblem(agency, last_seq, "head",
                                          f"event {last_seq} does not match the chain head"))
     return problems
+
+
+def chain_head(session: Session, agency_id: uuid.UUID) -> tuple[int, str]:
+    """The agency's last ``seq`` and ``hash`` (0 and the genesis hash before its first event):
+    what an auditor writes down, or a copy kept outside the database is compared with."""
+    return _read_head(session, agency_id) or (0, GENESIS)
+
+
+def list_events(session: Session, agency_id: uuid.UUID, *, after_seq: int = 0,
+                limit: int = 100) -> list[AuditEvent]:
+    """A page of the agency's events in chain order, those after ``after_seq`` (keyset paging:
+    a page stays the same however many events are appended meanwhile)."""
+    return list(session.scalars(
+        select(AuditEvent).where(AuditEvent.agency_id == agency_id, AuditEvent.seq > after_seq)
+        .order_by(AuditEvent.seq).limit(limit)))

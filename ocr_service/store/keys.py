@@ -90,12 +90,38 @@ def revoke_key(session: Session, agency_id: uuid.UUID, key_id: uuid.UUID, *,
     """Revoke one of the agency's keys (kept, for the audit trail; it no longer authenticates)."""
     key = session.scalars(select(ApiKey).where(ApiKey.id == key_id,
                                                ApiKey.agency_id == agency_id)).one_or_none()
+    return _revoke(session, key, actor_key_id=actor_key_id)
+
+
+def list_keys(session: Session, agency_id: uuid.UUID) -> list[ApiKey]:
+    """The agency's keys, live and revoked (revoked ones stay: the audit trail names them),
+    oldest first. Never their secrets: only hashes are stored."""
+    return list(session.scalars(select(ApiKey).where(ApiKey.agency_id == agency_id)
+                                .order_by(ApiKey.created_at, ApiKey.prefix)))
+
+
+def revoke_prefix(session: Session, prefix: str, *, agency_id: uuid.UUID | None = None,
+                  actor_key_id: uuid.UUID | None = None,
+                  actor_user_id: uuid.UUID | None = None) -> ApiKey:
+    """Revoke the key with this prefix; with ``agency_id``, only among that agency's keys (the
+    API: another agency's key is not found, like a missing one). Revoking twice changes
+    nothing and appends nothing."""
+    query = select(ApiKey).where(ApiKey.prefix == prefix.strip())
+    if agency_id is not None:
+        query = query.where(ApiKey.agency_id == agency_id)
+    return _revoke(session, session.scalars(query).one_or_none(), actor_key_id=actor_key_id,
+                   actor_user_id=actor_user_id)
+
+
+def _revoke(session: Session, key: ApiKey | None, *, actor_key_id: uuid.UUID | None = None,
+            actor_user_id: uuid.UUID | None = None) -> ApiKey:
     if key is None:
         raise NotFound("API key", "khóa API")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
-        append_event(session, agency_id, "key.revoked", actor_key_id=actor_key_id,
-                     subject_type="api_key", subject_id=key.id, details={"prefix": key.prefix})
+        append_event(session, key.agency_id, "key.revoked", actor_key_id=actor_key_id,
+                     actor_user_id=actor_user_id, subject_type="api_key", subject_id=key.id,
+                     details={"prefix": key.prefix})
         log.info("API key %s revoked", key.prefix)
     return key

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from ocr_service.api.app import create_app
 from ocr_service.config import Settings
 from ocr_service.errors import InputError
 from ocr_service.services import Services
 from ocr_service.store import audit, keys, repo
-from ocr_service.store.index import DocumentStatus, Index, Role
+from ocr_service.store.index import AuditEvent, DocumentStatus, Index, Role
 from ocr_service.store.objects import RawObject
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the type check reads magic bytes only
@@ -281,3 +282,81 @@ def test_a_document_the_broker_refused_is_kept_and_queued_by_the_next_upload(sta
     retried = stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=headers, files=upload)
     assert retried.json() == {"id": kept["id"], "status": "queued"}
     assert stack.submitted[-1] == kept["id"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Keys and the audit trail through the API (issue 17)
+
+
+def _prefix_of(headers: dict[str, str]) -> str:
+    return headers["Authorization"].split()[1].split("_")[1]
+
+
+def test_an_admin_lists_and_revokes_the_agencys_keys_and_no_others(stack: Stack) -> None:
+    agency, other = "000.00.50.H33", "000.00.51.H34"
+    admin, clerk = stack.key(Role.ADMIN, agency=agency), stack.key(Role.CLERK, agency=agency)
+    theirs = stack.key(Role.ADMIN, agency=other)
+    listed = stack.client.get("/v1/keys", headers=admin).json()["items"]
+    assert {k["prefix"] for k in listed} == {_prefix_of(admin), _prefix_of(clerk)}
+    assert all(set(k) == {"prefix", "roles", "label", "created_at", "revoked_at"} for k in listed)
+    target = f"/v1/keys/{_prefix_of(clerk)}"
+    _error(stack.client.delete(target, headers=clerk), 403, "forbidden")
+    _error(stack.client.delete(target, headers=theirs), 404, "not_found")
+    assert stack.client.get("/v1/records?owner_id=1", headers=clerk).status_code == 200
+    revoked = stack.client.delete(target, headers=admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"], revoked.text
+    _error(stack.client.get("/v1/records?owner_id=1", headers=clerk), 401, "unauthorized")
+    again = stack.client.delete(target, headers=admin)  # idempotent: same answer, no new event
+    assert again.json() == revoked.json()
+    with stack.index.session() as session:
+        key = keys.authenticate(session, admin["Authorization"].split()[1])
+        actions = [e.action for e in audit.list_events(session, key.agency_id, limit=500)]
+    assert actions.count("key.revoked") == 1
+
+
+def test_an_auditor_pages_through_the_trail_and_verifies_the_chain(stack: Stack) -> None:
+    agency = "000.00.60.H35"
+    auditor, admin = stack.key(Role.AUDITOR, agency=agency), stack.key(Role.ADMIN, agency=agency)
+    _error(stack.client.get("/v1/audit", headers=stack.key(Role.CLERK, agency=agency)), 403,
+           "forbidden")  # the agency and its three keys: four events
+    first = stack.client.get("/v1/audit", headers=auditor, params={"limit": 2}).json()
+    assert [e["seq"] for e in first["items"]] == [1, 2] and first["next_after"] == 2
+    rest = stack.client.get("/v1/audit", headers=auditor, params={"after": 2}).json()
+    assert [e["seq"] for e in rest["items"]] == [3, 4] and rest["next_after"] is None
+    assert rest["items"][0]["prev_hash"] == first["items"][1]["hash"]
+    assert [e["action"] for e in first["items"] + rest["items"]].count("key.created") == 3
+    check = stack.client.get("/v1/audit/verify", headers=admin).json()
+    assert check == {"intact": True, "events": 4, "head": rest["items"][-1]["hash"],
+                     "problems": []}
+    # someone with write access to the (SQLite) database edits an event: the check says where
+    with stack.index.session() as session:
+        agency_id = keys.authenticate(session, auditor["Authorization"].split()[1]).agency_id
+        session.execute(update(AuditEvent.__table__).where(
+            AuditEvent.agency_id == agency_id, AuditEvent.seq == 2).values(action="key.hidden"))
+    broken = stack.client.get("/v1/audit/verify", headers=auditor).json()
+    assert broken["intact"] is False
+    assert [(p["seq"], p["kind"]) for p in broken["problems"]] == [(2, "edited")]
+
+
+@pytest.mark.parametrize("manifest", [
+    b'{"pdf": "x"}', b'{"pdf": null}', b'{"pdf": {"sha256": 5}}', b"[1, 2]", b"{",
+    b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+])
+def test_a_bad_manifest_is_a_422_never_a_500(stack: Stack, manifest: bytes) -> None:
+    answer = stack.client.post("/v1/verify", headers=stack.key(Role.CLERK), files={
+        "file": ("r.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf"),
+        "manifest": ("m.json", manifest, "application/json")})
+    error = _error(answer, 422, "bad_manifest")
+    assert "bản kê" in error["message_vi"].lower()
+
+
+def test_two_file_parts_are_refused_not_one_taken_silently(stack: Stack) -> None:
+    headers = stack.key(Role.CLERK)
+    dossier = _dossier(stack, headers)["id"]
+    before = dict(stack.store.raw)
+    answer = stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=headers, files=[
+        ("file", ("a.png", PNG + b"first", "image/png")),
+        ("file", ("b.png", PNG + b"second", "image/png"))])
+    error = _error(answer, 422, "repeated_part")
+    assert "“file”" in error["message"] and "“file”" in error["message_vi"]
+    assert stack.store.raw == before
