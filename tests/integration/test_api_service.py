@@ -271,7 +271,9 @@ def test_another_agency_gets_404_for_everything_on_postgresql(pg_service: Servic
     assert search.json() == {"items": []}
     pdf = service.client.get(f"/v1/records/{record}/pdf", headers=mine).content
     verified = service.client.post("/v1/verify", headers=theirs, files={"file": ("r.pdf", pdf)})
-    assert verified.json()["archived"] is None  # not theirs: not said to be archived
+    # not theirs, but archived: its id (in its QR code) and state, nothing of its owner
+    assert verified.json()["archived"] == {"record_id": record, "state": "valid",
+                                           "superseded_by": None}
     with service.index.session() as session:
         assert audit.verify_chain(session) == []
 
