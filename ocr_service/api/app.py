@@ -57,4 +57,7 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     errors.install(app)
     for module in (health, metrics, extract, dossiers, records, verify, session, keys, audit):
         app.include_router(module.router)
+    from .routers import public  # GET /v/{record_id}: the page a record's QR code opens, no key
+
+    app.include_router(public.router)
     return app

@@ -471,3 +471,13 @@ def find_archived_pdf(session: Session, pdf_sha256: str, *,
     if prefer_agency is not None:
         query = query.order_by((Record.agency_id != prefer_agency))
     return session.scalars(query.order_by(Record.created_at, Record.id)).first()
+
+
+def find_record_any_agency(session: Session, record_id: uuid.UUID) -> tuple[Record, Agency] | None:
+    """A record of any agency with its agency, for the public verification page (``GET
+    /v/{record_id}``, no key): the id printed in a record's QR code is the only thing needed.
+    Callers must show no personal data (owner, fields): the page is open to anyone."""
+    record = session.get(Record, record_id)
+    if record is None:
+        return None
+    return record, session.get(Agency, record.agency_id)
