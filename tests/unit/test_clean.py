@@ -11,6 +11,7 @@ import pytest
 
 from ocr_service.domain import PageImage
 from ocr_service.pipeline.clean import clean_page, clean_pages
+from tests.one_line import one_line
 from tests.pages import add_noise, form_page, prose_page
 
 DPI = 200
@@ -151,3 +152,17 @@ def test_skewed_sheet_on_dark_scanner_lid_leaves_no_dark_wedges() -> None:
     edges = np.concatenate([grey[:5].ravel(), grey[-5:].ravel(), grey[:, :5].ravel(), grey[:, -5:].ravel()])
     assert (edges < 100).mean() < 0.01, "dark border remnants were painted paper-white"
     assert result.height < scan.shape[0] and result.width < scan.shape[1], "the lid was cut away"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_one_line_image_is_neither_stood_on_end_nor_turned_over(seed):
+    # In one line, upright strokes make columns project more sharply than rows, and the
+    # upside-down vote of 30-70 letters is noise: both used to turn such strips (13 of 40).
+    image, _, dpi = one_line(seed)
+    assert image.shape[1] > 3 * image.shape[0]
+    result = clean(image, dpi=dpi)
+    assert result.rotation == 0
+
+
+def test_a_page_turned_sideways_is_still_turned_with_the_stricter_rules():
+    assert clean(np.rot90(upright("prose"), 1)).rotation == 90

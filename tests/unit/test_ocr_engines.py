@@ -17,6 +17,7 @@ from ocr_service.pipeline.ocr.context import ContextSpec
 from ocr_service.pipeline.process import read_pages
 from ocr_service.synth import degrade_page, render_page
 from ocr_service.weights import model_path
+from tests.one_line import one_line
 
 VOWELS = "aăâeêioôơuưy"
 TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
@@ -68,6 +69,13 @@ def upright(ppocr, scans) -> list[PageText]:
 def test_ppocr_reads_forms_and_prose_accurately(upright, scans):
     for text, page in zip(upright, scans):
         assert cer(text.text, page.text) <= 0.03, (page.kind, text.text)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 3])  # lines clean-up used to turn by 90° (all text lost)
+def test_a_one_line_image_reads_as_its_line(ppocr, seed):
+    image, text, dpi = one_line(seed)
+    (read,) = read_pages([page_image(image, dpi=dpi)], ppocr)
+    assert cer(read.text, text) <= 0.05, (read.text, text)
 
 
 def test_ppocr_output_follows_the_engine_contract(upright, scans):
