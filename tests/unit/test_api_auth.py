@@ -360,3 +360,41 @@ def test_two_file_parts_are_refused_not_one_taken_silently(stack: Stack) -> None
     error = _error(answer, 422, "repeated_part")
     assert "“file”" in error["message"] and "“file”" in error["message_vi"]
     assert stack.store.raw == before
+
+
+class SoundSignatures:
+    """``verify_pdf``'s report on a file whose signatures all hold."""
+
+    valid = True
+
+    def as_dict(self) -> dict:
+        return {"reasons": [], "signatures": []}
+
+
+def test_a_record_revoked_by_its_agency_is_not_valid_for_another(stack: Stack,
+                                                                monkeypatch) -> None:
+    from ocr_service.api.routers import verify
+    from tests.index_checks import dossier_with_record
+
+    monkeypatch.setattr(verify, "verify_pdf", lambda *_: SoundSignatures())
+    monkeypatch.setattr(verify, "trust_roots", lambda _: [])
+    pdf = b"%PDF-1.7\n% a signed e-record\n%%EOF\n"
+    maker, receiver = stack.key(Role.ADMIN, agency="000.00.80.H37"), stack.key(
+        Role.CLERK, agency="000.00.81.H38")
+    with stack.index.session() as session:
+        agency = keys.authenticate(session, maker["Authorization"].split()[1]).agency_id
+    _, _, record_id = dossier_with_record(stack.index, agency)
+    with stack.index.session() as session:
+        record = repo.get_record(session, agency, record_id)
+        record.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        repo.revoke_record(session, agency, record_id, reason="cấp nhầm")
+    answer = stack.client.post("/v1/verify", headers={**receiver, "Idempotency-Key": "v-1"},
+                               files={"file": ("r.pdf", pdf, "application/pdf")}).json()
+    assert answer["valid"] is False
+    assert answer["archived"] == {"record_id": str(record_id), "state": "revoked",
+                                  "superseded_by": None}  # nothing of the owner or contents
+    assert "thu hồi" in answer["reasons"][-1]["message_vi"]
+    with stack.index.session() as session:  # the check is in the holding agency's trail
+        [event] = [e for e in audit.list_events(session, agency, limit=500)
+                   if e.action == "record.verified"]
+    assert event.actor_key_id is None and event.details["by_agency"] == "000.00.81.H38"
