@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser(
         "extract", help="classify a scanned form and extract its fields",
         description="Read FILE (one document: an ID card's two sides, a form's pages) and print "
-                    "its form type and fields; with --json, the contract JSON (DESIGN.md §6).",
+                    "its form type and fields; with --json, the contract JSON (docs/architecture.md §5).",
     )
     extract.add_argument("file", metavar="FILE")
     extract.add_argument("--json", action="store_true", help="the fields as JSON")

@@ -204,7 +204,7 @@ class Extraction:
             cell.review for rows in self.tables.values() for row in rows for cell in row.values())
 
     def export(self) -> dict:
-        """The contract JSON of ``sohoa extract`` and ``POST /v1/extract`` (DESIGN.md §6)."""
+        """The contract JSON of ``sohoa extract`` and ``POST /v1/extract`` (docs/architecture.md §5)."""
         fields = {name: value.export() for name, value in self.fields.items()}
         for name, rows in self.tables.items():
             cells = [cell for row in rows for cell in row.values() if cell.value is not None]

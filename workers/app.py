@@ -1,6 +1,6 @@
 """The Celery application: queues, routing and the settings that make tasks crash-safe.
 
-Why these settings (measured with Redis 7 and Celery 5.7, see NOTES-offline.md):
+Why these settings (measured with Redis 7 and Celery 5.7, see docs/offline-notes.md):
 
 * ``task_acks_late`` + ``task_reject_on_worker_lost``: a message is acknowledged only after its
   task finished, so a worker that dies mid-task (SIGKILL, OOM, power) loses nothing: the task is

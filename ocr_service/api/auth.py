@@ -3,7 +3,7 @@ signed in at the desk, by the session cookie (``POST /v1/session``) → their ag
 
 Routes declare what they need with the ``Annotated`` aliases at the bottom (``DossierKey``,
 ``RecordKey`` ...), so the role table lives here, in one reviewable place, and every route gets the
-caller's agency to scope its queries by. Only ``/healthz`` and ``/readyz`` take no key (DESIGN §6).
+caller's agency to scope its queries by. Only ``/healthz`` and ``/readyz`` take no key (docs/architecture.md §5).
 
 401 answers a missing, malformed, unknown or revoked key alike (saying which would help someone
 guessing keys); 403 a valid key whose roles do not allow the route. ``admin`` may do everything.

@@ -57,7 +57,7 @@ def new_dossier_code(now: datetime | None = None) -> str:
 
 def extraction_of(texts: list[PageText], extraction: Extraction | None = None,
                   review: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The extraction JSON (DESIGN §6) with every page's text; without an ``extraction`` the
+    """The extraction JSON (docs/architecture.md §5) with every page's text; without an ``extraction`` the
     document's form type is ``unknown`` and it has no fields. ``review`` (the person's approval:
     who, when, the corrections with the OCR readings) is kept beside the approved fields."""
     found = extraction.export() if extraction is not None else {"form_type": "unknown",

@@ -1,4 +1,4 @@
-"""The S3 archive (DESIGN.md §5), spoken to through the ``minio`` SDK: MinIO or SeaweedFS.
+"""The S3 archive (docs/architecture.md §6), spoken to through the ``minio`` SDK: MinIO or SeaweedFS.
 
 Two buckets:
 

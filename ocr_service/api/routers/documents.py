@@ -1,5 +1,5 @@
 """Review before signing: a document's draft, its page images, corrections, approval, rejection
-and reprocessing (DESIGN §6, issue 8).
+and reprocessing (docs/architecture.md §3, §5; issue 8).
 
 The pure rules are in ``pipeline.review``; this adapter keeps the draft in the index (each
 change in one transaction with its audit event and history) and hands approved documents back to

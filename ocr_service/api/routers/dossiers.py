@@ -1,4 +1,4 @@
-"""Dossiers and their documents: asynchronous intake (DESIGN §6).
+"""Dossiers and their documents: asynchronous intake (docs/architecture.md §5).
 
 An upload is answered 202 only once its bytes are in the raw bucket (with their sha256) and its
 document row is committed: from then on nothing is lost even if the API, the broker or a worker

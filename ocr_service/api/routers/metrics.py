@@ -1,4 +1,4 @@
-"""``GET /metrics``: Prometheus text. Needs a key (DESIGN §6: only health is open); point the
+"""``GET /metrics``: Prometheus text. Needs a key (docs/architecture.md §5: only health is open); point the
 scraper's ``authorization`` setting at an admin key of the agency whose documents it should count.
 """
 
