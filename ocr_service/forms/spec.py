@@ -32,8 +32,10 @@ SPEC_DIR = Path(__file__).with_name("specs")
 
 FieldType = Literal[
     "text", "place", "name", "date", "year", "sex", "nationality", "ethnicity", "relationship",
-    "id_number", "phone", "email", "address",
+    "id_number", "phone", "email", "address", "origin", "expiry",
 ]
+"""``origin``: a place in the units of its time (a card's place of origin), kept as read;
+``expiry``: a date or "Không thời hạn" (valid for life)."""
 
 
 class _Strict(BaseModel):

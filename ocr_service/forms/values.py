@@ -176,6 +176,55 @@ def _address(raw: str) -> Normalized:
     return (value or None), (address_problems(value) if value else [])
 
 
+def _origin(raw: str) -> Normalized:
+    """A place of origin (quê quán) as a card or an older document names it: in the units of
+    its time, often pre-2025 communes and districts. It is kept as read: respelled against the
+    2025 list, a commune that was merged away would become a different, existing one ("Xã Xuân
+    Long" → "Xã Xuân Lương") and nothing would show it."""
+    return (raw or None), []
+
+
+NO_EXPIRY = "Không thời hạn"
+"""What a card valid for life prints in place of its expiry date (cards of citizens over 60)."""
+
+
+def _expiry(raw: str) -> Normalized:
+    """A card's expiry: a date, or "Không thời hạn" (no expiry), which is a valid value; read
+    with other marks it is still that phrase, flagged like any respelled value."""
+    phrase, key = fold(NO_EXPIRY), " ".join(fold(raw).split())
+    if not any(ch.isdigit() for ch in key) and (
+            fuzz.ratio(phrase, key) >= 85
+            or (len(key) > len(phrase) and fuzz.partial_ratio(phrase, key) >= 90)):
+        return NO_EXPIRY, ([VALUE_RESPELLED] if respelled(raw, NO_EXPIRY) else [])
+    return normalize_date(raw)
+
+
+VALUE_RESPELLED = reason(
+    "value.respelled",
+    "The value was respelled to the nearest allowed or official spelling; check it against the "
+    "page.",
+    "Giá trị đã được sửa theo cách viết hợp lệ hoặc chính thức gần nhất; cần đối chiếu với "
+    "bản gốc.")
+"""Any letter of a value that normalisation changed (an ethnic group snapped to the list, a
+commune respelled to the 2025 list): usually an OCR slip put right, but a wrong snap would be a
+silent error, so a person confirms it. The reading stays in ``raw``."""
+
+RESPELLABLE: frozenset[str] = frozenset({
+    "place", "address", "sex", "nationality", "ethnicity", "relationship"})
+"""Types whose normalisers may change letters (names carry their own ``name.respelled``)."""
+
+
+def _letters(text: str) -> str:
+    """Lower-case words with their marks, punctuation as single spaces."""
+    return " ".join(re.sub(r"[^\w]+", " ", nfc(text).casefold()).split())
+
+
+def respelled(raw: str, value: str) -> bool:
+    """Whether ``value`` changes a letter or a mark of ``raw``, beyond case, spacing, punctuation
+    and stray marks dropped around it (the value's words appear in the reading in order)."""
+    return f" {_letters(value)} " not in f" {_letters(raw)} "
+
+
 NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
     "text": _text,
     "place": _place,
@@ -190,6 +239,8 @@ NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
     "phone": normalize_phone,
     "email": _email,
     "address": _address,
+    "origin": _origin,
+    "expiry": _expiry,
 }
 
 
@@ -208,4 +259,8 @@ def normalize(field_type: FieldType, raw: str, *, machine_read: bool = False) ->
     """
     if sum(char.isalnum() for char in raw) < 2:
         return None, []
-    return (MACHINE_NORMALIZERS if machine_read else NORMALIZERS)[field_type](raw)
+    value, reasons = (MACHINE_NORMALIZERS if machine_read else NORMALIZERS)[field_type](raw)
+    if (value is not None and field_type in RESPELLABLE and not machine_read
+            and VALUE_RESPELLED not in reasons and respelled(raw, value)):
+        reasons = [*reasons, VALUE_RESPELLED]
+    return value, reasons

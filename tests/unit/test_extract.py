@@ -178,16 +178,18 @@ CARD = {"id_number": "001090123456", "full_name": "TRẦN VĂN BÌNH", "date_of_
         "sex": "Nam", "date_of_expiry": "15/03/2030"}
 
 
-def card_pages(mrz_lines: tuple[str, str, str], dob: str = CARD["date_of_birth"]) -> list[PageText]:
+def card_pages(mrz_lines: tuple[str, str, str], dob: str = CARD["date_of_birth"],
+               origin: str = "Xã Thượng Lâm, Tỉnh Tuyên Quang",
+               expiry: str = CARD["date_of_expiry"]) -> list[PageText]:
     front = page([
         "CĂN CƯỚC CÔNG DÂN", "Citizen Identity Card",
         f"Số / No.: {CARD['id_number']}",
         "Họ và tên / Full name:", CARD["full_name"],
         f"Ngày sinh / Date of birth: {dob}",
         [(50, "Giới tính / Sex: Nam"), (400, "Quốc tịch / Nationality: Việt Nam")],
-        "Quê quán / Place of origin:", "Xã Thượng Lâm, Tỉnh Tuyên Quang",
+        "Quê quán / Place of origin:", origin,
         "Nơi thường trú / Place of residence:", "Thôn 3, Xã Thượng Lâm, Tỉnh Tuyên Quang",
-        f"Có giá trị đến / Date of expiry: {CARD['date_of_expiry']}",
+        f"Có giá trị đến / Date of expiry: {expiry}",
     ])
     back = page(["Đặc điểm nhân dạng / Personal identification: Sẹo chấm C:1cm trên đầu mày phải",
                  "Ngày, tháng, năm / Date, month, year: 20/05/2021", *mrz_lines], number=2)
@@ -204,6 +206,20 @@ def test_an_id_card_front_and_back_agree_with_their_mrz():
                               "place_of_residence": "Thôn 3, Xã Thượng Lâm, Tỉnh Tuyên Quang",
                               "date_of_issue": "20/05/2021"}
     assert not result.review, result.export()
+
+
+def test_a_card_without_expiry_keeps_it_and_its_place_of_origin_as_printed():
+    # "Không thời hạn" (valid for life) is a value, not an unreadable date; a place of origin is
+    # in the units of its time: "Xuân Long" is no 2025 commune of Bắc Ninh, and respelling it to
+    # the nearest one ("Xuân Lương") would name another place without a flag.
+    from ocr_service.forms.mrz import compose_td1
+
+    result = extract(card_pages(compose_td1(**CARD), origin="Xã Xuân Long, Tỉnh Bắc Ninh",
+                                expiry="Không thời hạn"))
+    assert result.fields["date_of_expiry"].value == "Không thời hạn"
+    assert result.fields["date_of_expiry"].reasons == ()
+    assert result.fields["place_of_origin"].value == "Xã Xuân Long, Tỉnh Bắc Ninh"
+    assert result.fields["place_of_origin"].reasons == ()
 
 
 def test_a_wrong_mrz_check_digit_is_flagged():

@@ -375,3 +375,54 @@ def test_ethnic_groups_and_choices() -> None:
     assert match_choice("", SEXES) is None
     assert normalize_sex("NU") == "Nữ" and normalize_sex("nam.") == "Nam"
     assert normalize_sex("Không rõ") is None
+
+
+# --- values changed by normalisation are flagged -------------------------------------------------
+
+
+def test_no_expiry_is_a_valid_card_expiry() -> None:
+    from ocr_service.forms.values import normalize
+
+    assert normalize("expiry", "Không thời hạn") == ("Không thời hạn", [])
+    value, reasons = normalize("expiry", "Khong thoi han")
+    assert (value, [r.code for r in reasons]) == ("Không thời hạn", ["value.respelled"])
+    assert normalize("expiry", "15/03/2040") == ("15/03/2040", [])
+    assert normalize("expiry", "Không rõ")[0] is None  # not a date, not the phrase
+
+
+def test_a_place_of_origin_is_never_respelled_to_another_2025_commune() -> None:
+    from ocr_service.forms.values import normalize
+
+    # "Xã Xuân Long" is no 2025 commune of Bắc Ninh; "Xã Xuân Lương" is one letter away.
+    assert units.correct_address("Xã Xuân Long, tỉnh Bắc Ninh") == "Xã Xuân Lương, tỉnh Bắc Ninh"
+    assert normalize("origin", "Xã Xuân Long, tỉnh Bắc Ninh") == ("Xã Xuân Long, tỉnh Bắc Ninh", [])
+    value, reasons = normalize("place", "Xã Xuân Long, tỉnh Bắc Ninh")  # a 2025 place: respelled
+    assert value == "Xã Xuân Lương, tỉnh Bắc Ninh"
+    assert "value.respelled" in [r.code for r in reasons]
+
+
+@pytest.mark.parametrize(("field_type", "raw", "value"), [
+    ("sex", "Nũ", "Nữ"),
+    ("nationality", "Viet Nam", "Việt Nam"),
+    ("ethnicity", "Tảy", "Tày"),
+    ("place", "Úy ban nhân dân xã Thượng Lâm, tỉnh Tuyên Quang",
+     "Ủy ban nhân dân xã Thượng Lâm, tỉnh Tuyên Quang"),
+    ("address", "Thôn 3, xã Thuợng Lâm, tỉnh Tuyên Quang", "Thôn 3, xã Thượng Lâm, tỉnh Tuyên Quang"),
+])
+def test_every_value_that_normalisation_respelled_is_flagged(field_type, raw, value) -> None:
+    from ocr_service.forms.values import normalize
+
+    got, reasons = normalize(field_type, raw)
+    assert got == value
+    assert "value.respelled" in [r.code for r in reasons]
+
+
+@pytest.mark.parametrize(("field_type", "raw", "value"), [
+    ("sex", "NỮ", "Nữ"), ("nationality", "Việt Nam", "Việt Nam"), ("relationship", "Cha ss", "Cha"),
+    ("place", "Ủy ban nhân dân xã Thượng Lâm, tỉnh Tuyên Quang",
+     "Ủy ban nhân dân xã Thượng Lâm, tỉnh Tuyên Quang"),
+])
+def test_values_kept_as_read_are_not_flagged(field_type, raw, value) -> None:
+    from ocr_service.forms.values import normalize
+
+    assert normalize(field_type, raw) == (value, [])
