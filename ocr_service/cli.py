@@ -118,7 +118,7 @@ def _input_files(paths: list[str]) -> list[Path]:
 
 def _cmd_process(args: argparse.Namespace) -> int:
     from .pipeline.ocr import get_engine
-    from .pipeline.process import make_record
+    from .pipeline.process import make_record, read
     from .pipeline.record import RecordInfo, new_dossier_code
     from .signers import record_signing
 
@@ -141,7 +141,8 @@ def _cmd_process(args: argparse.Namespace) -> int:
         info = RecordInfo(dossier_code=dossier_code, procedure_code=args.procedure_code,
                           owner_id_number=args.owner_id, title=args.title or path.stem)
         try:
-            record = make_record(path.read_bytes(), path.name, info, engine, signing, settings)
+            reading = read(path.read_bytes(), path.name, engine, settings)
+            record = make_record(reading, None, info, signing, settings)
         except SohoaError as exc:
             print(f"sohoa process: {exc}", file=sys.stderr)
             failed = True

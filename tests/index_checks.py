@@ -100,8 +100,9 @@ def records_reuse_and_revocation(index: Index) -> None:
     with index.session() as session:
         again = repo.create_record(session, agency, document_id, owner_id_number="001187012345",
                                    doc_type="cccd", pdf_key="other", manifest_key="other",
-                                   manifest_sha256=sha("other"))
+                                   manifest_sha256=sha("other"), record_id=record_id)
         assert again.id == record_id  # a retried archive task gets the same record
+        assert again.pdf_key == "records/r.pdf"
         assert repo.find_records(session, agency, "001187012345", "birth_certificate") == []
         repo.revoke_record(session, agency, record_id, reason="cấp nhầm")
     with index.session() as session:

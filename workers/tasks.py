@@ -32,7 +32,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -402,9 +402,18 @@ def draft_of(extraction: Extraction, texts: Sequence[PageText]) -> dict[str, Any
 
 
 def signing_for(approval: dict[str, Any] | None) -> Any:
-    """The signing set-up of a record: the service's, with the digitizer's signature made by the
-    approving person's own certificate where their account has one (``personal_signers``)."""
-    return _signing()
+    """The signing set-up of a record: the service's; when a person approved it, the digitizer's
+    visible text names them, and their own certificate signs where their account has one
+    (``personal_signers``)."""
+    from ocr_service.personal_signers import digitizer_for
+
+    signing = _signing()
+    person = (approval or {}).get("approved_by") or {}
+    if person.get("kind") != "user":
+        return signing
+    own = digitizer_for(get_settings(), uuid.UUID(person["id"]), index=services().index)
+    return replace(signing, digitizer=own or signing.digitizer,
+                   digitizer_person=person.get("name") or None)
 
 
 def _make_record(ctx: Context, pages_key: str) -> Outcome:

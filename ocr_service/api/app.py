@@ -13,7 +13,7 @@ from . import errors, limits, uploads
 from .deps import ServiceHub, Submit, submit_with_workers
 from .metrics import ApiMetrics, MetricsMiddleware
 from .routers import (
-    audit, dossiers, extract, health, keys, metrics, records, session, verify)
+    audit, documents, dossiers, extract, health, keys, metrics, records, session, verify)
 
 DESCRIPTION = """Số hóa hồ sơ: scanned Vietnamese dossiers to fields and signed e-records.
 
@@ -55,7 +55,8 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
                        caller_checks=app.state.caller_checks)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
-    for module in (health, metrics, extract, dossiers, records, verify, session, keys, audit):
+    for module in (health, metrics, extract, dossiers, documents, records, verify, session,
+                   keys, audit):
         app.include_router(module.router)
     from .routers import public  # GET /v/{record_id}: the page a record's QR code opens, no key
 

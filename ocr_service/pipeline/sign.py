@@ -197,6 +197,9 @@ class RecordSigning:
     font_file: Path = DEFAULT_FONT
     display_zone: tzinfo = VIETNAM_TIME
     """Time zone of the times shown on the page (ISO 8601 with its offset)."""
+    digitizer_person: str | None = None
+    """The person who checked and approved the record (review before signing): the digitizer's
+    visible text names them, whoever holds the digitizer certificate; None names the holder."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,8 @@ class SignatureBoxes:
 def signature_texts(setup: RecordSigning, when: datetime) -> SignatureTexts:
     """The two appearance texts at ``when`` (shown in ``setup.display_zone``)."""
     when = when.astimezone(setup.display_zone)
-    return SignatureTexts(digitizer_text(signer_name(setup.digitizer), when),
+    return SignatureTexts(digitizer_text(setup.digitizer_person or signer_name(setup.digitizer),
+                                         when),
                           agency_text(setup.copy_form, setup.agency_name, when))
 
 

@@ -237,7 +237,8 @@ def test_a_dossier_goes_from_upload_to_verifiable_records_that_reuse_finds(flow:
         "file": ("r.pdf", pdf.content, "application/pdf"),
         "manifest": ("r.json", manifest.content, "application/json")}).json()
     assert verified["valid"] is True, verified["reasons"]
-    assert verified["archived"] == {"record_id": record["id"], "state": "valid"}
+    assert verified["archived"] == {"record_id": record["id"], "state": "valid",
+                                    "superseded_by": None}
     other_manifest = service.client.get(found[1]["manifest_url"], headers=headers).content
     mismatch = service.client.post("/v1/verify", headers=headers, files={
         "file": ("r.pdf", pdf.content), "manifest": ("m.json", other_manifest)}).json()

@@ -233,3 +233,47 @@ def test_other_agencies_get_404_and_readers_403_on_every_review_route(service: S
     for method, url, extra in reads:  # 200, not 404: the routes exist and readers may read
         assert getattr(service.client, method)(url, headers=auditor, **extra).status_code == 200
     assert doc(service, clerk, document["id"])["status"] == "needs_review"
+
+
+def test_a_person_approves_and_the_digitizer_signature_names_them(service: Service) -> None:
+    from ocr_service.store import users
+
+    clerk = service.key(AGENCY, Role.CLERK)
+    with service.index.session() as session:
+        users.create_user(session, AGENCY, "le.thi.hoa", "Lê Thị Hoà", ["clerk"],
+                          "mật-khẩu-đủ-dài-2026", min_length=12)
+    login = service.client.post("/v1/session", json={"username": "le.thi.hoa",
+                                                      "password": "mật-khẩu-đủ-dài-2026"})
+    assert login.status_code == 200, login.text
+    person = {"X-CSRF-Token": login.json()["csrf_token"]}
+    document = upload(service, clerk, dossier(service, clerk, "always"), "giay.png",
+                      PAGES["giay-khai-sinh.png"])
+    assert document["status"] == "needs_review"
+    approved = service.client.post(f"/v1/documents/{document['id']}/approve", headers=person,
+                                   json={})
+    assert approved.status_code == 202, approved.text
+    done = doc(service, clerk, document["id"])
+    assert done["status"] == "archived"
+    assert done["history"][-2]["by"]["name"] == "Lê Thị Hoà"  # processing, approved by her
+    manifest = service.client.get(f"/v1/records/{done['record_id']}", headers=clerk).json()
+    assert manifest["approval"]["approved_by"]["kind"] == "user"
+    assert manifest["approval"]["approved_by"]["name"] == "Lê Thị Hoà"
+    pdf = service.client.get(f"/v1/records/{done['record_id']}/pdf", headers=clerk).content
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        shown = b"".join(
+            annot.AP.N.read_bytes() for annot in opened.pages[0].Annots
+            if annot.get("/FT") == "/Sig" and "/AP" in annot)
+    assert shown  # the visible signatures' appearance streams
+    assert "Lê Thị Hoà" in _shown_text(pdf)
+
+
+def _shown_text(pdf: bytes) -> str:
+    """Page 1's text as poppler extracts it (the signature boxes included)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        return subprocess.run(["pdftotext", "-f", "1", "-l", "1", handle.name, "-"],
+                              capture_output=True, text=True, check=True).stdout
