@@ -78,6 +78,22 @@ def test_a_one_line_image_reads_as_its_line(ppocr, seed):
     assert cer(read.text, text) <= 0.05, (read.text, text)
 
 
+def test_a_prose_page_keeps_the_full_stops_that_end_its_lines(upright, scans):
+    from rapidfuzz import fuzz, process
+
+    reads = [line.text for line in upright[1].lines]
+    ending = [text for text, _ in scans[1].lines if text.endswith(".")]
+    kept = [process.extractOne(text, reads, scorer=fuzz.ratio)[0].endswith(".") for text in ending]
+    assert len(ending) >= 5 and sum(kept) >= 0.8 * len(kept), (ending, reads)
+
+
+def test_form_pages_keep_no_leader_remnants(upright):
+    import re
+
+    for line in upright[0].lines:
+        assert not re.search(r"(?<!\S)[.…_]{1,2}(?!\S)|\w\.\.(?!\S)|_", line.text), line.text
+
+
 def test_ppocr_output_follows_the_engine_contract(upright, scans):
     for text, page in zip(upright, scans):
         assert text.page in (1, 2) and text.lines

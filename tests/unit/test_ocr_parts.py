@@ -76,6 +76,21 @@ def test_clean_text_is_nfc_and_drops_dot_leaders():
     assert clean_text("1. Mục đích.") == "1. Mục đích."
 
 
+@pytest.mark.parametrize(("read", "text"), [
+    ("6. Dân tộc: Khmer ..", "6. Dân tộc: Khmer"),  # readings of dev form pages
+    ("Giấy tờ tùy thân: Căn cước số .", "Giấy tờ tùy thân: Căn cước số"),
+    ("Đã chết vào lúc: .. giờ,", "Đã chết vào lúc: giờ,"),
+    ("Dân tộc: Kinh.. Quốc tịch: Việt Nam", "Dân tộc: Kinh Quốc tịch: Việt Nam"),
+    ("Họ tên: ____ Giới tính: Nam __", "Họ tên: Giới tính: Nam"),
+    ("Kính gửi(1.......", "Kính gửi(1)"),  # ")" lost into the leader
+    ("Kính gửi(1)......: Ủy ban", "Kính gửi(1) : Ủy ban"),
+    ("đúng sự thật.", "đúng sự thật."),  # a sentence's full stop stays
+    ("TP. Hồ Chí Minh, v.v…", "TP. Hồ Chí Minh, v.v…"),
+])
+def test_leader_remnants_go_and_footnote_calls_close(read, text):
+    assert clean_text(read) == text
+
+
 def _reading(text: str, probs: list[float]) -> LineReading:
     return make_reading([CharHit(c, p, 10.0 * i, 10.0 * i + 10) for i, (c, p) in enumerate(zip(text, probs))])
 

@@ -7,7 +7,8 @@ in the manner of OCRmyPDF's plugin hooks:
   page, in the same order, with ``PageText.page`` equal to ``PageImage.number``.
 - Line text is Unicode NFC, stripped, never empty; lines are in reading order; ``box`` is the
   line's quadrilateral in the coordinates of the page image given; ``confidence`` is in [0, 1].
-- Dot leaders ("......") of printed forms are not text: engines drop them.
+- Dot leaders ("......", "____") of printed forms are not text: engines drop them and what a
+  cut leader leaves (".", ".." alone or after a word); a sentence's full stop stays.
 - Engines may batch across pages and lines internally; results must not depend on how pages are
   grouped into calls (a worker batching documents together gets the same text).
 - Engines are expensive to build (models are loaded once) and safe to call repeatedly.
@@ -21,7 +22,12 @@ from typing import Protocol, runtime_checkable
 
 from ...domain import PageImage, PageText
 
-_LEADER = re.compile(r"(?:…\s*){2,}|(?:[.…·_]\s*){3,}")
+_LEADER = re.compile(r"(?:…\s*){2,}|(?:[.…·_]\s*){3,}|_{2,}")
+_FOOTNOTE_CALL = re.compile(r"\((\d{1,2})(?=\s*(?:[.…·_]\s*){2,}|\s*$)")
+"""A footnote call whose ")" was lost into the leader after it ("Kính gửi(1......")."""
+_REMNANT = re.compile(r"(?<!\S)[.…·_]{1,2}(?!\S)|(?<=\w)\.\.(?!\S)")
+"""What is left of a leader cut by the detector: a lone "." or ".." between spaces, or ".."
+glued to a word's end (a sentence's one full stop is kept, and so is "v.v…")."""
 _SPACES = re.compile(r"\s+")
 
 
@@ -35,7 +41,10 @@ class OcrEngine(Protocol):
 
 
 def clean_text(text: str) -> str:
-    """NFC text with dot leaders removed and whitespace collapsed (the engines' output rule)."""
+    """NFC text with dot leaders and their remnants removed and whitespace collapsed (the
+    engines' output rule); a footnote call cut by a leader gets its ")" back."""
     text = unicodedata.normalize("NFC", text)
+    text = _FOOTNOTE_CALL.sub(r"(\1)", text)
     text = _LEADER.sub(" ", text)
+    text = _REMNANT.sub(" ", text)
     return _SPACES.sub(" ", text).strip()

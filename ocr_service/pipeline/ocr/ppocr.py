@@ -25,6 +25,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ...config import Settings, get_settings
@@ -38,6 +39,7 @@ from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, open_session
+from .stops import restore_full_stop
 
 
 class PpocrEngine:
@@ -130,8 +132,9 @@ class PpocrEngine:
     @staticmethod
     def _page_text(page: PageImage, quads: list[Quad], readings: list[LineReading]) -> PageText:
         lines = []
+        grey = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
         for quad, reading in zip(quads, readings):
-            text = clean_text(reading.text)
+            text = restore_full_stop(grey, quad, clean_text(reading.text))
             if text:
                 lines.append(OcrLine(text, reading.confidence, quad))
         return PageText(page=page.number, width=page.width, height=page.height, lines=tuple(lines))
