@@ -45,7 +45,8 @@ def units() -> tuple[tuple[str, tuple[str, ...]], ...]:
         data = json.load(handle)
     out = []
     for province in data:
-        name = province["name"][0].lower() + province["name"][1:]
+        name = province["name"].removeprefix("Thành phố ")
+        name = f"{'thành phố' if province['division_type'].startswith('thành phố') else 'tỉnh'} {name}"
         out.append((name, tuple(ward["name"] for ward in province["wards"])))
     return tuple(out)
 
