@@ -160,3 +160,16 @@ def test_any_changed_byte_of_a_long_term_record_is_caught_through_its_manifest(t
     done = sohoa("verify", str(record), data_dir=env_dir)
     assert done.returncode == 1
     assert "bản kê" in done.stdout and "sha256" in done.stdout
+
+
+def test_verify_keeps_its_exit_code_when_the_reader_closes_the_pipe(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 truncated")
+    for flags in ("", "--json"):
+        done = subprocess.run(
+            ["bash", "-c", f'"$0" -m ocr_service.cli verify {flags} "$1" | head -c 10 >/dev/null; '
+                           'exit "${PIPESTATUS[0]}"', sys.executable, str(bad)],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "SOHOA_DATA_DIR": str(tmp_path)})
+        assert done.returncode == 1, done.stderr  # invalid, not the success of a closed pipe
+        assert "Traceback" not in done.stderr
