@@ -165,6 +165,7 @@ def test_any_changed_byte_of_a_long_term_record_is_caught_through_its_manifest(t
 def test_verify_keeps_its_exit_code_when_the_reader_closes_the_pipe(tmp_path):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 truncated")
+    assert sohoa("pki", "init", data_dir=tmp_path).returncode == 0  # a root to verify against
     for flags in ("", "--json"):
         done = subprocess.run(
             ["bash", "-c", f'"$0" -m ocr_service.cli verify {flags} "$1" | head -c 10 >/dev/null; '
