@@ -109,25 +109,16 @@ def residence_change(rng: random.Random) -> Filled:
     sheet.advance(1.4)
     heading(sheet, rng, None)
     title(sheet, "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ")
-    sheet.fields([("Kính gửi(1):", recipient)])
-    sheet.advance()
-    sheet.fields([("1. Họ, chữ đệm và tên:", me.name)])
-    sheet.advance()
-    sheet.fields([("2. Ngày, tháng, năm sinh:", me.date), ("3. Giới tính:", me.sex)])
-    sheet.advance()
-    sheet.fields([("4. Số định danh cá nhân:", me.id_number)])
-    sheet.advance()
-    sheet.fields([("5. Số điện thoại liên hệ:", phone), ("6. Email:", email if email_on else "")])
-    sheet.advance()
-    sheet.fields([("7. Họ, chữ đệm và tên chủ hộ:", head.name),
-                  ("8. Mối quan hệ với chủ hộ:", relation)])
-    sheet.advance()
-    sheet.fields([("9. Số định danh cá nhân của chủ hộ:", head.id_number)])
-    sheet.advance()
-    sheet.fields([("10. Nội dung đề nghị(2):", content)])
-    sheet.advance()
-    sheet.put(sheet.left, "11. Những thành viên trong hộ gia đình cùng thay đổi:")
-    sheet.truth.append("11. Những thành viên trong hộ gia đình cùng thay đổi:")
+    sheet.rows(
+        [("Kính gửi(1):", recipient)],
+        [("1. Họ, chữ đệm và tên:", me.name)],
+        [("2. Ngày, tháng, năm sinh:", me.date), ("3. Giới tính:", me.sex)],
+        [("4. Số định danh cá nhân:", me.id_number)],
+        [("5. Số điện thoại liên hệ:", phone), ("6. Email:", email if email_on else "")],
+        [("7. Họ, chữ đệm và tên chủ hộ:", head.name), ("8. Mối quan hệ với chủ hộ:", relation)],
+        [("9. Số định danh cá nhân của chủ hộ:", head.id_number)],
+        [("10. Nội dung đề nghị(2):", content)])
+    sheet.line("11. Những thành viên trong hộ gia đình cùng thay đổi:")
     sheet.advance(1.8)
     members = [c.person(rng, years=(1990, 2025)) for _ in range(rng.randint(0, 3))]
     rows = [[str(i + 1), m.name, m.date, m.sex, m.id_number, rng.choice(("Con", "Cháu", "Em"))]
@@ -169,39 +160,25 @@ def birth_registration(rng: random.Random) -> Filled:
     hometown = f"{home_commune}, {home_province}"
     heading(sheet, rng, None)
     title(sheet, "TỜ KHAI ĐĂNG KÝ KHAI SINH")
-    sheet.fields([("Kính gửi:(1)", recipient)])
+    sheet.rows([("Kính gửi:(1)", recipient)],
+               [("Họ, chữ đệm, tên người yêu cầu:", requester.name)],
+               [("Nơi cư trú:(2)", residence)],
+               [("Giấy tờ tùy thân:(3)", f"Căn cước số {requester.id_number}")],
+               [("Quan hệ với người được đăng ký khai sinh:", relation)])
+    sheet.line("Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:", "B")
     sheet.advance()
-    sheet.fields([("Họ, chữ đệm, tên người yêu cầu:", requester.name)])
-    sheet.advance()
-    sheet.fields([("Nơi cư trú:(2)", residence)])
-    sheet.advance()
-    sheet.fields([("Giấy tờ tùy thân:(3)", f"Căn cước số {requester.id_number}")])
-    sheet.advance()
-    sheet.fields([("Quan hệ với người được đăng ký khai sinh:", relation)])
-    sheet.advance()
-    sheet.put(sheet.left, "Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:", "B")
-    sheet.truth.append("Đề nghị cơ quan đăng ký khai sinh cho người dưới đây:")
-    sheet.advance()
-    sheet.fields([("Họ, chữ đệm, tên:", child.name)])
-    sheet.advance()
-    sheet.fields([("Ngày, tháng, năm sinh:", child.date)])
-    sheet.advance()
-    sheet.fields([("Giới tính:", child.sex), ("Dân tộc:", child.ethnicity),
-                  ("Quốc tịch:", "Việt Nam")])
-    sheet.advance()
-    sheet.fields([("Nơi sinh:(4)", birthplace)])
-    sheet.advance()
-    sheet.fields([("Quê quán:", hometown)])
-    sheet.advance()
+    sheet.rows(
+        [("Họ, chữ đệm, tên:", child.name)],
+        [("Ngày, tháng, năm sinh:", child.date)],
+        [("Giới tính:", child.sex), ("Dân tộc:", child.ethnicity), ("Quốc tịch:", "Việt Nam")],
+        [("Nơi sinh:(4)", birthplace)],
+        [("Quê quán:", hometown)])
     for label, parent in (("mẹ", mother), ("cha", father)):
-        sheet.fields([(f"Họ, chữ đệm, tên người {label}:", parent.name if parent else "")])
-        sheet.advance()
-        sheet.fields([("Năm sinh:(5)", str(parent.born[2]) if parent else ""),
-                      ("Dân tộc:", parent.ethnicity if parent else ""),
-                      ("Quốc tịch:", "Việt Nam" if parent else "")])
-        sheet.advance()
-        sheet.fields([("Nơi cư trú:(2)", residence if parent else "")])
-        sheet.advance()
+        sheet.rows([(f"Họ, chữ đệm, tên người {label}:", parent.name if parent else "")],
+                   [("Năm sinh:(5)", str(parent.born[2]) if parent else ""),
+                    ("Dân tộc:", parent.ethnicity if parent else ""),
+                    ("Quốc tịch:", "Việt Nam" if parent else "")],
+                   [("Nơi cư trú:(2)", residence if parent else "")])
     sheet.paragraph("Tôi cam đoan nội dung đề nghị đăng ký khai sinh trên đây là đúng sự thật, "
                     "được sự thỏa thuận nhất trí của các bên liên quan theo quy định pháp luật.")
     signature(sheet, rng, short_place(commune), "NGƯỜI YÊU CẦU", requester.name)
@@ -292,8 +269,7 @@ def template_form(rng: random.Random) -> Sheet:
         body = (top.format(province.upper()), bottom.format(short_place(commune).upper()))
     heading(sheet, rng, body)
     title(sheet, name, subtitle)
-    sheet.fields([("Kính gửi:", rng.choice(("", f"Ủy ban nhân dân {commune.lower()}")))])
-    sheet.advance()
+    sheet.rows([("Kính gửi:", rng.choice(("", f"Ủy ban nhân dân {commune.lower()}")))])
     for row in rows:
         if not sheet.room(2):
             break

@@ -162,6 +162,17 @@ class Sheet:
             x += share
         self.truth.append(" ".join(truth))
 
+    def rows(self, *rows: list[tuple[str, str]]) -> None:
+        """``fields`` row after row, each followed by a line step."""
+        for parts in rows:
+            self.fields(parts)
+            self.advance()
+
+    def line(self, text: str, style: str = "") -> None:
+        """One left-aligned line of print (a caption, an instruction)."""
+        self.put(self.left, text, style)
+        self.truth.append(text)
+
     def _shares(self, parts: list[tuple[str, str]]) -> list[float]:
         total = self.right - self.left
         needs = [self.width(f"{label} {value}") + 12 for label, value in parts]
