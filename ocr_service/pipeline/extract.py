@@ -99,9 +99,12 @@ def _row_start_free(doc: _Doc, index: int) -> Span | None:
     """The text of a row before its first label, if the row does not start with one."""
     row, matches = doc.rows[index], doc.matches[index]
     end = matches[0].start if matches else len(row.text)
-    if not row.text[:end].strip(" .:()0123456789"):
-        return None  # nothing, or only the number of the label that follows ("7. Họ, ...")
-    return row.span(0, end)
+    before = row.text[:end]
+    if not before.strip(" .:()"):
+        return None  # nothing
+    if matches and not before.strip(" .:()0123456789"):
+        return None  # only the number of the label that follows ("7. Họ, ...")
+    return row.span(0, end)  # digits alone are a value: an ID number below its label
 
 
 def _reaches_edge(doc: _Doc, span: Span) -> bool:

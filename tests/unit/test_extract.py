@@ -6,6 +6,8 @@ row), the way an OCR engine would return them, so every rule is tested without r
 
 from __future__ import annotations
 
+import pytest
+
 from ocr_service.domain import OcrLine, PageText
 from ocr_service.pipeline.extract import extract
 from ocr_service.synth.corpus import personal_id
@@ -206,6 +208,20 @@ def test_an_id_card_front_and_back_agree_with_their_mrz():
                               "place_of_residence": "Thôn 3, Xã Thượng Lâm, Tỉnh Tuyên Quang",
                               "date_of_issue": "20/05/2021"}
     assert not result.review, result.export()
+
+
+@pytest.mark.parametrize("rows", [
+    ["No.:001090123456"], ["Số /No:001090123456"], ["No. 001090123456"],
+    ["Số/ No.: 001 090 123 456"], ["Số / No.:", "001090123456"],
+    ["Số định danh cá nhân / Personal identification number:", "001090123456"],  # 2024 card
+])
+def test_a_card_number_is_found_however_its_label_is_spaced_and_punctuated(rows):
+    result = extract([page(["CĂN CƯỚC CÔNG DÂN", "Citizen Identity Card", *rows,
+                            "Họ và tên / Full name:", CARD["full_name"],
+                            f"Ngày sinh / Date of birth: {CARD['date_of_birth']}",
+                            "Giới tính / Sex: Nam"])])
+    assert result.form_type == "cccd"
+    assert result.fields["id_number"].value == CARD["id_number"]
 
 
 def test_a_card_without_expiry_keeps_it_and_its_place_of_origin_as_printed():
