@@ -27,12 +27,16 @@ _CHAR_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ
 _FILLER_LOOKALIKES = str.maketrans({c: FILLER for c in "«‹〈＜≪⟨<"})
 _TO_DIGIT = str.maketrans("OQDIL|ZSBG", "0001112586")
 _TO_LETTER = str.maketrans("012586", "OIZSBG")
-# Expected character class per position: N digit, A letter, X anything (filler allowed anywhere).
+# Expected character class per position: N digit, A letter, X anything (filler allowed anywhere),
+# F filler only (after the 12-digit ID number; between nationality and the final check digit):
+# whatever was read there is a '<' misread ("K", "C", "L", "E" are common).
 _LAYOUT = (
-    "AAAAA" + "N" * 10 + "N" * 12 + "XXX",
-    "N" * 7 + "A" + "N" * 7 + "AAA" + "X" * 11 + "N",
+    "AAAAA" + "N" * 10 + "N" * 12 + "FFF",
+    "N" * 7 + "A" + "N" * 7 + "AAA" + "F" * 11 + "N",
     "A" * LINE_LENGTH,
 )
+_NAME_TAIL = re.compile(r"(?<=<)[KCLE<]{2,}$")
+"""The fillers closing the name line, some read as letters ("BINH<KKKCKK")."""
 _LINE1 = re.compile(r"I.VNM")
 _LINE2 = re.compile(r"\d{7}[MF<]\d{7}")
 _SEX = {"Nam": "M", "Nữ": "F"}
@@ -202,8 +206,13 @@ def _repair(line: str, layout: str) -> str:
             char = char.translate(_TO_DIGIT)
         elif kind == "A":
             char = char.translate(_TO_LETTER)
+        elif kind == "F":
+            char = FILLER
         fixed.append(char)
-    return "".join(fixed)
+    line = "".join(fixed)
+    if layout == _LAYOUT[2]:
+        line = _NAME_TAIL.sub(lambda m: FILLER * len(m.group(0)), line)
+    return line
 
 
 def _rows(cleaned: list[str]) -> Iterator[tuple[int, int, str]]:

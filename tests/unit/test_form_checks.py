@@ -210,6 +210,18 @@ def test_noisy_mrz_is_repaired(card) -> None:
     assert td1.problems() == []
 
 
+@pytest.mark.parametrize("misread", ["K", "C", "L", "E"])
+def test_fillers_read_as_letters_are_fillers_again(card, misread) -> None:
+    line1, line2, line3 = _compose(card)
+    name_end = len(line3.rstrip("<")) + 1  # the '<' that closes the name is read right
+    noisy = [line1.replace("<", misread), line2.replace("<", misread),
+             line3[:name_end] + line3[name_end:].replace("<", misread)]
+    td1 = mrz.find_td1(noisy)
+    assert td1 is not None
+    assert td1.lines == (line1, line2, line3)
+    assert td1.problems() == [] and td1.id_number == card["id_number"]
+
+
 def test_wrong_mrz_check_digit_is_flagged(card) -> None:
     line1, line2, line3 = _compose(card)
     wrong_birth = f"{(int(line2[5]) + 1) % 10}"
