@@ -141,8 +141,9 @@ def _cmd_process(args: argparse.Namespace) -> int:
         info = RecordInfo(dossier_code=dossier_code, procedure_code=args.procedure_code,
                           owner_id_number=args.owner_id, title=args.title or path.stem)
         try:
-            reading = read(path.read_bytes(), path.name, engine, settings)
-            record = make_record(reading, None, info, signing, settings)
+            data = path.read_bytes()
+            reading = read(data, path.name, engine, settings)
+            record = make_record(reading, None, info, signing, settings, source=data)
         except SohoaError as exc:
             print(f"sohoa process: {exc}", file=sys.stderr)
             failed = True

@@ -442,7 +442,7 @@ def _make_record(ctx: Context, pages_key: str) -> Outcome:
                        applicant_id_number=ctx.applicant_id_number, component=ctx.component,
                        filename=ctx.filename)
     made = make_record(reading, review, info, signing_for(ctx.approval), settings,
-                       record_id=record_id)
+                       record_id=record_id, source=store.get_raw(ctx.raw_key))
     signed = SignedRecord(made.pdf, manifest_bytes(made.manifest))
     if not store.has_work(record_work_key(record_id)):  # a concurrent duplicate may have won
         store.put_work(record_work_key(record_id), pack_record(signed))

@@ -111,12 +111,13 @@ def record_info(dossier_code: str, *, procedure_code: str | None = None,
 
 def make_record(reading: Reading, review: Review | None, info: RecordInfo,
                 signing: RecordSigning, settings: Settings | None = None, *,
-                record_id: str | None = None) -> ERecord:
+                record_id: str | None = None, source: bytes | None = None) -> ERecord:
     """The signed PDF/A and manifest of a read document: its fields as a person approved them
     (``review``), or as read when no review was asked for. ``info.owner_id_number`` is the
     applicant's; the record is filed under the document's own ID number when that can be
     trusted (``owner_id_number``). ``record_id`` names the record the same way on every run of
-    a retried task."""
+    a retried task; ``source`` (the upload's bytes) lets JPEG pages that clean-up left unchanged
+    be embedded as uploaded, not encoded again."""
     from .record import build_record
 
     extraction = review.extraction if review is not None else reading.extraction
@@ -125,4 +126,5 @@ def make_record(reading: Reading, review: Review | None, info: RecordInfo,
                         replace(info, owner_id_number=owner), signing,
                         settings or get_settings(), models=reading.models,
                         extraction=extraction, record_id=record_id,
-                        review=review.approval if review is not None else None)
+                        review=review.approval if review is not None else None,
+                        source=source)
