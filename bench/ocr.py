@@ -62,6 +62,9 @@ class EngineResult:
     cer_vs_baseline: float | None = None
     speed_vs_baseline: float | None = None
     generator: str = "ours"
+    stages: dict[str, float] | None = None
+    """Seconds per page by stage: clean-up (timed apart) and the engine's own stages, summed
+    over its page threads (``PpocrEngine.stage_seconds``); None for engines that do not say."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -152,10 +155,21 @@ def measure_set(name: str, engine: object, pages: list) -> tuple[EngineResult, l
     ``kind``), timed from the first page in to the last text out."""
     from ocr_service.pipeline.process import read_pages
 
+    from ocr_service.pipeline.clean import clean_pages
+
     images = [as_page_image(page, i + 1) for i, page in enumerate(pages)]
+    engine_stages = getattr(engine, "stage_seconds", None)
+    if engine_stages is not None:
+        engine_stages.clear()
     start = time.perf_counter()
     texts: list[PageText] = read_pages(images, engine)  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
+    stages = None
+    if engine_stages is not None:
+        start = time.perf_counter()
+        clean_pages(images)
+        stages = {"clean": time.perf_counter() - start, **engine_stages}
+        stages = {name: value / len(pages) for name, value in stages.items()}
     hyps = [text.text for text in texts]
     chars = [char_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
     words = [word_errors(hyp, page.text) for hyp, page in zip(hyps, pages)]
@@ -171,6 +185,7 @@ def measure_set(name: str, engine: object, pages: list) -> tuple[EngineResult, l
         mark_error_rate=rate(marks),
         pages_per_s=len(pages) / seconds,
         seconds=seconds,
+        stages=stages,
     )
     return result, hyps
 
@@ -220,6 +235,23 @@ def table(results: list[EngineResult]) -> str:
     return "\n".join(lines)
 
 
+def stage_table(results: list[EngineResult]) -> str:
+    """Seconds per page by stage, for the engines that report them."""
+    timed = [r for r in results if r.stages]
+    names = list(dict.fromkeys(name for r in timed for name in r.stages or {}))
+    if not timed:
+        return ""
+    rows = [["generator", "engine", *names],
+            *([r.generator, r.engine, *(f"{(r.stages or {}).get(n, 0.0):.3f}" for n in names)]
+              for r in timed)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths))) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "seconds per page by stage (clean-up timed apart; engine stages summed over threads)\n" \
+        + "\n".join(lines)
+
+
 def dump(folder: Path, pages: list, readings: dict[str, list[str]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i, page in enumerate(pages, start=1):
@@ -265,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                          ensure_ascii=False, indent=2))
     else:
         print(table(results) if results else "no engine ran")
+        if stages := stage_table(results):
+            print(stages)
         for name, message in errors.items():
             print(f"! {name}: {message}", file=sys.stderr)
         if results and not any(r.engine == BASELINE for r in results):

@@ -22,7 +22,11 @@ same as page by page, whatever the grouping. On a CPU it gains little (+3 % page
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -53,6 +57,10 @@ class PpocrEngine:
 
         self.models: dict[str, str] = {}
         """sha256 of every weight file this engine loaded, by manifest name (for e-record manifests)."""
+        self.stage_seconds: dict[str, float] = {}
+        """Seconds spent per stage since the last reset ("detect", "read", "reread", "text"),
+        summed over page threads: ``bench/ocr.py`` prints them per page to show where time goes."""
+        self._stage_lock = threading.Lock()
 
         options = SessionOptions.from_settings(settings)
 
@@ -86,6 +94,16 @@ class PpocrEngine:
             second = settings.ocr_second_reader
             self._second = reader(second) if second and second != settings.ocr_fast_model else None
 
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._stage_lock:
+                self.stage_seconds[name] = (self.stage_seconds.get(name, 0.0)
+                                            + time.perf_counter() - start)
+
     def _detect(self, pages: list[PageImage]) -> list[list[Quad]]:
         """Each page's text boxes in reading order; pages of equal detector input size share
         calls of up to ``batch_pages`` pages."""
@@ -107,27 +125,32 @@ class PpocrEngine:
         """Readings of each ``(image, quads)`` job: the fast reader, then the accurate one on the
         words the fast one is unsure of (``fusion``), each reader's calls shared across jobs."""
         if self._fast is None:
-            return self._accurate.read_many(jobs)
-        readings = self._fast.read_many(jobs)
-        if self._second is not None:
-            others = self._second.read_many(jobs)
-            readings = [[second_opinion(mine, theirs) for mine, theirs in zip(page, other_page)]
-                        for page, other_page in zip(readings, others)]
+            with self._stage("read"):
+                return self._accurate.read_many(jobs)
+        with self._stage("read"):
+            readings = self._fast.read_many(jobs)
+            if self._second is not None:
+                others = self._second.read_many(jobs)
+                readings = [[second_opinion(mine, theirs) for mine, theirs in zip(page, other)]
+                            for page, other in zip(readings, others)]
         if self._accurate is None:
             return readings
         plans = [uncertain_words(quads, read, self._reread_below)
                  for (_, quads), read in zip(jobs, readings)]
         unsure = [i for i, (targets, _) in enumerate(plans) if targets]
-        rereads = self._accurate.read_many([(jobs[i][0], plans[i][1]) for i in unsure])
+        with self._stage("reread"):
+            rereads = self._accurate.read_many([(jobs[i][0], plans[i][1]) for i in unsure])
         for i, reread in zip(unsure, rereads):
             readings[i] = apply_rereads(readings[i], plans[i][0], reread)
         return readings
 
     def _pages(self, pages: list[PageImage]) -> list[PageText]:
         """Detect and read ``pages`` together (one page: exactly the page-by-page path)."""
-        quads = self._detect(pages)
+        with self._stage("detect"):
+            quads = self._detect(pages)
         readings = self._read([(page.image, q) for page, q in zip(pages, quads)])
-        return [self._page_text(page, q, r) for page, q, r in zip(pages, quads, readings)]
+        with self._stage("text"):
+            return [self._page_text(page, q, r) for page, q, r in zip(pages, quads, readings)]
 
     @staticmethod
     def _page_text(page: PageImage, quads: list[Quad], readings: list[LineReading]) -> PageText:
