@@ -7,9 +7,10 @@ out as ``unknown``. Each goes through the whole path a caller gets — file byte
 TIFF), intake, clean-up, OCR, classification, extraction — with each engine asked for, the
 tesseract baseline beside the default.
 
-A second set comes from ``bench/heldout/`` (``--generators ours,second``; both by default): CT01
-and birth registration forms laid out, drawn, filled and spoiled by code, fonts and layouts the
-extractor was never written or tuned against. It is measured only, never tuned on.
+A second set comes from ``bench/heldout/`` (``--generators ours,second``; both by default): ID
+cards (both sides, no QR code), CT01 and birth registration forms laid out, drawn, filled and
+spoiled by code, fonts and layouts the extractor was never written or tuned against. It is
+measured only, never tuned on.
 
 A field is right when its value equals the expected one after NFC, case folding and whitespace
 normalisation (a field expected empty must come out empty); household members count one field per
@@ -121,10 +122,10 @@ def documents(args: argparse.Namespace) -> list[FormSample]:
 
 def second_documents(args: argparse.Namespace) -> list:
     """Filled forms of the second held-out generator, of the form types it makes."""
-    from bench.heldout import FIELD_FORMS, make_document
+    from bench.heldout import DOCUMENT_TYPES, make_document
 
     return [make_document(form_type, SECOND_SEED_BASE + i)
-            for form_type in FIELD_FORMS if form_type in args.types
+            for form_type in DOCUMENT_TYPES if form_type in args.types
             for i in range(args.second_docs)]
 
 

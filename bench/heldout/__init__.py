@@ -13,6 +13,7 @@ pipeline; a fix is tested on ``ocr_service.synth`` pages.
 """
 
 from bench.heldout.pages import (
-    FIELD_FORMS, KINDS, Document, Page, make_document, make_page, make_pages)
+    DOCUMENT_TYPES, FIELD_FORMS, KINDS, Document, Page, make_document, make_page, make_pages)
 
-__all__ = ["FIELD_FORMS", "KINDS", "Document", "Page", "make_document", "make_page", "make_pages"]
+__all__ = ["DOCUMENT_TYPES", "FIELD_FORMS", "KINDS", "Document", "Page", "make_document",
+           "make_page", "make_pages"]

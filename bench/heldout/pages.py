@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bench.heldout import content as c
+from bench.heldout.cards import card_sides
 from bench.heldout.degrade import Level, spoil
 from bench.heldout.sheet import Sheet, new_sheet
 
@@ -196,6 +197,8 @@ def birth_registration(rng: random.Random) -> Filled:
 
 
 FIELD_FORMS = {"residence_change": residence_change, "birth_registration": birth_registration}
+DOCUMENT_TYPES = ("cccd", *FIELD_FORMS)
+"""The form types ``make_document`` fills: ID cards and the two A4 forms."""
 
 
 # --- other official forms, for OCR figures -------------------------------------------------------
@@ -334,18 +337,47 @@ class Document:
     expected: dict
 
     def to_file(self) -> tuple[bytes, str]:
-        """JPEG at the page's own quality loss already applied, or PNG, drawn by seed."""
+        """One page: JPEG (its quality loss already applied) or PNG, drawn by seed; several
+        pages (a card's two sides): a TIFF that states its resolution."""
         import cv2
 
+        if len(self.pages) > 1:
+            return _tiff(self.pages, self.dpi), ".tiff"
         suffix = ".png" if self.seed % 4 == 3 else ".jpg"
         ok, data = cv2.imencode(suffix, self.pages[0])
         assert ok
         return data.tobytes(), suffix
 
 
+def _tiff(pages: tuple[np.ndarray, ...], dpi: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    images = [Image.fromarray(np.ascontiguousarray(page[:, :, ::-1])) for page in pages]
+    out = io.BytesIO()
+    images[0].save(out, format="TIFF", save_all=True, append_images=images[1:], dpi=(dpi, dpi),
+                   compression="tiff_lzw")
+    return out.getvalue()
+
+
+def _card_document(seed: int) -> Document:
+    """Both sides of an ID card, scanned at 300-600 dpi, sometimes back first."""
+    rng = _rng("doc", "cccd", seed)
+    front, back, expected = card_sides(rng)
+    dpi = rng.choice((300, 400, 600))
+    level = rng.choice(("clean", "scan", "scan", "photocopy"))
+    sides = [spoil(side.raster(dpi), level, seed * 2 + n, dpi)  # type: ignore[arg-type]
+             for n, side in enumerate((front, back))]
+    if rng.random() < 0.3:
+        sides.reverse()
+    return Document("cccd", seed, tuple(sides), dpi, {"form_type": "cccd", "fields": expected})
+
+
 def make_document(form_type: str, seed: int) -> Document:
-    """A filled ``residence_change`` or ``birth_registration`` form, spoiled at a level, dpi and
-    quality drawn by seed."""
+    """A filled form of ``DOCUMENT_TYPES``, spoiled at a level, dpi and quality drawn by seed."""
+    if form_type == "cccd":
+        return _card_document(seed)
     rng = _rng("doc", form_type, seed)
     form = FIELD_FORMS[form_type](rng)
     dpi = rng.choice((150, 200, 200, 300))

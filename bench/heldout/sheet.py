@@ -59,10 +59,12 @@ class Sheet:
     """Left and right, mm."""
     y: float = 18.0
     """Baseline of the next row, mm from the top."""
+    size: tuple[float, float] = A4
+    """Page width and height, mm (an ID card is 85.6 x 53.98)."""
     truth: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.pdf = FPDF(unit="mm", format="A4")
+        self.pdf = FPDF(unit="mm", format=self.size)
         self.pdf.set_auto_page_break(False)
         self.pdf.add_page()
         for style, name in FAMILIES[self.family].items():
@@ -77,7 +79,7 @@ class Sheet:
 
     @property
     def right(self) -> float:
-        return A4[0] - self.margins[1]
+        return self.size[0] - self.margins[1]
 
     def line_step(self, pt: float | None = None, spacing: float = 1.5) -> float:
         return (pt or self.pt) * 0.3528 * spacing
@@ -89,7 +91,7 @@ class Sheet:
         return self.pdf.get_string_width(text)
 
     def room(self, lines: int = 1) -> bool:
-        return self.y + lines * self.line_step() < A4[1] - 15
+        return self.y + lines * self.line_step() < self.size[1] - 15
 
     def advance(self, spacing: float = 1.5, pt: float | None = None) -> None:
         self.y += self.line_step(pt, spacing)
@@ -169,9 +171,24 @@ class Sheet:
             self.advance()
 
     def line(self, text: str, style: str = "") -> None:
-        """One left-aligned line of print (a caption, an instruction)."""
-        self.put(self.left, text, style)
+        """One left-aligned line of print (a caption, an instruction), set smaller when it would
+        run past the right margin."""
+        pt = self.pt
+        self.font(style, pt)
+        while self.width(text) > self.right - self.left and pt > 4:
+            pt -= 0.25
+            self.font(style, pt)
+        self.put(self.left, text, style, pt)
         self.truth.append(text)
+
+    def monospace(self, lines: tuple[str, ...], x: float, pt: float, step: float) -> None:
+        """Lines in FreeMono (an MRZ), ``step`` mm apart."""
+        self.pdf.add_font("FreeMono", "", str(font_file("FreeMono.ttf")))
+        self.pdf.set_font("FreeMono", "", pt)
+        for text in lines:
+            self.pdf.text(x, self.y, text)
+            self.truth.append(text)
+            self.y += step
 
     def _shares(self, parts: list[tuple[str, str]]) -> list[float]:
         total = self.right - self.left
