@@ -14,8 +14,8 @@ Why it is written the way it is:
 * With too little text the evidence is weak, and a wrong turn is worse than none: such pages are
   left as they are (only borders are cut and quality measured). A quarter turn in particular needs
   strong evidence: ink laid out as a band far wider than tall is one line (or a few) running across,
-  and is never stood on end, and a page with few letters needs a clearer lead of columns over rows.
-  A one-line image turned by 90° loses all its text, an unturned sideways page only its reading.
+  and is never stood on end; such a band of few letters is turned over only on a clear vote. A
+  one-line image turned by 90° loses all its text, an unturned sideways page only its reading.
 * Quality is checked against Circular 01/2023/TT-VPCP Art. 8 (colour scan, at least 200 dpi) and
   for readability (blur, contrast). A failing page is still cleaned and returned, only flagged.
 """
@@ -40,16 +40,15 @@ MIN_LETTERS = 30
 AXIS_MARGIN = 1.15
 """Columns must project this much more sharply than rows before a page is turned by 90°."""
 FEW_LETTERS = 200
-"""Below this many letters (a few lines) a quarter turn needs ``FEW_LETTERS_AXIS_MARGIN``."""
-FEW_LETTERS_AXIS_MARGIN = 1.6
-"""The columns' lead over rows required for a quarter turn of a page with few letters."""
+"""Below this many letters, a strip of text needs ``FEW_LETTERS_UPRIGHT_MARGIN`` to be turned over."""
 ACROSS_ASPECT = 3.0
 """Ink spread this many times wider than tall runs across the page: never turned by 90°."""
 UPRIGHT_MARGIN = 0.05
 """Mean per-line vote (-1 = upside down, +1 = upright) needed before a page is turned by 180°."""
 FEW_LETTERS_UPRIGHT_MARGIN = 0.2
-"""The vote needed for a half turn of a page with few letters: on one line of 30-70 letters the
-vote of upright text ranges down to -0.11 (lines cropped from generated pages)."""
+"""The vote needed for a half turn of a strip of few letters (one line or a few, ``_runs_across``):
+on one line of 30-70 letters the vote of upright text ranges down to -0.11 (lines cropped from
+generated pages). A short page of several lines (an ID card's back) keeps ``UPRIGHT_MARGIN``."""
 LETTER_HEIGHT_INCHES = 0.03
 """Marks shorter than this (about the x-height of 4-point type) are not letters: accents, dots, specks."""
 
@@ -129,8 +128,7 @@ def _turn(analysis: _Analysis, sharp: bool) -> int:
     few = analysis.letters < FEW_LETTERS
     return _orientation_and_skew(
         analysis.text, analysis.dpi, check_upside_down=sharp,
-        axis_margin=FEW_LETTERS_AXIS_MARGIN if few else AXIS_MARGIN,
-        upright_margin=FEW_LETTERS_UPRIGHT_MARGIN if few else UPRIGHT_MARGIN)[0]
+        strip_upright_margin=FEW_LETTERS_UPRIGHT_MARGIN if few else UPRIGHT_MARGIN)[0]
 
 
 def _skew(text: np.ndarray) -> float:
@@ -204,19 +202,20 @@ def _odd(value: float) -> int:
 
 
 def _orientation_and_skew(text: np.ndarray, dpi: float, check_upside_down: bool = True,
-                          axis_margin: float = AXIS_MARGIN,
-                          upright_margin: float = UPRIGHT_MARGIN) -> tuple[int, float]:
+                          strip_upright_margin: float = UPRIGHT_MARGIN) -> tuple[int, float]:
     """Clockwise turn (0/90/180/270) and skew (degrees, counter-clockwise positive) of the text.
 
     Without ``check_upside_down`` only the direction of the lines is set right (0 or 90). A quarter
-    turn needs the columns to project ``axis_margin`` times more sharply than the rows, and ink
+    turn needs the columns to project ``AXIS_MARGIN`` times more sharply than the rows, and ink
     that is not laid out as a wide band (``_runs_across``); a half turn, an upright vote below
-    ``-upright_margin``.
+    ``-UPRIGHT_MARGIN``, or below ``-strip_upright_margin`` for such a band.
     """
     ys, xs = _sample_points(text)
     rows_angle, rows_score = _best_angle(ys, xs, _coarse_angles())
     cols_angle, cols_score = _best_angle(xs, ys, _coarse_angles())
-    if cols_score > rows_score * axis_margin and not _runs_across(ys, xs):
+    across = _runs_across(ys, xs)
+    upright_margin = strip_upright_margin if across else UPRIGHT_MARGIN
+    if cols_score > rows_score * AXIS_MARGIN and not across:
         turn, text = 90, cv2.rotate(text.view(np.uint8), cv2.ROTATE_90_CLOCKWISE).astype(bool)
         ys, xs = _sample_points(text)
         coarse = -cols_angle

@@ -166,3 +166,14 @@ def test_a_one_line_image_is_neither_stood_on_end_nor_turned_over(seed):
 
 def test_a_page_turned_sideways_is_still_turned_with_the_stricter_rules():
     assert clean(np.rot90(upright("prose"), 1)).rotation == 90
+
+
+@pytest.mark.parametrize("seed", [2, 6, 23])
+def test_an_upside_down_card_back_with_few_letters_is_still_turned_over(seed):
+    # Under 200 letters, but several lines: only a one-line strip needs the clearer vote.
+    from ocr_service.synth.forms import make_form_sample
+
+    card = make_form_sample("cccd", seed, "dev")
+    assert card.turns[1] == 2
+    result = clean(card.pages[1], dpi=card.dpi)
+    assert result.rotation == 180
