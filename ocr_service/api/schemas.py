@@ -193,6 +193,16 @@ class HistoryOut(BaseModel):
     at: str
 
 
+class QueuedDocument(DocumentOut):
+    dossier_id: str
+    dossier_code: str
+    procedure_code: str
+
+
+class DocumentQueue(BaseModel):
+    items: list[QueuedDocument]
+
+
 class DocumentDetail(DocumentOut):
     """A document with its draft: what a person reviews before it is signed."""
 

@@ -176,6 +176,16 @@ def list_documents(session: Session, agency_id: uuid.UUID, dossier_id: uuid.UUID
     return list(session.scalars(query.order_by(Document.created_at, Document.id)))
 
 
+def documents_in_status(session: Session, agency_id: uuid.UUID, status: DocumentStatus, *,
+                        limit: int = 100) -> list[tuple[Document, Dossier]]:
+    """The agency's documents in ``status`` with their dossiers, oldest change first (the
+    review queue: who has waited longest comes first)."""
+    query = (select(Document, Dossier).join(Dossier, Document.dossier_id == Dossier.id)
+             .where(Dossier.agency_id == agency_id, Document.status == status)
+             .order_by(Document.updated_at, Document.id).limit(limit))
+    return [(document, dossier) for document, dossier in session.execute(query)]
+
+
 def count_documents(session: Session, agency_id: uuid.UUID) -> dict[str, int]:
     """The agency's documents by status (every status, zeros included)."""
     query = (_documents_of(agency_id).with_only_columns(Document.status, func.count())

@@ -108,6 +108,12 @@ def test_always_stops_for_a_person_who_corrects_and_approves(service: Service) -
         ("id_number", "072096012345"), ("id_number", CORRECTED_ID)]
     reading = fixed["fields"]["id_number"]["raw"]
     assert fixed["corrections"][0]["reading"] == reading
+    queue = service.client.get("/v1/documents", headers=clerk).json()["items"]
+    assert document["id"] in [d["id"] for d in queue]
+    waiting = next(d for d in queue if d["id"] == document["id"])
+    assert waiting["status"] == "needs_review" and waiting["dossier_code"]
+    other = service.client.get("/v1/documents", headers=service.key(OTHER, Role.CLERK)).json()
+    assert document["id"] not in [d["id"] for d in other["items"]]
     unknown = service.client.patch(f"{path}/fields", headers=clerk,
                                    json={"fields": {"shoe_size": "42"}})
     assert "shoe_size" in _error(unknown, 422)["message"]

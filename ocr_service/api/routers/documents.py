@@ -32,7 +32,9 @@ from ..idempotency import IdempotencyDep
 from ..schemas import (
     ApproveBody,
     DocumentDetail,
+    DocumentQueue,
     FieldsPatch,
+    QueuedDocument,
     RejectBody,
     error_responses,
 )
@@ -47,6 +49,22 @@ RECORD_PROGRESS = 0.45
 """Progress shown once a person approved: the record stage is next (workers/tasks.py RECORD)."""
 MIN_WIDTH, MAX_WIDTH = 64, 4096
 """Bounds of ``?width=`` for a page image (a thumbnail to a full A4 page at 350 dpi)."""
+
+
+@router.get("", response_model=DocumentQueue, responses=error_responses(401, 403, 422),
+            summary="The agency's documents in one status: the review queue by default")
+def list_documents(
+    principal: ReviewReadKey, hub: HubDep,
+    status: Annotated[DocumentStatus, Query()] = DocumentStatus.NEEDS_REVIEW,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> DocumentQueue:
+    """Oldest change first, so the document that has waited longest is reviewed first."""
+    with hub.index.session() as session:
+        found = repo.documents_in_status(session, principal.agency_id, status, limit=limit)
+        return DocumentQueue(items=[
+            QueuedDocument(**document_out(d), dossier_id=str(d.dossier_id),
+                           dossier_code=dossier.dossier_code,
+                           procedure_code=dossier.procedure_code) for d, dossier in found])
 
 
 @router.get("/{document_id}", response_model=DocumentDetail,
