@@ -61,4 +61,7 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     from .routers import public  # GET /v/{record_id}: the page a record's QR code opens, no key
 
     app.include_router(public.router)
+    from .routers import procedures
+
+    app.include_router(procedures.router)
     return app
