@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     """Seconds after which the broker hands a task that nobody acknowledged to another worker
     (its worker died). Short, so a crash costs minutes, not an hour; longer than the slowest
     task, or a slow task also runs a second time (harmless: tasks are idempotent, only wasted)."""
+    task_max_lost: int = 3
+    """Deliveries of one stage that may end without finishing (the worker died) before the
+    document is ``failed`` and its job ``dead``: one bad upload must not crash-loop workers."""
     task_max_retries: int = 12
     """Retries of a task that failed for a passing reason (S3 or database unreachable): with
     the backoff below, about six minutes of outage are ridden out before a document fails."""

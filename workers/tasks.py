@@ -205,7 +205,8 @@ class StageTask(Task):
     ignore_result = True
 
 
-def _begin(svc: Services, document_id: uuid.UUID, stage: Stage) -> Context | None:
+def _begin(svc: Services, document_id: uuid.UUID, stage: Stage, *,
+           redelivered: bool = False) -> Context | None:
     """Check the document and mark the stage begun; None when there is nothing to do."""
     with svc.index.session() as session:
         agency_id = repo.document_agency(session, document_id)
@@ -225,17 +226,45 @@ def _begin(svc: Services, document_id: uuid.UUID, stage: Stage) -> Context | Non
             repo.set_document_status(session, agency_id, document_id,
                                      DocumentStatus.PROCESSING, stage=stage.name,
                                      progress=stage.start)
-        repo.start_job(session, agency_id, document_id, stage.name)
-        return Context(
-            services=svc, agency_id=agency_id, document_id=document_id,
-            dossier_id=dossier.id, sha256=document.sha256, filename=document.filename,
-            media_type=document.media_type, size=document.size, raw_key=document.raw_key,
-            component=document.component, dossier_code=dossier.dossier_code,
-            procedure_code=dossier.procedure_code,
-            applicant_id_number=dossier.applicant_id_number,
-            review_policy=dossier.review_policy, generation=document.generation,
-            draft=document.extraction, approval=document.approval,
-            supersedes_id=document.supersedes_id)
+        job = repo.start_job(session, agency_id, document_id, stage.name,
+                             redelivered=redelivered)
+        if job.lost < get_settings().task_max_lost:
+            return Context(
+                services=svc, agency_id=agency_id, document_id=document_id,
+                dossier_id=dossier.id, sha256=document.sha256, filename=document.filename,
+                media_type=document.media_type, size=document.size, raw_key=document.raw_key,
+                component=document.component, dossier_code=dossier.dossier_code,
+                procedure_code=dossier.procedure_code,
+                applicant_id_number=dossier.applicant_id_number,
+                review_policy=dossier.review_policy, generation=document.generation,
+                draft=document.extraction, approval=document.approval,
+                supersedes_id=document.supersedes_id)
+        lost = WorkerLost(stage.name, job.lost)  # dead-letter: the job is kept for inspection
+        repo.set_document_status(session, agency_id, document_id, DocumentStatus.FAILED,
+                                 stage=stage.name, error=lost)
+        repo.finish_job(session, job, JobState.DEAD,
+                        json.dumps(lost.as_dict(), ensure_ascii=False))
+    log.error("%s of document %s dead-lettered: %d deliveries never ended", stage.name,
+              document_id, lost.lost)
+    webhook.delay(str(document_id), str(DocumentStatus.FAILED))
+    return None
+
+
+class WorkerLost(SohoaError):
+    """A stage whose deliveries keep ending without finishing: the upload probably crashes the
+    worker (memory, a library fault). It is set aside, not run again forever."""
+
+    code = "worker_lost"
+
+    def __init__(self, stage: str, lost: int) -> None:
+        self.lost = lost
+        super().__init__(
+            f"Processing ({stage}) stopped its worker {lost} times without finishing; the "
+            "document was set aside. Check the scan (size, pages) and reprocess it or upload "
+            "another scan.",
+            f"Bước xử lý ({stage}) làm dừng tiến trình xử lý {lost} lần mà không hoàn tất; tài "
+            "liệu đã được tạm gác lại. Hãy kiểm tra bản quét (kích thước, số trang) rồi xử lý "
+            "lại hoặc tải lên bản quét khác.")
 
 
 def _finish(ctx: Context, stage: Stage, outcome: Outcome) -> None:
@@ -333,7 +362,8 @@ def run_stage(task: Task, document_id: str, stage: Stage,
     svc: Services | None = None
     try:
         svc = services()
-        ctx = _begin(svc, doc_id, stage)
+        redelivered = bool((task.request.delivery_info or {}).get("redelivered"))
+        ctx = _begin(svc, doc_id, stage, redelivered=redelivered)
         if ctx is None:
             return
         outcome = work(ctx)

@@ -315,6 +315,10 @@ class Job(Base):
     document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"))
     task: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)
+    lost: Mapped[int] = mapped_column(default=0)
+    """Deliveries that never ended: the task was delivered again while the job still showed
+    ``running`` (its worker died, or the task outlasted the visibility timeout). A document that
+    keeps killing workers is dead-lettered after ``SOHOA_TASK_MAX_LOST`` of them."""
     state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()

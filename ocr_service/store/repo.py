@@ -354,9 +354,12 @@ def run_again(session: Session, agency_id: uuid.UUID, document: Document, *,
 # --- jobs ----------------------------------------------------------------------------------------
 
 
-def start_job(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, task: str) -> Job:
+def start_job(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, task: str, *,
+              redelivered: bool = False) -> Job:
     """The document's job for ``task``, now ``running`` with one more attempt (a redelivered task
-    finds the same row, so attempts count deliveries)."""
+    finds the same row, so attempts count deliveries). A message the broker ``redelivered``
+    while the job still shows ``running`` is a delivery that never ended (its worker died):
+    counted ``lost``. A retry after a passing failure is a new message, never counted."""
     if get_document(session, agency_id, document_id) is None:
         raise NotFound("document", "tài liệu")
     find = select(Job).where(Job.document_id == document_id, Job.task == task).with_for_update()
@@ -368,6 +371,8 @@ def start_job(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, ta
                 session.add(job)
         except IntegrityError:
             job = session.scalars(find).one()
+    if redelivered and job.state == JobState.RUNNING:
+        job.lost += 1
     job.attempts += 1
     job.state = JobState.RUNNING
     session.flush()

@@ -392,3 +392,31 @@ def test_worker_killed_between_approval_and_archive(
     manifest = assert_archived_once(stack, document_id)
     assert manifest["approval"]["approved_by"]["kind"] == "key"
     assert manifest["approval"]["accepted_flagged"] == draft["flagged"]
+
+
+def test_an_upload_that_keeps_killing_workers_is_dead_lettered(
+        stack: Stack, start_worker: Callable[[str], Worker]) -> None:
+    """Each delivery of the OCR task dies with its worker (SIGKILL, as the kernel's OOM killer
+    would): after SOHOA_TASK_MAX_LOST (3) such deliveries the document is failed and its job
+    dead, instead of being handed to the next worker forever."""
+    import io
+
+    from PIL import Image
+
+    page = Image.open(io.BytesIO(SAMPLE))
+    buffer = io.BytesIO()  # several pages, so each delivery is still reading when it is killed
+    page.save(buffer, "PDF", save_all=True, append_images=[page] * 5, resolution=200)
+    document_id = upload(stack, buffer.getvalue() + b"%" + uuid.uuid4().hex.encode(),
+                         "pages.pdf")
+    for delivery in (1, 2, 3):
+        worker = start_worker("ocr,cpu,archive")
+        wait_for(lambda n=delivery: (job := jobs(stack, document_id).get("ocr")) and  # type: ignore[misc]
+                 job.attempts == n and job.state == "running", f"OCR delivery {delivery}",
+                 timeout=90)
+        worker.kill()
+    start_worker("ocr,cpu,archive")
+    failed = wait_status(stack, document_id, "failed", timeout=90)
+    assert failed.error_code == "worker_lost" and failed.error_message_vi
+    job = jobs(stack, document_id)["ocr"]
+    assert (job.state, job.lost, job.attempts) == ("dead", 3, 4)
+    assert json.loads(job.last_error)["code"] == "worker_lost"

@@ -1,5 +1,6 @@
 """Review before signing: a dossier's review policy, the draft a person corrects and approves,
-the document's history and corrections, documents run again, records superseded.
+the document's history and corrections, documents run again, records superseded; and the
+deliveries of a job that never ended (``jobs.lost``), to dead-letter what kills its workers.
 
 Revision ID: 0003
 Revises: 0002
@@ -65,6 +66,11 @@ def upgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.alter_column("generation", existing_type=sa.Integer(), server_default=None)
 
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("lost", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("jobs") as batch:
+        batch.alter_column("lost", existing_type=sa.Integer(), server_default=None)
+
     with op.batch_alter_table("records") as batch:
         batch.add_column(sa.Column("superseded_by", sa.Uuid(), nullable=True))
         batch.drop_constraint(op.f("uq_records_document_id"), type_="unique")
@@ -95,6 +101,8 @@ def downgrade() -> None:
         op.drop_index(op.f(f"ix_{name}_document_id"), table_name=name)
         op.drop_table(name)
     op.drop_index(op.f("ix_records_document_id"), table_name="records")
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("lost")
     with op.batch_alter_table("records") as batch:
         batch.drop_constraint(op.f("ck_records_state_allowed"), type_="check")
         batch.create_check_constraint("state_allowed", f"state IN ({OLD_STATES})")
