@@ -95,6 +95,10 @@ class DossierCreate(BaseModel):
             "Which documents stop at needs_review for a person before anything is signed: "
             "always, flagged (any field or finding flagged; the default) or never. JSON true "
             "and false mean always and never."))
+    applicant_name: str | None = Field(
+        None, min_length=1, max_length=255, pattern=r"^\S(.*\S)?$",
+        description="Họ và tên of the applicant (as on the ID card; stored NFC), printed on the "
+                    "receipt and shown masked on the public status page")
 
     @field_validator("review")
     @classmethod
@@ -109,6 +113,12 @@ class DossierCreated(BaseModel):
 
     id: str
     dossier_code: str = Field(description="Mã hồ sơ: <mã đơn vị>-<yymmdd>-<số thứ tự>")
+    lookup_code: str | None = Field(None, description=(
+        "The secret of the public status URL /tra-cuu/{dossier_code}?k={lookup_code}, printed "
+        "on the receipt"))
+    due_date: str | None = Field(None, description=(
+        "Ngày hẹn trả kết quả (YYYY-MM-DD) from the procedure catalogue; null for a procedure "
+        "code the catalogue does not list"))
 
 
 class DocumentAccepted(BaseModel):
@@ -146,7 +156,8 @@ class DossierOut(BaseModel):
     model_config = _examples({
         "id": DOSSIER_ID, "dossier_code": "000.00.10.H29-261130-0001",
         "procedure_code": "1.001193", "review": "flagged",
-        "created_at": "2026-11-30T03:20:00+00:00",
+        "created_at": "2026-11-30T03:20:00+00:00", "due_date": "2026-12-01",
+        "applicant_name": "Nguyễn Văn An", "lookup_code": "7KQ4MZP2",
         "documents": [{
             "id": DOCUMENT_ID, "status": "archived", "stage": "archive", "progress": 1.0,
             "form_type": "cccd", "record_id": RECORD_ID, "error": None, "filename": "cccd.pdf",
@@ -158,7 +169,14 @@ class DossierOut(BaseModel):
     dossier_code: str
     procedure_code: str
     review: str = Field(description="The review policy: always, flagged or never")
-    created_at: str
+    created_at: str = Field(description="Also the time received printed on the receipt")
+    due_date: str | None = Field(None, description=(
+        "Ngày hẹn trả kết quả (YYYY-MM-DD); null for a procedure code the catalogue does not "
+        "list"))
+    applicant_name: str | None = None
+    lookup_code: str = Field(description=(
+        "The secret of the public status URL /tra-cuu/{dossier_code}?k={lookup_code}; only "
+        "the agency's own keys and staff ever see a dossier"))
     documents: list[DocumentOut]
 
 

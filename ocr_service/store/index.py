@@ -28,7 +28,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Engine,
     Float,
@@ -60,6 +61,8 @@ from sqlalchemy.orm import (
     relationship,
     sessionmaker,
 )
+
+from .lookup import new_lookup_code
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -225,6 +228,13 @@ class Dossier(Base):
     review_policy: Mapped[str] = mapped_column(String(16), default=ReviewPolicy.FLAGGED)
     """Which documents stop at ``needs_review`` for a person before they are signed."""
     created_at: Mapped[datetime] = _created()
+    """Also the time received (thời gian tiếp nhận) printed on the receipt."""
+    lookup_code: Mapped[str] = mapped_column(String(16), default=new_lookup_code)
+    """The secret of the public status URL, printed on the receipt (``store/lookup.py``)."""
+    due_date: Mapped[date | None] = mapped_column(Date)
+    """Ngày hẹn trả kết quả, from the catalogue; None for a procedure code it does not list."""
+    applicant_name: Mapped[str | None] = mapped_column(String(255))
+    """Họ và tên (NFC), as the desk read it from the ID card; optional."""
 
 
 class Document(Base):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import SohoaError
+from ..procedures import due_date_for
 from .audit import append_event
 from .index import (
     Agency,
@@ -127,14 +129,22 @@ def next_dossier_code(session: Session, agency: Agency, now: datetime | None = N
 
 def create_dossier(session: Session, agency_id: uuid.UUID, procedure_code: str,
                    applicant_id_number: str, *, review: ReviewPolicy = ReviewPolicy.FLAGGED,
-                   actor_key_id: uuid.UUID | None = None, now: datetime | None = None) -> Dossier:
+                   actor_key_id: uuid.UUID | None = None, now: datetime | None = None,
+                   applicant_name: str | None = None) -> Dossier:
+    """A new dossier, received ``now``: its mã hồ sơ, a random lookup code (the model's
+    default) and, for a procedure of the catalogue, its due date; a code the catalogue does not
+    list is kept (other systems send those) with no due date."""
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise NotFound("agency", "đơn vị")
+    received = now if now is not None else utcnow()
+    name = unicodedata.normalize("NFC", applicant_name).strip() if applicant_name else None
     dossier = Dossier(id=uuid.uuid4(), agency_id=agency_id,
                       dossier_code=next_dossier_code(session, agency, now),
                       procedure_code=procedure_code, applicant_id_number=applicant_id_number,
-                      review_policy=ReviewPolicy(review))
+                      review_policy=ReviewPolicy(review), created_at=received,
+                      due_date=due_date_for(procedure_code, received),
+                      applicant_name=name or None)
     session.add(dossier)
     session.flush()
     append_event(session, agency_id, "dossier.created", actor_key_id=actor_key_id,

@@ -8,7 +8,7 @@ dies, and the same bytes sent again (a client retrying) are the same document, n
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -46,8 +46,11 @@ def create_dossier(body: DossierCreate, principal: DossierKey, hub: HubDep,
         dossier = repo.create_dossier(session, principal.agency_id, body.procedure_code,
                                       body.applicant_id_number,
                                       review=ReviewPolicy(body.review),
-                                      actor_key_id=principal.key_id)
-        return DossierCreated(id=str(dossier.id), dossier_code=dossier.dossier_code).model_dump()
+                                      actor_key_id=principal.key_id,
+                                      applicant_name=body.applicant_name)
+        return DossierCreated(id=str(dossier.id), dossier_code=dossier.dossier_code,
+                              lookup_code=dossier.lookup_code,
+                              due_date=_day(dossier.due_date)).model_dump()
 
     return idempotency.create(idempotency.fingerprint(body.model_dump()), 201, create)
 
@@ -107,7 +110,8 @@ def get_dossier(principal: DossierKey, dossier_id: DossierId, hub: HubDep) -> Do
         return DossierOut(
             id=str(dossier.id), dossier_code=dossier.dossier_code,
             procedure_code=dossier.procedure_code, review=dossier.review_policy,
-            created_at=_iso(dossier.created_at),
+            created_at=_iso(dossier.created_at), due_date=_day(dossier.due_date),
+            applicant_name=dossier.applicant_name, lookup_code=dossier.lookup_code,
             documents=[document_out(d) for d in documents])
 
 
@@ -129,3 +133,7 @@ def document_out(document: Document) -> dict[str, Any]:
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
