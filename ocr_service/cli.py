@@ -78,7 +78,22 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     host, port = args.host or settings.host, args.port or settings.port
     print(f"sohoa API: http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(create_app(preload=True), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(preload=True, sweep=True), host=host, port=port, log_level="info")
+    return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .api.deps import submit_with_workers
+    from .store.index import Index, database_url
+    from .sweeper import sweep
+
+    settings = get_settings()
+    index = Index.open(database_url(settings))
+    try:
+        queued = sweep(index, submit_with_workers, settings)
+    finally:
+        index.close()
+    print(f"{len(queued)} tài liệu được xếp hàng lại / document(s) queued again", flush=True)
     return EXIT_OK
 
 
@@ -388,6 +403,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="default: SOHOA_HOST (127.0.0.1)")
     serve.add_argument("--port", type=int, help="default: SOHOA_PORT (8000)")
     serve.set_defaults(run=_cmd_serve)
+    sweep = commands.add_parser(
+        "sweep", help="queue again documents left behind (queued while the broker was down, "
+                      "or processing with no change for SOHOA_SWEEP_PROCESSING_AFTER s)")
+    sweep.set_defaults(run=_cmd_sweep)
 
     worker = commands.add_parser(
         "worker", help="run a Celery worker of the document pipeline (SOHOA_REDIS_URL)",

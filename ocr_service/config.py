@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     """Seconds after which the broker hands a task that nobody acknowledged to another worker
     (its worker died). Short, so a crash costs minutes, not an hour; longer than the slowest
     task, or a slow task also runs a second time (harmless: tasks are idempotent, only wasted)."""
+    sweep_interval: float = 60
+    """``sohoa serve``: seconds between two sweeps for documents left behind (``sweeper.py``);
+    0 turns the sweeper off."""
+    sweep_queued_after: int = 120
+    """A document ``queued`` this long was never handed to a worker (the broker was down)."""
+    sweep_processing_after: int = 1800
+    """A document ``processing`` with no change this long lost its task: well past the
+    visibility timeout, when the broker would have handed a dead worker's task on itself."""
     task_max_lost: int = 3
     """Deliveries of one stage that may end without finishing (the worker died) before the
     document is ``failed`` and its job ``dead``: one bad upload must not crash-loop workers."""

@@ -23,7 +23,7 @@ Every endpoint but `/healthz` and `/readyz` needs `Authorization: Bearer <api ke
 
 
 def create_app(services: Services | None = None, submit: Submit | None = None, *,
-               preload: bool = False) -> FastAPI:
+               preload: bool = False, sweep: bool = False) -> FastAPI:
     """The API app.
 
     ``services``: the index and object store to use (tests); None opens them from Settings on
@@ -31,6 +31,8 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     ``submit``: how an accepted document is queued (default: the Celery workers).
     ``preload``: load the OCR models at start-up instead of on first use, so that a server
     answers its first ``/v1/extract`` as fast as the others.
+    ``sweep``: queue again, every ``SOHOA_SWEEP_INTERVAL`` seconds, documents left behind
+    (``ocr_service/sweeper.py``); ``sohoa serve`` turns it on.
     """
     hub = ServiceHub(get_settings() if services is None else services.settings, services)
 
@@ -40,9 +42,17 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
             from .deps import engine_dep
 
             engine_dep()
+        sweeper = None
+        if sweep and hub.settings.sweep_interval > 0:
+            from ..sweeper import SweeperThread
+
+            sweeper = SweeperThread(lambda: hub.index, app.state.submit, hub.settings)
+            sweeper.start()
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.stop()
             hub.close()
 
     app = FastAPI(title="sohoa", version=__version__, lifespan=lifespan, description=DESCRIPTION,

@@ -196,6 +196,18 @@ def documents_in_status(session: Session, agency_id: uuid.UUID, status: Document
     return [(document, dossier) for document, dossier in session.execute(query)]
 
 
+def stale_documents(session: Session,
+                    unchanged_since: dict[DocumentStatus, datetime]) -> list[uuid.UUID]:
+    """Documents, of every agency (for the sweeper only), in a status unchanged since the time
+    given for it, oldest first."""
+    found: list[uuid.UUID] = []
+    for status, since in unchanged_since.items():
+        query = select(Document.id).where(Document.status == status,
+                                          Document.updated_at < since)
+        found += session.scalars(query.order_by(Document.updated_at)).all()
+    return found
+
+
 def count_documents(session: Session, agency_id: uuid.UUID) -> dict[str, int]:
     """The agency's documents by status (every status, zeros included)."""
     query = (_documents_of(agency_id).with_only_columns(Document.status, func.count())

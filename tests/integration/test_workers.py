@@ -420,3 +420,41 @@ def test_an_upload_that_keeps_killing_workers_is_dead_lettered(
     job = jobs(stack, document_id)["ocr"]
     assert (job.state, job.lost, job.attempts) == ("dead", 3, 4)
     assert json.loads(job.last_error)["code"] == "worker_lost"
+
+
+def test_a_document_queued_while_the_broker_was_down_is_swept_to_archived(
+        stack: Stack, redis_server: RedisServer,
+        start_worker: Callable[[str], Worker]) -> None:
+    """The API stores the upload and answers 503 when it cannot queue it; once the broker is
+    back, the sweeper queues it without the client sending anything again."""
+    from fastapi.testclient import TestClient
+
+    from ocr_service.api.app import create_app
+    from ocr_service.store import keys
+    from ocr_service.sweeper import sweep
+
+    with stack.services.index.session() as session:
+        _, key = keys.create_key(session, AGENCY, ["clerk"])
+    headers = {"Authorization": f"Bearer {key}"}
+    client = TestClient(create_app(stack.services, submit=submit_document))
+    dossier = client.post("/v1/dossiers", headers=headers, json={
+        "procedure_code": "1.001234", "applicant_id_number": APPLICANT, "review": "never"}).json()
+    redis_server.stop()
+    try:
+        answer = client.post(f"/v1/dossiers/{dossier['id']}/documents", headers=headers,
+                             files={"file": ("form-1.jpg", unique_sample(), "image/jpeg")})
+    finally:
+        redis_server.start()
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"]["code"] == "broker_unavailable"
+    [waiting] = client.get(f"/v1/dossiers/{dossier['id']}", headers=headers).json()["documents"]
+    assert waiting["status"] == "queued"
+    document_id = uuid.UUID(waiting["id"])
+
+    fresh = stack.settings.model_copy(update={"sweep_queued_after": 3600})
+    assert str(document_id) not in sweep(stack.services.index, submit_document, fresh)
+    stale = stack.settings.model_copy(update={"sweep_queued_after": 0})
+    assert str(document_id) in sweep(stack.services.index, submit_document, stale)
+    start_worker("ocr,cpu,archive")
+    wait_status(stack, document_id, "archived", timeout=90)
+    assert_archived_once(stack, document_id)

@@ -1,0 +1,64 @@
+"""Documents that nobody is working on get queued again.
+
+Two ways a document can be left behind although nothing was lost: the broker was down when the
+API queued it (the client got a 503 and may never send it again), or its task vanished (a broker
+that lost its queue, a message dropped by hand). Every stage is idempotent and drops work on a
+document that is already done, so queueing a document once more is always safe; the sweeper does
+that for documents ``queued`` for longer than ``SOHOA_SWEEP_QUEUED_AFTER`` seconds and
+``processing`` with no change for longer than ``SOHOA_SWEEP_PROCESSING_AFTER`` (well past the
+visibility timeout, after which the broker itself would have handed a dead worker's task on).
+
+``sohoa serve`` runs it every ``SOHOA_SWEEP_INTERVAL`` seconds in a thread; ``sohoa sweep``
+runs it once (for a timer, or by hand after an outage).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from .config import Settings
+from .store import repo
+from .store.index import DocumentStatus, Index, utcnow
+
+log = logging.getLogger(__name__)
+
+Submit = Callable[[str], None]
+
+
+def sweep(index: Index, submit: Submit, settings: Settings, *,
+          now: datetime | None = None) -> list[str]:
+    """Queue again the documents left behind (ids returned); a broker still down raises, and
+    the next sweep tries again."""
+    now = now or utcnow()
+    with index.session() as session:
+        stale = repo.stale_documents(session, {
+            DocumentStatus.QUEUED: now - timedelta(seconds=settings.sweep_queued_after),
+            DocumentStatus.PROCESSING: now - timedelta(seconds=settings.sweep_processing_after),
+        })
+    for document_id in stale:
+        submit(str(document_id))
+    if stale:
+        log.warning("sweeper queued %d document(s) again", len(stale))
+    return [str(d) for d in stale]
+
+
+class SweeperThread(threading.Thread):
+    """``sweep`` every ``interval`` seconds until ``stop()``; failures are logged, not fatal."""
+
+    def __init__(self, index: Callable[[], Index], submit: Submit, settings: Settings) -> None:
+        super().__init__(name="sohoa-sweeper", daemon=True)
+        self._index, self._submit, self._settings = index, submit, settings
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(self._settings.sweep_interval):
+            try:
+                sweep(self._index(), self._submit, self._settings)
+            except Exception as exc:  # noqa: BLE001 - the broker or index is down: next time
+                log.warning("sweep failed (%s); trying again later", type(exc).__name__)
+
+    def stop(self) -> None:
+        self._stopped.set()
