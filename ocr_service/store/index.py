@@ -468,6 +468,66 @@ class StaffSession(Base):
     """The absolute end (login + ``session_max_hours``); idleness ends it sooner."""
 
 
+class Batch(Base):
+    """A ZIP of scans and its manifest sent by a postal operator (``POST /v1/batches``): who
+    sent it under which contract, and what came of its rows (``BatchItem``). Pages are billed
+    from its items, never from this row's counts, which only answer the upload."""
+
+    __tablename__ = "batches"
+    __table_args__ = (_one_of("review_policy", ReviewPolicy),)
+    id: Mapped[uuid.UUID] = _id()
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"), index=True)
+    contract_code: Mapped[str] = mapped_column(String(64))
+    review_policy: Mapped[str] = mapped_column(String(16))
+    actor_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id"))
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    operator: Mapped[str] = mapped_column(String(64))
+    """Who sent it, as reports name them: ``key:<prefix>`` or ``user:<username>``."""
+    sha256: Mapped[str] = mapped_column(String(64))
+    """Hash of the ZIP as received."""
+    rows: Mapped[int] = mapped_column(default=0)
+    documents: Mapped[int] = mapped_column(default=0)
+    pages: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = _created()
+
+
+class BatchDossier(Base):
+    """The operator's own name of a dossier (``dossier_ref``) → our dossier, per agency: a
+    later batch with the same reference adds to the same dossier."""
+
+    __tablename__ = "batch_dossiers"
+    __table_args__ = (UniqueConstraint("agency_id", "dossier_ref"),)
+    id: Mapped[uuid.UUID] = _id()
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"))
+    dossier_ref: Mapped[str] = mapped_column(String(128))
+    dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dossiers.id"))
+    created_at: Mapped[datetime] = _created()
+
+
+class BatchItem(Base):
+    """One manifest row of a batch (``line``: its line in ``manifest.csv``): the document it
+    became, or why it was refused. ``duplicate``: the document was already counted by an
+    earlier row (of this batch or another), so its pages are never billed twice."""
+
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "line"),)
+    id: Mapped[uuid.UUID] = _id()
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("batches.id"))
+    line: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(1024))
+    dossier_ref: Mapped[str | None] = mapped_column(String(128))
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"),
+                                                          index=True)
+    duplicate: Mapped[bool] = mapped_column(default=False)
+    pages: Mapped[int] = mapped_column(default=0)
+    """Pages planned from the file's headers at intake (progress); billing counts the pages
+    as read (the document's draft)."""
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_message_vi: Mapped[str | None] = mapped_column(Text)
+
+
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
 def _append_only(*_: object) -> None:
