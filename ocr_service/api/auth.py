@@ -121,18 +121,23 @@ def authenticated(
     cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> ApiKeyPrincipal:
     """The caller, key or person, whatever its roles (cached per request by FastAPI, so several
-    dependencies asking for it cost one lookup)."""
+    dependencies asking for it cost one lookup). The caller's agency is noted on the request
+    for the metrics, which count each agency's requests apart (``api/metrics.py``)."""
     if credentials is None:
-        if cookie:
-            return _person(request, hub, cookie)
-        raise Unauthorized()
-    with hub.index.session() as session:
-        key = keys.authenticate(session, credentials.credentials)
-        if key is None:
-            log.info("refused API key with prefix %s", _prefix(credentials.credentials))
+        if not cookie:
             raise Unauthorized()
-        return ApiKeyPrincipal(key_id=key.id, prefix=key.prefix, agency_id=key.agency_id,
-                               agency_code=key.agency.code, roles=key.role_set)
+        principal = _person(request, hub, cookie)
+    else:
+        with hub.index.session() as session:
+            key = keys.authenticate(session, credentials.credentials)
+            if key is None:
+                log.info("refused API key with prefix %s", _prefix(credentials.credentials))
+                raise Unauthorized()
+            principal = ApiKeyPrincipal(key_id=key.id, prefix=key.prefix,
+                                        agency_id=key.agency_id, agency_code=key.agency.code,
+                                        roles=key.role_set)
+    request.state.agency_code = principal.agency_code
+    return principal
 
 
 def _person(request: Request, hub: HubDep, token: str) -> ApiKeyPrincipal:

@@ -2,8 +2,10 @@
 
 Requests are labelled by the route's *template* (``/v1/dossiers/{dossier_id}``), never the raw
 path: ids in labels would make one time series per dossier and put identifiers in the metrics
-store. Paths that match no route share one label. Each app has its own registry, so several apps
-in one process (tests) do not collide.
+store. Paths that match no route share one label. Each request is also labelled with the
+caller's agency (``-`` when nobody was authenticated), and ``/metrics`` shows an agency's admin
+only their own agency's series: how much another agency works is not theirs to see. Each app
+has its own registry, so several apps in one process (tests) do not collide.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,20 +26,35 @@ class ApiMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("sohoa_http_requests", "HTTP requests answered",
-                                ["method", "route", "status"], registry=self.registry)
+                                ["agency", "method", "route", "status"], registry=self.registry)
         self.latency = Histogram("sohoa_http_request_duration_seconds",
-                                 "Time to answer an HTTP request", ["method", "route"],
+                                 "Time to answer an HTTP request", ["agency", "method", "route"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+    def observe(self, agency: str, method: str, route: str, status: int,
+                seconds: float) -> None:
+        self.requests.labels(agency, method, route, str(status)).inc()
+        self.latency.labels(agency, method, route).observe(seconds)
 
-    def exposition(self, documents: dict[str, int]) -> bytes:
-        """The text format: this app's request metrics, then the caller agency's documents."""
+    def exposition(self, agency: str, documents: dict[str, int]) -> bytes:
+        """The text format: the request metrics of ``agency``, then its documents."""
         extra = CollectorRegistry()
+        extra.register(_OneAgency(self.registry, agency))
         extra.register(_Documents(documents))
-        return generate_latest(self.registry) + generate_latest(extra)
+        return generate_latest(extra)
+
+
+class _OneAgency(Collector):
+    """The samples of one agency out of a registry's families."""
+
+    def __init__(self, registry: CollectorRegistry, agency: str) -> None:
+        self.registry, self.agency = registry, agency
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.registry.collect():
+            kept = Metric(family.name, family.documentation, family.type, family.unit)
+            kept.samples = [s for s in family.samples if s.labels.get("agency") == self.agency]
+            yield kept
 
 
 class _Documents(Collector):
@@ -76,5 +93,6 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
-            self.metrics.observe(scope["method"], template, status,
+            agency = (scope.get("state") or {}).get("agency_code")
+            self.metrics.observe(agency or "-", scope["method"], template, status,
                                  time.perf_counter() - began)

@@ -236,11 +236,19 @@ def test_metrics_count_requests_by_route_template_and_documents_by_status(stack:
     stack.client.post(f"/v1/dossiers/{dossier}/documents", headers=headers,
                       files={"file": ("m.png", PNG + b"metrics", "image/png")})
     stack.client.get(f"/v1/dossiers/{dossier}", headers=headers)
+    other = stack.key(Role.ADMIN, agency="000.00.41.H33")
+    stack.client.get("/v1/records?owner_id=1", headers=other)
     text = stack.client.get("/metrics", headers=headers).text
     assert 'route="/v1/dossiers/{dossier_id}"' in text and dossier not in text
-    assert 'sohoa_http_request_duration_seconds_bucket{le="0.005",method="GET"' in text
+    assert ('sohoa_http_request_duration_seconds_bucket{agency="000.00.40.H32",'
+            'le="0.005",method="GET"') in text
     assert 'sohoa_documents{status="queued"} 1.0' in text
     assert 'sohoa_documents{status="archived"} 0.0' in text
+    # Another agency's requests are counted, but shown to that agency's admin only.
+    assert "000.00.41.H33" not in text and 'route="/v1/records"' not in text
+    theirs = stack.client.get("/metrics", headers=other).text
+    assert 'agency="000.00.41.H33",method="GET",route="/v1/records"' in theirs
+    assert "000.00.40.H32" not in theirs
 
 
 def test_every_state_change_is_in_an_intact_audit_chain(stack: Stack) -> None:

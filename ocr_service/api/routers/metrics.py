@@ -18,10 +18,10 @@ router = APIRouter(tags=["health"])
 
 @router.get("/metrics", response_class=Response, responses={
     200: {"description": "Prometheus text format", "content": {CONTENT_TYPE_LATEST: {}}},
-    **error_responses(401, 403)}, summary="Request counts and latency by route; documents by "
-    "status (of the key's agency)")
+    **error_responses(401, 403)}, summary="The key's agency's request counts and latency by "
+    "route, and its documents by status")
 def metrics(request: Request, principal: AdminKey, hub: HubDep) -> Response:
     with hub.index.session() as session:
         documents = repo.count_documents(session, principal.agency_id)
-    return Response(request.app.state.metrics.exposition(documents),
+    return Response(request.app.state.metrics.exposition(principal.agency_code, documents),
                     media_type=CONTENT_TYPE_LATEST)
