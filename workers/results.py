@@ -44,8 +44,8 @@ def engine_fingerprint(engine: OcrEngine, settings: Settings) -> str:
     reads pages anew."""
     knobs = {k: v for k, v in settings.model_dump(mode="json").items()
              if k.startswith("ocr_") and k not in SPEED_ONLY}
-    identity = {"sohoa": __version__, "engine": getattr(engine, "name", type(engine).__name__),
-                "models": dict(getattr(engine, "models", {})), "settings": knobs}
+    identity = {"sohoa": __version__, "engine": engine.name, "models": dict(engine.models),
+                "settings": knobs}
     encoded = json.dumps(identity, sort_keys=True).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()[:24]
 

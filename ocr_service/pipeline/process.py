@@ -75,7 +75,7 @@ def read(data: bytes, filename: str, engine: OcrEngine, settings: Settings | Non
     reader = pages_reader or (lambda pages: read_clean_pages(pages, engine))
     pages, texts = reader(document.pages)
     return Reading(document, tuple(pages), tuple(texts), extract_reading(pages, texts, settings),
-                   dict(getattr(engine, "models", {})))
+                   dict(engine.models))
 
 
 def extract_document(

@@ -127,6 +127,7 @@ class _FakeEngine:
     """Reads a page as the value of its first pixel; remembers how many pages each call had."""
 
     name = "fake"
+    models = {"fake": "1"}
 
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[int] = []

@@ -12,12 +12,14 @@ in the manner of OCRmyPDF's plugin hooks:
 - Engines may batch across pages and lines internally; results must not depend on how pages are
   grouped into calls (a worker batching documents together gets the same text).
 - Engines are expensive to build (models are loaded once) and safe to call repeatedly.
+- ``name`` and ``models`` say which engine and which weights read the text.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from ...domain import PageImage, PageText
@@ -34,6 +36,11 @@ _SPACES = re.compile(r"\s+")
 @runtime_checkable
 class OcrEngine(Protocol):
     name: str
+    """Which engine read the text (``ppocr``, ``tesseract``)."""
+    models: Mapping[str, str]
+    """What exactly read it: each model file's sha256 (or the program's version) by name. The
+    record's manifest names them, and a worker's OCR cache is keyed by them, so a change of
+    weights reads pages anew."""
 
     def recognize(self, pages: list[PageImage]) -> list[PageText]:
         """Recognised text of each page, in the order given."""

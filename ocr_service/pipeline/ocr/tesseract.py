@@ -58,6 +58,9 @@ class TesseractEngine:
                 "The tesseract engine needs the Debian packages tesseract-ocr and tesseract-ocr-vie.",
                 "Bộ nhận dạng tesseract cần các gói Debian tesseract-ocr và tesseract-ocr-vie.",
             )
+        version = subprocess.run([self._binary, "--version"], capture_output=True, text=True,
+                                 check=False).stdout.split("\n", 1)[0].strip()
+        self.models = {"tesseract": version or "unknown", "language": language}
 
     def _one(self, page: PageImage) -> PageText:
         ok, png = cv2.imencode(".png", page.image)
