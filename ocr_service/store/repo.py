@@ -15,13 +15,14 @@ import re
 import secrets
 import unicodedata
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..domain import VIETNAM_TIME
 from ..errors import SohoaError
 from ..procedures import due_date_for
 from .audit import append_event
@@ -41,8 +42,6 @@ from .index import (
     utcnow,
 )
 
-VIETNAM = timezone(timedelta(hours=7), "ICT")
-"""Dossier codes carry the Vietnamese calendar day (no daylight saving time there)."""
 
 AGENCY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """Mã đơn vị such as ``000.00.10.H29``: it becomes part of every mã hồ sơ, so no spaces."""
@@ -123,7 +122,7 @@ def _next_number(session: Session, agency_id: uuid.UUID, day: str) -> int:
 
 def next_dossier_code(session: Session, agency: Agency, now: datetime | None = None) -> str:
     """The next mã hồ sơ: ``<mã đơn vị>-<yymmdd>-<số thứ tự>``, numbered from 0001 each day."""
-    day = (now or utcnow()).astimezone(VIETNAM).strftime("%y%m%d")
+    day = (now or utcnow()).astimezone(VIETNAM_TIME).strftime("%y%m%d")  # the Vietnamese day
     return f"{agency.code}-{day}-{_next_number(session, agency.id, day):04d}"
 
 
