@@ -29,6 +29,8 @@ from .errors import SohoaError
 
 AGENCY = "DEV"
 FIRST_KEY_ROLES = ("clerk", "admin", "auditor")
+FIRST_USER, FIRST_USER_NAME = "canbo", "Cán bộ tiếp nhận (thử nghiệm)"
+"""The desk's first account in DEV, made only while DEV has none (a clerk logs in at once)."""
 
 
 class ServiceProcess(ChildServer):
@@ -87,8 +89,9 @@ def _stack_settings(settings: Settings, redis: RedisServer, seaweed: SeaweedServ
     return stack, env
 
 
-def _prepare(settings: Settings) -> str:
-    """Test PKI, index, buckets and agency DEV; returns a new API key of DEV."""
+def _prepare(settings: Settings) -> tuple[str, str | None]:
+    """Test PKI, index, buckets and agency DEV; returns a new API key of DEV and the password of
+    the desk's first account when it was just made (None when DEV has accounts already)."""
     from .pki import init_pki, pki_exists
     from .services import open_services
     from .store.keys import create_key
@@ -102,9 +105,27 @@ def _prepare(settings: Settings) -> str:
         with services.index.session() as session:
             ensure_agency(session, AGENCY, "Đơn vị phát triển / development agency")
             _, key = create_key(session, AGENCY, FIRST_KEY_ROLES, label="sohoa up")
+            password = _first_user(session, settings)
     finally:
         services.close()
-    return key
+    return key, password
+
+
+def _first_user(session: Any, settings: Settings) -> str | None:
+    """``canbo`` (clerk) with a random password, when DEV has no staff account yet: the password
+    exists only in this return value, printed once (``sohoa users`` manages accounts later)."""
+    from .store.users import create_user, list_users
+
+    if list_users(session, AGENCY):
+        return None
+    password = secrets.token_urlsafe(12)
+    try:
+        with session.begin_nested():
+            create_user(session, AGENCY, FIRST_USER, FIRST_USER_NAME, ["clerk"], password,
+                        min_length=settings.password_min_length)
+    except SohoaError:  # the username is taken in another agency: leave accounts to the admin
+        return None
+    return password
 
 
 def run_up(port: int | None = None, concurrency: int = 2) -> int:
@@ -130,13 +151,17 @@ def run_up(port: int | None = None, concurrency: int = 2) -> int:
         for part in (redis, seaweed):
             parts.append(part)  # before start(): one interrupted while starting is stopped too
             part.start()
-        key = _prepare(stack)
+        key, password = _prepare(stack)
         for part in (worker, api):
             parts.append(part)
             part.start()
         print(f"\nsohoa đang chạy / is running: {url}  (OpenAPI: {url}/docs)\n"
               f"Khóa API của {AGENCY} ({', '.join(FIRST_KEY_ROLES)}), chỉ hiện một lần / "
               f"API key, shown once:\n  {key}\n"
+              f"Bàn tiếp nhận / desk: {url}/desk/\n"
+              + (f"Tài khoản đầu tiên, mật khẩu chỉ hiện một lần / first account, password shown "
+                 f"once:\n  {FIRST_USER} / {password}\n" if password else
+                 "Tài khoản: sohoa users create / accounts: sohoa users create\n") +
               f"Nhật ký / logs: {base}/*/*.log\nCtrl-C để dừng / to stop", flush=True)
         while True:
             time.sleep(0.5)

@@ -71,6 +71,13 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     from .routers import public  # GET /v/{record_id}: the page a record's QR code opens, no key
 
     app.include_router(public.router)
+    from fastapi.staticfiles import StaticFiles
+
+    from ..web import STATIC_DIR
+    from .routers import desk  # /desk/: the counter clerk's pages (issue 13)
+
+    app.include_router(desk.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # no CDN
     from .routers import procedures
 
     app.include_router(procedures.router)
