@@ -160,13 +160,13 @@ class Settings(BaseSettings):
     tsa_url: str | None = None
     """RFC 3161 timestamp authority; unset in development: the test PKI's in-process TSA."""
     sign_digitizer_p12: Path | None = None
-    sign_digitizer_password: str | None = None
+    sign_digitizer_password: SecretStr | None = None
     sign_agency_p12: Path | None = None
-    sign_agency_password: str | None = None
+    sign_agency_password: SecretStr | None = None
     sign_pkcs11_module: Path | None = None
     """PKCS#11 library of a signing token (USB token, HSM); keys named by ``sign_*_key``."""
     sign_pkcs11_token: str | None = None
-    sign_pkcs11_pin: str | None = None
+    sign_pkcs11_pin: SecretStr | None = None
     sign_digitizer_key: str | None = None
     """Label of the digitizer's key on the token (instead of ``sign_digitizer_p12``)."""
     sign_digitizer_cert: Path | None = None

@@ -21,6 +21,7 @@ import threading
 import uuid
 from pathlib import Path
 
+from pydantic import SecretStr
 from pyhanko.sign.signers.pdf_cms import Signer
 
 from . import signers
@@ -61,9 +62,10 @@ def _password(user: User) -> str:
 def signer_of(settings: Settings, user: User) -> Signer | None:
     """The person's own signer from their account's configuration, or None if they have none."""
     if user.signer_p12:
-        return _cached(settings, ("p12", user.signer_p12, _password(user)))
+        return _cached(settings, ("p12", user.signer_p12, _password(user)), user.username)
     if user.signer_pkcs11_key:
-        return _cached(settings, ("pkcs11", user.signer_pkcs11_key, user.signer_cert or ""))
+        return _cached(settings, ("pkcs11", user.signer_pkcs11_key, user.signer_cert or ""),
+                       user.username)
     return None
 
 
@@ -71,25 +73,23 @@ _loaded: dict[tuple[object, ...], Signer] = {}
 _loading = threading.Lock()
 
 
-def _cached(settings: Settings, config: tuple[str, str, str]) -> Signer:
+def _cached(settings: Settings, config: tuple[str, str, str], username: str) -> Signer:
     """The signer of ``config``, loaded once per process (and per token set-up)."""
     key = (*config, settings.sign_pkcs11_module, settings.sign_pkcs11_token)
     with _loading:
         if key not in _loaded:
-            personal = settings.model_copy(update=_digitizer_settings(config))
-            signer = signers._signer(personal, "digitizer")  # the installation's own loading
-            assert signer is not None  # the settings name a digitizer signer by construction
+            signer = signers.load_signer(settings, _signer_config(config),
+                                         f"The signing key of staff account {username}")
+            assert signer is not None  # the config names a signer by construction
             _loaded[key] = signer
         return _loaded[key]
 
 
-def _digitizer_settings(config: tuple[str, str, str]) -> dict[str, object]:
+def _signer_config(config: tuple[str, str, str]) -> signers.SignerConfig:
     kind, where, extra = config
     if kind == "p12":
-        return {"sign_digitizer_p12": Path(where), "sign_digitizer_password": extra,
-                "sign_digitizer_key": None, "sign_digitizer_cert": None}
-    return {"sign_digitizer_p12": None, "sign_digitizer_key": where,
-            "sign_digitizer_cert": Path(extra) if extra else None}
+        return signers.SignerConfig(p12=Path(where), password=SecretStr(extra))
+    return signers.SignerConfig(key=where, cert=Path(extra) if extra else None)
 
 
 def digitizer_for(settings: Settings, user_id: uuid.UUID | None, *,

@@ -9,7 +9,12 @@ trusts. A production set-up never falls back to the test PKI: half a configurati
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
 from cryptography import x509
+from pydantic import SecretStr
 from pyhanko.sign.signers.pdf_cms import Signer
 
 from .config import Settings
@@ -24,26 +29,59 @@ from .pipeline.sign import (
 from .pki import dev_signing, init_pki, load_certificates, load_pki, pki_exists
 
 
-def _signer(settings: Settings, role: str) -> Signer | None:
-    """The configured signer for ``role`` (``digitizer`` or ``agency``), or None if none is."""
-    p12 = getattr(settings, f"sign_{role}_p12")
-    key = getattr(settings, f"sign_{role}_key")
-    if p12:
-        return load_pkcs12_signer(p12, getattr(settings, f"sign_{role}_password"))
-    if key:
+Role = Literal["digitizer", "agency"]
+
+
+@dataclass(frozen=True)
+class SignerConfig:
+    """Where one signer's key is: a PKCS#12 file and its password, or a key label on the
+    installation's PKCS#11 token (with its certificate chain in a file, when the token holds
+    none). A person's own certificate (``personal_signers``) is described the same way."""
+
+    p12: Path | None = None
+    password: SecretStr | None = None
+    key: str | None = None
+    cert: Path | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.p12 or self.key)
+
+
+def signer_config(settings: Settings, role: Role) -> SignerConfig:
+    """The installation's configuration of the ``role`` signer (``SOHOA_SIGN_<ROLE>_*``)."""
+    if role == "digitizer":
+        return SignerConfig(settings.sign_digitizer_p12, settings.sign_digitizer_password,
+                            settings.sign_digitizer_key, settings.sign_digitizer_cert)
+    return SignerConfig(settings.sign_agency_p12, settings.sign_agency_password,
+                        settings.sign_agency_key, settings.sign_agency_cert)
+
+
+def load_signer(settings: Settings, config: SignerConfig, what: str) -> Signer | None:
+    """The signer ``config`` describes, or None when it describes none. ``what`` names it in
+    errors (``SOHOA_SIGN_DIGITIZER_KEY``, a staff account)."""
+    if config.p12:
+        password = config.password.get_secret_value() if config.password else None
+        return load_pkcs12_signer(config.p12, password)
+    if config.key:
         if not (settings.sign_pkcs11_module and settings.sign_pkcs11_token):
             raise _config_error(
-                f"SOHOA_SIGN_{role.upper()}_KEY needs SOHOA_SIGN_PKCS11_MODULE and SOHOA_SIGN_PKCS11_TOKEN.",
-                f"SOHOA_SIGN_{role.upper()}_KEY cần SOHOA_SIGN_PKCS11_MODULE và SOHOA_SIGN_PKCS11_TOKEN.",
+                f"{what} needs SOHOA_SIGN_PKCS11_MODULE and SOHOA_SIGN_PKCS11_TOKEN.",
+                f"{what} cần SOHOA_SIGN_PKCS11_MODULE và SOHOA_SIGN_PKCS11_TOKEN.",
             )
-        cert_file = getattr(settings, f"sign_{role}_cert")
-        chain = load_certificates(cert_file) if cert_file else []
+        chain = load_certificates(config.cert) if config.cert else []
+        pin = settings.sign_pkcs11_pin.get_secret_value() if settings.sign_pkcs11_pin else ""
         return open_pkcs11_signer(
             settings.sign_pkcs11_module, token_label=settings.sign_pkcs11_token,
-            pin=settings.sign_pkcs11_pin or "", key_label=key,
+            pin=pin, key_label=config.key,
             cert=chain[0] if chain else None, chain=chain[1:],
         )
     return None
+
+
+def _signer(settings: Settings, role: Role) -> Signer | None:
+    """The installation's signer for ``role``, or None if none is configured."""
+    return load_signer(settings, signer_config(settings, role), f"SOHOA_SIGN_{role.upper()}_KEY")
 
 
 def _config_error(en: str, vi: str) -> SohoaError:
