@@ -79,7 +79,3 @@ def normalize_sex(text: str | None) -> str | None:
     """"Nam" or "Nữ" from a reading such as "NAM", "Nu", "Nữ."; None when it is neither."""
     return match_choice(text, SEXES)
 
-
-def match_ethnic_group(text: str | None) -> str | None:
-    """The official name of the ethnic group ``text`` names, or None."""
-    return match_choice(text, ETHNIC_GROUPS)
