@@ -11,7 +11,6 @@ how to fix it.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import zipfile
@@ -21,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from .config import REPO_ROOT, get_settings
+from .digest import sha256_file
 from .errors import ModelError
 
 MANIFEST = REPO_ROOT / "models" / "manifest.yaml"
@@ -64,14 +64,6 @@ def read_manifest(path: Path = MANIFEST) -> dict[str, ModelFile]:
         )
         for e in entries
     }
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_path(name: str, models_dir: Path | None = None, *, manifest: Path = MANIFEST) -> Path:

@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ocr_service.weights import sha256_file  # noqa: E402
+from ocr_service.digest import sha256_file  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

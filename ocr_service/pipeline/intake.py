@@ -26,7 +26,6 @@ Why it is written the way it is:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import struct
@@ -43,6 +42,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps
 
 from ocr_service.config import Settings, get_settings
+from ocr_service.digest import sha256_hex
 from ocr_service.domain import Document, PageImage
 from ocr_service.errors import InputError
 
@@ -109,7 +109,7 @@ def load_document(data: bytes, filename: str, settings: Settings | None = None) 
     return Document(
         filename=name,
         media_type=file_type.media_type,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256_hex(data),
         size=len(data),
         pages=pages,
     )

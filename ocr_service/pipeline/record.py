@@ -11,7 +11,6 @@ attachment carries the fields and every page's OCR text either way.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Settings
+from ..digest import sha256_hex
 from ..domain import Document, Extraction, PageImage, PageText
 from .page_layout import RecordLayout
 from .pdfa import RecordMeta, build_pdfa, scan_sources
@@ -64,10 +64,6 @@ def extraction_of(texts: list[PageText], extraction: Extraction | None = None,
                                                                 "fields": {}}
     reviewed = {"approval": review} if review is not None else {}
     return {**found, **reviewed, "pages": [t.export() for t in texts]}
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def verify_url(settings: Settings, record_id: str) -> str:
@@ -135,7 +131,7 @@ def build_record(
             "filename": document.filename, "media_type": document.media_type,
             "size": document.size, "sha256": document.sha256, "pages": len(document.pages),
         },
-        "pdf": {"sha256": sha256(signed), "size": len(signed), "pdfa": "3b"},
+        "pdf": {"sha256": sha256_hex(signed), "size": len(signed), "pdfa": "3b"},
         "quality": [
             {"page": p.number, "dpi": round(p.dpi), "color": p.color,
              "issues": [i.code for i in (p.quality.issues if p.quality else ())]}
@@ -166,7 +162,7 @@ def _place_signatures(layout: RecordLayout) -> SignatureBoxes:
 def manifest_reasons(pdf: bytes, manifest: dict[str, Any]) -> list[Reason]:
     """Why ``pdf`` is not the file ``manifest`` describes (empty when it is)."""
     expected = str(manifest.get("pdf", {}).get("sha256", ""))
-    actual = sha256(pdf)
+    actual = sha256_hex(pdf)
     if actual == expected:
         return []
     return [Reason(

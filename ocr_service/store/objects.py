@@ -19,7 +19,6 @@ never credentials or document contents.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -41,6 +40,7 @@ from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
 from ocr_service.config import Settings, get_settings
+from ocr_service.digest import sha256_hex
 from ocr_service.errors import ObjectNotFound, StorageError, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,6 @@ def _http_client(*, connect_s: float = 5.0, read_s: float = 120.0) -> urllib3.Po
         retries=urllib3.Retry(total=2, backoff_factor=0.2,
                               status_forcelist=[500, 502, 503, 504]),
     )
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _safe(value: str, what: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ocr_service import weights
+from ocr_service.digest import sha256_file
 from ocr_service.errors import ModelError
 
 PAYLOAD = b"not really an onnx file, but bytes with a known hash"
@@ -111,6 +112,6 @@ def test_the_real_manifest_is_complete_and_pinned() -> None:
     for entry in entries.values():
         assert len(entry.sha256) == 64 and entry.license
         if entry.in_repository:  # trained by us: committed, so it is already where it belongs
-            assert weights.sha256_file(weights.MANIFEST.parent / entry.file) == entry.sha256
+            assert sha256_file(weights.MANIFEST.parent / entry.file) == entry.sha256
         else:
             assert len(entry.wheel_sha256) == 64 and entry.version
