@@ -413,7 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Consume the queues named (ocr: intake, clean-up, OCR; cpu: extraction, "
                     "PDF/A, signing; archive: S3, index, webhooks) until SIGTERM or Ctrl-C.",
     )
-    worker.add_argument("--queues", default="ocr,cpu,archive", help="default: all three")
+    worker.add_argument("--queues", default="ocr,cpu,archive,ocr_batch",
+                        help="default: all four (ocr_batch: batches' OCR, after counter work)")
     worker.add_argument("--concurrency", type=int, default=1, metavar="N",
                         help="tasks run at once (pool processes; default 1)")
     worker.add_argument("--pool", choices=("prefork", "solo", "threads"), default="prefork")
@@ -521,6 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_users import add_commands as add_user_commands
 
     add_user_commands(commands)  # sohoa users create|disable|list|set-signer
+    from .cli_batch import add_commands as add_batch_commands
+
+    add_batch_commands(commands)  # sohoa batch submit|status
     return parser
 
 

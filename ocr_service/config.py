@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     """Largest body of a route without an upload (JSON), refused while it streams in."""
     max_batch_bytes: int = 2 << 30
     """Largest ZIP body of ``POST /v1/batches``, refused while it streams in."""
+    max_batch_entries: int = 10_000
+    """Most files (manifest included) in a batch ZIP."""
+    max_batch_uncompressed_bytes: int = 8 << 30
+    """Most bytes a batch ZIP's files may expand to, all together (ZIP bombs)."""
+    max_batch_ratio: int = 100
+    """Most a file of a batch ZIP may expand, uncompressed over compressed size (ZIP bombs);
+    scans are compressed already and barely shrink in a ZIP."""
+    max_batch_queued_pages: int = 20_000
+    """Pages of an agency's batches that may wait for the workers at once; a batch that would
+    pass it is answered 429 with ``Retry-After`` (counter work is never held by it)."""
     pdf_render_dpi: int = 300
     """Resolution at which born-digital PDF pages (no embedded scan image) are rendered."""
 

@@ -141,7 +141,7 @@ def run_up(port: int | None = None, concurrency: int = 2) -> int:
     api = ServiceProcess("api", base / "api", ["serve", "--port", str(port)], env,
                          _answers(f"{url}/healthz"))
     worker = ServiceProcess("worker", base / "worker",
-                            ["worker", "--queues", "ocr,cpu,archive",
+                            ["worker", "--queues", "ocr,cpu,archive,ocr_batch",
                              "--concurrency", str(concurrency)], env, _logged_ready)
     # Ctrl-C and SIGTERM alike interrupt whatever runs (even a start that waits for a server);
     # set here, not inherited: a shell's background job starts with SIGINT ignored.

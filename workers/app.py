@@ -21,9 +21,11 @@ from kombu import Exchange, Queue
 
 from ocr_service.config import Settings, get_settings
 
-QUEUES = ("ocr", "cpu", "archive")
+QUEUES = ("ocr", "cpu", "archive", "ocr_batch")
 """``ocr``: GPU or CPU workers that keep the OCR models loaded; ``cpu``: extraction, PDF/A and
-signing; ``archive``: S3 and index writes, and webhooks (short, I/O-bound tasks)."""
+signing; ``archive``: S3 and index writes, and webhooks (short, I/O-bound tasks); ``ocr_batch``:
+the OCR stage of postal batches, taken only when the queues before it are empty (counter work
+first: ``queue_order_strategy`` below)."""
 
 ROUTES = {
     "sohoa.ocr": {"queue": "ocr"},
@@ -48,6 +50,9 @@ def configure(settings: Settings | None = None, app: Celery = celery_app) -> Cel
             "visibility_timeout": settings.task_visibility_timeout,
             "unacked_restore_interval": 1,
             "unacked_restore_throttle": 1,
+            # A worker takes from its queues in the order QUEUES lists them (kombu's Redis
+            # transport otherwise turns round them): counter work before batch work.
+            "queue_order_strategy": "priority",
         },
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,

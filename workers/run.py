@@ -22,7 +22,7 @@ def parse_queues(text: str) -> list[str]:
                          f"{', '.join(QUEUES)}.",
                          f"Hàng đợi không hợp lệ: {', '.join(unknown) or '(trống)'}; chọn trong "
                          f"{', '.join(QUEUES)}.", code="bad_argument")
-    return queues
+    return sorted(queues, key=QUEUES.index)  # counter work first (workers/app.py)
 
 
 def run_worker(queues: Sequence[str], concurrency: int = 1, pool: str = "prefork") -> int:
@@ -47,7 +47,7 @@ def run_worker(queues: Sequence[str], concurrency: int = 1, pool: str = "prefork
                          "Chưa cấu hình hàng đợi tác vụ: đặt SOHOA_REDIS_URL "
                          "(hoặc chạy `sohoa up`).",
                          code="broker_not_configured")
-    reads_pages = "ocr" in queues
+    reads_pages = "ocr" in queues or "ocr_batch" in queues
     if pool == "prefork":
         worker_process_init.connect(lambda **_: tasks.warm_up(ocr=reads_pages), weak=False)
     else:

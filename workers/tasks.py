@@ -578,3 +578,11 @@ def submit_document(document_id: str) -> None:
     Fails within about two seconds when the broker is down (the API then answers 503 and the
     client sends the upload again), instead of the workers' longer publish retries."""
     ocr.apply_async((str(document_id),), retry_policy=SUBMIT_RETRY)
+
+
+def submit_batch_document(document_id: str) -> None:
+    """Queue a document of a postal batch: its OCR stage, the long one, waits on the
+    ``ocr_batch`` queue, which workers take only when ``ocr`` (counter work) is empty
+    (workers/app.py), so a clerk's upload never waits behind a batch."""
+    ocr.apply_async((str(document_id),), queue="ocr_batch", routing_key="ocr_batch",
+                    retry_policy=SUBMIT_RETRY)

@@ -81,4 +81,8 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     from .routers import procedures
 
     app.include_router(procedures.router)
+    from .routers import batches, reports  # postal operators' batches and page metering
+
+    app.include_router(batches.router)
+    app.include_router(reports.router)
     return app

@@ -8,6 +8,9 @@ dies, and the same bytes sent again (a client retrying) are the same document, n
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -17,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from ...store import repo
 from ...store.index import Document, DocumentStatus, ReviewPolicy
-from ...store.objects import sha256_hex
-from ..auth import DossierKey
-from ..deps import BrokerUnavailable, DossierId, HubDep, SettingsDep, SubmitDep
+from ...digest import sha256_hex
+from ..auth import ApiKeyPrincipal, DossierKey
+from ..deps import (
+    BrokerUnavailable, DossierId, HubDep, ServiceHub, SettingsDep, Submit, SubmitDep)
 from ..idempotency import IdempotencyDep
 from ..schemas import (
     DocumentAccepted,
@@ -28,7 +32,7 @@ from ..schemas import (
     DossierOut,
     error_responses,
 )
-from ..uploads import accept_upload
+from ..uploads import Upload, accept_upload
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,31 @@ def upload_document(
     with hub.index.session() as session:  # 404 before anything is stored
         if repo.get_dossier(session, principal.agency_id, dossier_id) is None:
             raise repo.NotFound("dossier", "hồ sơ")
+    stored = store_document(hub, principal, dossier_id, upload, component)
+    if stored.status == DocumentStatus.QUEUED:
+        queue_document(submit, stored.id)
+    log.info("document %s %s (%d bytes)", stored.id,
+             "accepted" if stored.created else "re-sent", stored.size)
+    answer = DocumentAccepted(id=stored.id, status=stored.status).model_dump()
+    return idempotency.remember(fingerprint, 202, answer)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: str
+    status: str
+    created: bool
+    """False: these bytes were already a document of the dossier (the same one is answered)."""
+    size: int
+
+
+def store_document(hub: ServiceHub, principal: ApiKeyPrincipal, dossier_id: uuid.UUID,
+                   upload: Upload, component: str | None, *,
+                   also: Callable[[Session, Document, bool], None] | None = None,
+                   ) -> StoredDocument:
+    """Put an accepted upload into the raw bucket, then its document into the index (a clerk's
+    upload and each file of a batch alike). ``also`` writes more rows in the document's own
+    transaction (a batch's item), so the two are committed together or not at all."""
     raw = hub.store.put_raw(upload.data, agency=principal.agency_code,
                             dossier_id=str(dossier_id), filename=upload.filename,
                             media_type=upload.media_type)
@@ -84,18 +113,19 @@ def upload_document(
             session, principal.agency_id, dossier_id, sha256=raw.sha256,
             filename=upload.filename, media_type=upload.media_type, size=raw.size,
             raw_key=raw.key, component=component, actor_key_id=principal.key_id)
-        document_id, status = str(document.id), document.status
-    if status == DocumentStatus.QUEUED:
-        try:
-            submit(document_id)
-        except Exception as exc:  # noqa: BLE001 - any broker failure: stored, retry queues it
-            log.warning("document %s stored but not queued: %s", document_id,
-                        type(exc).__name__)
-            raise BrokerUnavailable() from exc
-    log.info("document %s %s (%d bytes)", document_id, "accepted" if created else "re-sent",
-             raw.size)
-    answer = DocumentAccepted(id=document_id, status=status).model_dump()
-    return idempotency.remember(fingerprint, 202, answer)
+        if also is not None:
+            also(session, document, created)
+        return StoredDocument(str(document.id), document.status, created, raw.size)
+
+
+def queue_document(submit: Submit, document_id: str) -> None:
+    """Hand a stored, ``queued`` document to the workers; 503 when the broker is down (the
+    document stays stored: sending the same upload again queues it)."""
+    try:
+        submit(document_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: stored, retry queues it
+        log.warning("document %s stored but not queued: %s", document_id, type(exc).__name__)
+        raise BrokerUnavailable() from exc
 
 
 @router.get("/{dossier_id}", response_model=DossierOut,
