@@ -78,9 +78,11 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
 
     app.include_router(desk.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")  # no CDN
-    from .routers import procedures
+    from .routers import procedures, receipts, status_page
 
     app.include_router(procedures.router)
+    app.include_router(receipts.router)
+    app.include_router(status_page.router)  # GET /tra-cuu/...: the receipt's QR code, no key
     from .routers import batches, reports  # postal operators' batches and page metering
 
     app.include_router(batches.router)
