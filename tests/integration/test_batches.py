@@ -181,3 +181,24 @@ def test_the_cli_resumes_after_an_interruption_without_sending_twice(
     assert (done["documents"], done["pages_done"], done["errors"]) == (4, 5, 1)
     with service.index.session() as session:
         assert session.query(Batch).count() == 1
+
+
+def test_an_agency_whose_batches_fill_the_queue_is_told_to_retry_and_clerks_are_not(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    operator = service.key(AGENCY, Role.OPERATOR)
+    monkeypatch.setattr(service.settings, "max_batch_queued_pages", 5)
+    service.archiving = False  # the workers are busy: the batch's documents stay queued
+    first = send(service, operator, batch_zip())
+    assert first.status_code == 202 and first.json()["pages"] == 5
+    progress = service.client.get(f"/v1/batches/{first.json()['id']}", headers=operator).json()
+    assert progress["status"] == "processing" and progress["pages_done"] == 0
+    assert progress["eta_seconds"] is None and progress["by_status"]["queued"] == 4
+    full = send(service, operator, batch_zip(files={**FILES, "scans/hong.png": b"\x89PNG"}))
+    assert _error(full, 429)["code"] == "batch_queue_full"
+    assert full.headers["Retry-After"] == "60"
+    # Another agency's batches, and this agency's counter uploads, are not held back.
+    assert send(service, service.key(OTHER, Role.OPERATOR), batch_zip()).status_code == 202
+    clerk = service.key(AGENCY, Role.CLERK)
+    dossier = service.create_dossier(clerk)
+    assert service.upload(clerk, dossier["id"], "scan.png",
+                          PAGES["so-ho-khau.png"]).status_code == 202

@@ -135,3 +135,14 @@ def test_pages_are_planned_from_headers() -> None:
     pages[0].save(tiff, "TIFF", save_all=True, append_images=pages[1:])
     assert planned_pages(tiff.getvalue(), "two.tif") == 2
     assert planned_pages(b"\x89PNG\r\n\x1a\n" + b"garbage", "broken.png") == 1
+
+
+def test_workers_take_counter_work_before_batch_work() -> None:
+    from workers.app import QUEUES, celery_app
+    from workers.run import parse_queues
+
+    # kombu's Redis transport reads a worker's queues in the order given, not in turn...
+    assert celery_app.conf.broker_transport_options["queue_order_strategy"] == "priority"
+    # ...and that order always puts the counter's OCR queue before the batches'.
+    assert QUEUES.index("ocr") < QUEUES.index("ocr_batch")
+    assert parse_queues("ocr_batch,archive,ocr") == ["ocr", "archive", "ocr_batch"]

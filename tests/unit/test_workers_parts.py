@@ -100,7 +100,8 @@ def test_webhook_signature_is_hmac_of_the_exact_body() -> None:
 
 
 def test_queues_routes_and_crash_safety() -> None:
-    assert set(QUEUES) == {route["queue"] for route in ROUTES.values()}
+    # ocr_batch is named when a batch document is sent (tasks.submit_batch_document), not routed.
+    assert set(QUEUES) == {route["queue"] for route in ROUTES.values()} | {"ocr_batch"}
     conf = configure(Settings(redis_url="redis://127.0.0.1:1/0", task_visibility_timeout=42)).conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1 and conf.accept_content == ["json"]
