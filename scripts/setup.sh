@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   softhsm2                                                    # a real PKCS#11 token for signing tests
   redis-server                                                # Celery broker for `sohoa up` and tests
   postgresql                                                  # PostgreSQL 15: production-like index tests
+  chromium                                                    # the desk's browser tests (Playwright drives it)
 )
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

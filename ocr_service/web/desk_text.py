@@ -1,8 +1,8 @@
 """The desk's words, in Vietnamese (the default) and English: one table per language, the same
 keys in both (a unit test checks), so a page never shows a key or half a translation.
 
-The templates read them as ``t.key``; the scripts get them as JSON in the page (``js`` keys), so
-statuses, stages and error hints written by JavaScript are translated by the same table.
+The templates read them as ``t.key``; the scripts get them as JSON in the page (these and the
+``JS_`` tables: statuses, stages, error hints), so what JavaScript writes is translated too.
 Vietnamese is written in NFC with full diacritics.
 """
 
@@ -242,14 +242,6 @@ JS_VI: Final[dict[str, str]] = {
     "review_done": "Đã xong tài liệu; không còn tài liệu nào chờ kiểm tra.",
     "need_id": "Nhập số định danh cá nhân của người nộp, hoặc đọc thẻ CCCD.",
     "created": "Đã tạo hồ sơ",
-    "remove": "Bỏ",
-    "file_component": "Thành phần của tệp",
-    "open_review": "Kiểm tra",
-    "download": "Tải PDF",
-    "verify": "Kiểm tra chữ ký",
-    "keep": "Giữ nguyên",
-    "ocr_read": "OCR đọc",
-    "table_row": "Dòng",
 }
 
 JS_EN: Final[dict[str, str]] = {
@@ -289,14 +281,6 @@ JS_EN: Final[dict[str, str]] = {
     "review_done": "Done; no other document is waiting for review.",
     "need_id": "Type the applicant's personal ID number, or read the ID card.",
     "created": "Dossier created",
-    "remove": "Remove",
-    "file_component": "Component of the file",
-    "open_review": "Review",
-    "download": "Download PDF",
-    "verify": "Verify signatures",
-    "keep": "Keep as is",
-    "ocr_read": "OCR read",
-    "table_row": "Row",
 }
 
 TEXT: Final = {"vi": VI, "en": EN}

@@ -88,7 +88,7 @@ def _page(request: Request, name: str, clerk: Clerk | None, **context: Any) -> R
     other = "en" if lang == "vi" else "vi"
     answer = templates.TemplateResponse(request, f"desk/{name}.html", {
         "lang": lang, "t": TEXT[lang], "other_lang": other, "clerk": clerk,
-        "js_text": JS_TEXT[lang],
+        "js_text": {**TEXT[lang], **JS_TEXT[lang]},
         "path": request.url.path, **context})
     answer.headers.update(PAGE_HEADERS)
     if request.query_params.get("lang") == lang:

@@ -118,9 +118,12 @@ const Desk = (() => {
 
   function time(iso) {
     if (!iso) return "";
-    const d = new Date(iso);
-    return d.toLocaleString(lang === "vi" ? "vi-VN" : "en-GB", {
-      timeZone: "Asia/Ho_Chi_Minh", dateStyle: "short", timeStyle: "short" });
+    // dd/mm/yyyy hh:mm in Vietnam time, as Vietnamese papers write dates, in both languages.
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]));
+    return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
   }
 
   const QUALITY = ["low_dpi", "not_color", "blurry", "low_contrast", "quality"];

@@ -22,7 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
       Desk.el("input", { type: "checkbox", id: `component-${i}`, name: "component", value: c.name }),
       Desk.el("label", { for: `component-${i}` }, c.name,
         c.copies > 1 ? ` × ${c.copies} ${form.dataset.copiesWord}` : "",
-        c.required ? Desk.el("span", { class: "tag" }, form.dataset.requiredWord) : null))));
+        c.required ? [" ", Desk.el("span", { class: "tag" }, form.dataset.requiredWord)] : null))));
     files.refresh();
   }
 
@@ -31,6 +31,10 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   select.addEventListener("change", renderComponents);
+  // A file given a component is that component received: tick it on the checklist.
+  document.getElementById("file-list").addEventListener("change", (event) => {
+    if (event.target.tagName === "SELECT" && event.target.value) tick(event.target.value);
+  });
   renderComponents();
 
   // "Đọc thẻ CCCD": read the card, show what was read, and let the clerk confirm it.

@@ -75,14 +75,14 @@ document.addEventListener("DOMContentLoaded", async () => {
     transform(scale, (vw - sw * scale) / 2, 0);
   }
 
-  /* Zoom to a field's box: about two thirds of the viewer's width, centred, never past the page. */
+  /* Zoom to a field's box: at most 60 % of the viewer's width and 2.2×, centred, never past the page. */
   function zoomTo(f) {
     if (!f.box || !page) return;
     const xs = f.box.map((p) => p[0]), ys = f.box.map((p) => p[1]);
     const k = stage.offsetWidth / page.width;
     const x0 = Math.min(...xs) * k, x1 = Math.max(...xs) * k, y0 = Math.min(...ys) * k, y1 = Math.max(...ys) * k;
     const vw = viewport.clientWidth, vh = viewport.clientHeight;
-    const scale = Math.max(1, Math.min(3, (vw * 0.66) / Math.max(1, x1 - x0), (vh * 0.3) / Math.max(1, y1 - y0)));
+    const scale = Math.max(1, Math.min(2.2, (vw * 0.6) / Math.max(1, x1 - x0), (vh * 0.3) / Math.max(1, y1 - y0)));
     const sw = stage.offsetWidth * scale, sh = stage.offsetHeight * scale;
     let x = vw / 2 - ((x0 + x1) / 2) * scale, y = vh / 2 - ((y0 + y1) / 2) * scale;
     x = Math.min(0, Math.max(vw - sw, x));
