@@ -202,3 +202,25 @@ def test_an_agency_whose_batches_fill_the_queue_is_told_to_retry_and_clerks_are_
     dossier = service.create_dossier(clerk)
     assert service.upload(clerk, dossier["id"], "scan.png",
                           PAGES["so-ho-khau.png"]).status_code == 202
+
+
+def test_a_dossier_ref_names_one_dossier_of_one_applicant_across_batches(
+        service: Service) -> None:
+    operator = service.key(AGENCY, Role.OPERATOR)
+    service.archiving = False
+    first = send(service, operator, batch_zip(
+        HEADER + "scans/khai-sinh.png,HS-7,1.001193,001187012345,\n",
+        {"scans/khai-sinh.png": PAGES["giay-khai-sinh.png"]})).json()
+    later = send(service, operator, batch_zip(
+        HEADER + "scans/cu-tru.png,HS-7,1.001193,001187012345,\n"
+                 "scans/hai-trang.tif,HS-7,1.001193,079300000001,\n",
+        {"scans/cu-tru.png": PAGES["so-ho-khau.png"], "scans/hai-trang.tif": TWO_PAGES}))
+    [conflict] = later.json()["errors"]
+    assert conflict["line"] == 3 and conflict["error"]["code"] == "dossier_ref_conflict"
+    with service.index.session() as session:
+        from ocr_service.store.index import BatchItem, Document
+
+        dossiers = {session.get(Document, item.document_id).dossier_id
+                    for item in session.query(BatchItem).filter(
+                        BatchItem.document_id.is_not(None))}
+    assert len(dossiers) == 1 and first["documents"] == later.json()["documents"] == 1
