@@ -271,10 +271,11 @@ def test_a_clerk_takes_in_reviews_and_approves_a_dossier(desk: DeskServer, page,
     receipt = page.locator("#receipt")
     if receipt.count():
         assert receipt.get_attribute("target") == "_blank"
-        answer = page.request.get(receipt.get_attribute("href"))
+        expect(receipt).to_have_text("In giấy tiếp nhận")
+        answer = page.request.get(desk.url + receipt.get_attribute("href"))  # the page's cookie
         assert answer.status == 200, answer.text()
         assert answer.headers["content-type"].startswith("application/pdf")
-        assert answer.body().startswith(b"%PDF-")
+        assert answer.body().startswith(b"%PDF-") and b"/ByteRange" in answer.body()  # signed
         (tmp_path / "receipt.pdf").write_bytes(answer.body())
     else:
         log.warning("no receipt route served: the print button is not shown (step skipped)")

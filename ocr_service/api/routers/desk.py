@@ -185,7 +185,8 @@ def field_labels(lang: str) -> dict[str, dict[str, str]]:
 
 
 def _has_receipt(request: Request) -> bool:
-    """Whether this server serves the receipt slip (a print button only where it works)."""
-    return any(str(getattr(route, "path", "")).startswith("/v1/dossiers/")
-               and str(getattr(route, "path", "")).endswith("/receipt.pdf")
-               for route in request.app.routes)
+    """Whether this server serves the receipt slip (a print button only where it works). Asked
+    of the OpenAPI paths (built once, then cached by FastAPI): included routers are not listed
+    route by route in ``app.routes``."""
+    return any(path.startswith("/v1/dossiers/") and path.endswith("/receipt.pdf")
+               for path in request.app.openapi().get("paths", {}))
