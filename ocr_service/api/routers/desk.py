@@ -29,7 +29,6 @@ from ...forms.spec import form_specs
 from ...store import users
 from ..auth import SESSION_COOKIE
 from ..deps import HubDep
-from ..schemas import DossierCreate
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -118,8 +117,7 @@ def login_page(request: Request, hub: HubDep) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def intake_page(request: Request, hub: HubDep) -> Response:
-    return _with_clerk(request, hub, "intake", procedures=procedure_choices(),
-                       takes_name="applicant_name" in DossierCreate.model_fields)
+    return _with_clerk(request, hub, "intake", procedures=procedure_choices())
 
 
 @router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)

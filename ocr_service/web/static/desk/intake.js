@@ -11,7 +11,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const error = document.getElementById("intake-error");
   const idInput = document.getElementById("applicant-id");
   const nameInput = document.getElementById("applicant-name");
-  const takesName = form.dataset.takesName === "yes";
   let createKey = Desk.uuid();
 
   const current = () => procedures.find((p) => p.code === select.value) || { components: [] };
@@ -101,7 +100,7 @@ document.addEventListener("DOMContentLoaded", () => {
     button.disabled = true;
     const body = { procedure_code: select.value, applicant_id_number: id,
                    review: document.getElementById("review").value };
-    if (takesName && nameInput.value.trim()) body.applicant_name = nameInput.value.trim();
+    if (nameInput.value.trim()) body.applicant_name = nameInput.value.trim();
     try {
       const dossier = await Desk.api("POST", "/v1/dossiers", body, { idempotencyKey: createKey });
       Desk.flash(`${Desk.t("created")}: ${dossier.dossier_code}`);
