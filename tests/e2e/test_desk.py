@@ -34,6 +34,7 @@ from ocr_service.services import Services
 from ocr_service.store import repo, users
 from ocr_service.store.index import Index
 from ocr_service.store.objects import ObjectStore
+from tests.eager import eager_tasks
 from tests.integration.conftest import s3_settings, seaweed  # noqa: F401 - fixtures
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev]'")
@@ -64,18 +65,14 @@ class DeskServer:
         from workers import tasks
 
         services = Services(settings, index, store)
-        patch.setattr(tasks, "services", lambda: services)
-        patch.setattr(tasks, "_engine", lambda: engine)
-        patch.setattr(tasks, "_signing", lambda: signing)
-        patch.setattr(tasks, "get_settings", lambda: settings)
         patch.setattr(deps, "get_engine", lambda: engine)  # /v1/extract reads with the same one
-        tasks.celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker")
         self.errors: list[BaseException] = []
 
         def run(document_id: str) -> None:
             try:
-                tasks.submit_document(document_id)
+                with eager_tasks(services, engine, signing, settings):
+                    tasks.submit_document(document_id)
             except BaseException as exc:  # noqa: BLE001 - reported by the test
                 self.errors.append(exc)
                 raise

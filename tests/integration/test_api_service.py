@@ -37,6 +37,7 @@ from ocr_service.signers import record_signing
 from ocr_service.store import audit, keys, repo
 from ocr_service.store.index import AuditEvent, Document, Dossier, Index, Role
 from ocr_service.store.objects import ObjectStore
+from tests.eager import eager_tasks
 from tests.pages import render_page
 
 OWNER = "001187012345"
@@ -94,19 +95,8 @@ class Service:
         from workers import tasks
 
         services = Services(self.settings, self.index, self.store)
-        conf = tasks.celery_app.conf
-        eager = {"task_always_eager": True, "task_eager_propagates": True}
-        before = {name: conf[name] for name in eager}
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(tasks, "services", lambda: services)
-            patch.setattr(tasks, "_engine", lambda: self.engine)
-            patch.setattr(tasks, "_signing", lambda: self.signing)
-            patch.setattr(tasks, "get_settings", lambda: self.settings)
-            conf.update(eager)
-            try:
-                tasks.submit_document(document_id)
-            finally:
-                conf.update(before)
+        with eager_tasks(services, self.engine, self.signing, self.settings):
+            tasks.submit_document(document_id)
 
     def wait_archived(self, headers: dict[str, str], dossier: str, count: int,
                       timeout: float = 120.0) -> dict:
