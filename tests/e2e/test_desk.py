@@ -30,7 +30,9 @@ import pytest
 
 from ocr_service.config import REPO_ROOT, Settings
 from ocr_service.devstack import free_ports
+from ocr_service.pipeline.verify import verify_pdf
 from ocr_service.services import Services
+from ocr_service.signers import trust_roots
 from ocr_service.store import repo, users
 from ocr_service.store.index import Index
 from ocr_service.store.objects import ObjectStore
@@ -50,6 +52,17 @@ FLAGGED = "household_head_name"  # residence_change-08: 'ĐOÀN TRỌNG TOÀN', 
 AGENCY, USERNAME, PASSWORD = "000.00.10.H29", "lan.desk", "mat-khau-thu-nghiem-2026"
 SHOTS = Path("/tmp/desk-shots")
 VIEWPORT = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def qr_codes(pdf: bytes) -> list[str]:
+    """The QR codes printed on page 1 of a PDF, as zxing-cpp reads the rendered page."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    image = pdfium.PdfDocument(pdf)[0].render(scale=3).to_pil()
+    return [code.text for code in zxingcpp.read_barcodes(image)
+            if code.format == zxingcpp.BarcodeFormat.QRCode]
 
 
 class DeskServer:
@@ -88,6 +101,7 @@ class DeskServer:
             assert time.monotonic() < deadline and self.thread.is_alive(), "uvicorn did not start"
             time.sleep(0.05)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.settings = settings
 
     def close(self) -> None:
         self.server.should_exit = True
@@ -264,18 +278,31 @@ def test_a_clerk_takes_in_reviews_and_approves_a_dossier(desk: DeskServer, page,
     shot(page, "archived")
     assert not desk.errors, desk.errors
 
-    # 7. The receipt slip downloads (from the other route of issue 13 when it is served).
+    # 7. The receipt slip downloads, its agency signature validates, and its QR code leads to
+    #    the public status page, which a citizen reads on a phone without personal data.
     receipt = page.locator("#receipt")
-    if receipt.count():
-        assert receipt.get_attribute("target") == "_blank"
-        expect(receipt).to_have_text("In giấy tiếp nhận")
-        answer = page.request.get(desk.url + receipt.get_attribute("href"))  # the page's cookie
-        assert answer.status == 200, answer.text()
-        assert answer.headers["content-type"].startswith("application/pdf")
-        assert answer.body().startswith(b"%PDF-") and b"/ByteRange" in answer.body()  # signed
-        (tmp_path / "receipt.pdf").write_bytes(answer.body())
-    else:
-        log.warning("no receipt route served: the print button is not shown (step skipped)")
+    assert receipt.get_attribute("target") == "_blank"
+    expect(receipt).to_have_text("In giấy tiếp nhận")
+    answer = page.request.get(desk.url + receipt.get_attribute("href"))  # the page's cookie
+    assert answer.status == 200, answer.text()
+    assert answer.headers["content-type"].startswith("application/pdf")
+    slip = answer.body()
+    (tmp_path / "receipt.pdf").write_bytes(slip)
+    with ThreadPoolExecutor(1) as apart:  # pyHanko runs its own event loop; Playwright's is on
+        assert apart.submit(verify_pdf, slip, trust_roots(desk.settings)).result().valid
+    [status_url] = qr_codes(slip)
+    assert "/tra-cuu/" in status_url and "?k=" in status_url
+    phone = page.context.browser.new_context(viewport=PHONE, locale="vi-VN")
+    citizen = phone.new_page()
+    citizen.goto(desk.url + status_url[status_url.index("/tra-cuu/"):])
+    assert citizen.locator("html").get_attribute("lang") == "vi"
+    expect(citizen.locator("body")).to_contain_text("Đã số hóa xong")
+    text = citizen.locator("body").inner_text()
+    assert CARD_ID not in text and "HÀ PHƯƠNG HẰNG" not in text.upper()
+    assert citizen.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(citizen, "status-phone")
+    assert serious_violations(citizen) == []
+    phone.close()
 
     # 8. Reuse search finds the card's record; its signatures verify.
     page.get_by_role("link", name="Tra cứu tái sử dụng").click()
