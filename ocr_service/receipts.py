@@ -8,12 +8,9 @@ index and settings. Why it is built the way it is:
   components received with their counts, the statutory time, the time received, the due date and
   where the result is collected, then the two signature columns. sohoa adds what a citizen needs to
   follow the dossier alone: a QR code of the public status URL and the lookup code printed beside it.
-* Fonts are Liberation Serif (Times New Roman metrics, the usual face of administrative papers,
-  every Vietnamese letter), embedded as fpdf2 subsets: the text copies and searches as NFC.
-* The agency's PAdES signature (:func:`~ocr_service.pipeline.sign.sign_pdf`, the same signer and
-  level as the records) has a visible box in the receiving officer's column, placed in room the
-  layout left empty for it: it covers nothing. Its text is sized with the signature font's metrics
-  before anything is drawn, as the records' boxes are.
+* Fonts, header, signature columns and the agency's PAdES signature are those of every paper
+  the agency signs (``paper.py``): the signature's visible box is in the receiving officer's
+  column, in room the layout left empty for it, so it covers nothing.
 * The applicant's ID number is not printed: the slip is handed over and photographed, and the
   dossier code with the lookup code is all that is needed to follow it.
 """
@@ -25,32 +22,21 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import segno
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-
 from .domain import VIETNAM_TIME
 from .errors import SohoaError
+from .paper import MARGIN, BuiltPaper, Page, sign_paper, signature_text
+from .paper import day_words as _day
 from .pipeline.marks import draw_qr
 from .pipeline.page_layout import QR_QUIET_MODULES
-from .pipeline.sign import RecordSigning, sign_pdf
-from .pipeline.sign_appearance import Box, box_text, iso_time
+from .pipeline.sign import RecordSigning
 from .procedures import Procedure
 
-FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
-FONTS = {"": "LiberationSerif-Regular.ttf", "B": "LiberationSerif-Bold.ttf",
-         "I": "LiberationSerif-Italic.ttf"}
-FAMILY = "receipt"
-A4 = (595.28, 841.89)
-"""Points; fpdf2's A4."""
-MARGIN = 56.7
-"""2 cm left and right, as administrative papers are set (Nghị định 30/2020: 2-3 cm left)."""
-TOP = 42.0
-BODY_SIZE = 12.0
-LINE = BODY_SIZE * 1.35
+__all__ = ["SIGNATURE_FIELD", "BuiltReceipt", "ReceiptData", "ReceivedComponent",
+           "build_receipt", "receipt_pdf", "received_components", "sign_receipt",
+           "signature_text", "status_url"]
 QR_MODULE = 2.0
 """Points per QR module: a version 4-6 symbol is about 4 cm with its quiet zone, easily read by a
 phone from a printed slip."""
@@ -107,85 +93,19 @@ def received_components(procedure: Procedure | None,
     return tuple(ReceivedComponent(name, counts[name]) for name in order if counts[name])
 
 
-def signature_text(agency_name: str, when: datetime) -> str:
-    """The visible text of the agency's signature on the slip."""
-    return f"Ký bởi: {agency_name}\nKý lúc: {iso_time(when.astimezone(VIETNAM_TIME))}"
-
-
-@dataclass(frozen=True)
-class BuiltReceipt:
-    """The unsigned slip, and where its signature box goes (PDF points, origin bottom left)."""
-
-    pdf: bytes
-    signature_box: Box
-    signature_text: str
-
-
-def _fonts_ready() -> None:
-    missing = [name for name in FONTS.values() if not (FONT_DIR / name).is_file()]
-    if missing:
-        raise SohoaError(
-            f"fonts {', '.join(missing)} are missing; install the Debian package fonts-liberation2",
-            f"thiếu phông chữ {', '.join(missing)}; hãy cài gói Debian fonts-liberation2",
-            code="font_unavailable")
-
-
-def _day(value: date) -> str:
-    return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
-
-
-class _Slip:
-    """A cursor over one A4 page: lines of text, wrapped to the text width."""
-
-    def __init__(self, title: str) -> None:
-        _fonts_ready()
-        pdf = FPDF(unit="pt", format="A4")
-        pdf.set_auto_page_break(False)
-        pdf.set_margins(MARGIN, TOP, MARGIN)
-        pdf.set_title(title)
-        pdf.set_lang("vi")
-        pdf.set_creator("sohoa")
-        for style, name in FONTS.items():
-            pdf.add_font(FAMILY, style=style, fname=str(FONT_DIR / name))
-        pdf.add_page()
-        self.pdf = pdf
-        self.width = A4[0] - 2 * MARGIN
-
-    def text(self, text: str, *, style: str = "", size: float = BODY_SIZE, align: str = "L",
-             x: float | None = None, width: float | None = None, y: float | None = None) -> float:
-        """Write ``text`` (wrapped) at the cursor or at (x, y); returns the y below it."""
-        pdf = self.pdf
-        pdf.set_font(FAMILY, style=style, size=size)
-        pdf.set_xy(MARGIN if x is None else x, pdf.get_y() if y is None else y)
-        pdf.multi_cell(self.width if width is None else width, size * 1.35,
-                       unicodedata.normalize("NFC", text), align=align,
-                       new_x="LMARGIN", new_y="NEXT")
-        return pdf.get_y()
-
-    def gap(self, points: float) -> None:
-        self.pdf.set_y(self.pdf.get_y() + points)
+BuiltReceipt = BuiltPaper
+"""The unsigned slip and its signature box."""
 
 
 def build_receipt(data: ReceiptData) -> BuiltReceipt:
     """The slip laid out and drawn, unsigned, with the signature's reserved box."""
-    slip = _Slip(f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {data.dossier_code}")
+    slip = Page(f"Giấy tiếp nhận hồ sơ và hẹn trả kết quả {data.dossier_code}")
     pdf = slip.pdf
-    half = slip.width / 2
     received = data.received_at.astimezone(VIETNAM_TIME)
     issued = data.issued_at.astimezone(VIETNAM_TIME)
 
-    # Header: agency (left), national motto and date (right).
-    top = pdf.get_y()
-    left_end = slip.text(data.agency_name.upper(), style="B", size=11, align="C", width=half - 6)
-    left_end = slip.text("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ", style="B", size=11, align="C",
-                         width=half - 6, y=left_end)
-    slip.text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", style="B", size=11, align="C",
-              x=MARGIN + half, width=half, y=top)
-    right_end = slip.text("Độc lập - Tự do - Hạnh phúc", style="B", size=12, align="C",
-                          x=MARGIN + half, width=half)
-    right_end = slip.text(f"Mẫu số 01 — {_day(issued.date()).capitalize()}", style="I", size=11,
-                          align="C", x=MARGIN + half, width=half, y=right_end + 4)
-    pdf.set_y(max(left_end, right_end) + 14)
+    slip.header([data.agency_name.upper(), "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"],
+                f"Mẫu số 01 — {_day(issued.date()).capitalize()}")
 
     slip.text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", style="B", size=14, align="C")
     slip.text(f"Mã hồ sơ: {data.dossier_code}", style="B", align="C")
@@ -224,53 +144,26 @@ def build_receipt(data: ReceiptData) -> BuiltReceipt:
 
     # Signature columns: the applicant (left, by hand), the receiving officer (right: the agency's
     # digital signature box in room left empty, then the officer's name).
-    columns = pdf.get_y()
-    slip.text("NGƯỜI NỘP HỒ SƠ", style="B", align="C", width=half, y=columns)
-    slip.text("(Ký và ghi rõ họ tên)", style="I", size=11, align="C", width=half)
-    slip.text("NGƯỜI TIẾP NHẬN HỒ SƠ", style="B", align="C", x=MARGIN + half, width=half,
-              y=columns)
-    below = slip.text("(Ký và ghi rõ họ tên)", style="I", size=11, align="C", x=MARGIN + half,
-                      width=half)
-    text, (box_width, box_height) = box_text(signature_text(data.agency_name, data.issued_at),
-                                             half - 12)
-    box_left = MARGIN + half + (half - box_width) / 2
-    box_top = below + 6
-    if data.clerk_name:
-        slip.text(data.clerk_name, style="B", align="C", x=MARGIN + half, width=half,
-                  y=box_top + box_height + 6)
-    if pdf.get_y() > A4[1] - 20:
-        raise SohoaError(
+    return slip.signed_columns(
+        "NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ", agency_name=data.agency_name,
+        signed_at=data.issued_at, signer_name=data.clerk_name, too_long=SohoaError(
             "The receipt does not fit on one A4 page (too many components or too long names).",
             "Giấy tiếp nhận không vừa một trang A4 (quá nhiều thành phần hoặc tên quá dài).",
-            code="receipt_too_long")
-    box = (round(box_left, 2), round(A4[1] - box_top - box_height, 2),
-           round(box_left + box_width, 2), round(A4[1] - box_top, 2))
-    return BuiltReceipt(bytes(pdf.output()), box, text)
+            code="receipt_too_long"))
 
 
-def _components_table(slip: _Slip, components: tuple[ReceivedComponent, ...]) -> None:
-    pdf = slip.pdf
-    widths = (34.0, pdf.epw - 34.0 - 90.0, 90.0)
-    pdf.set_font(FAMILY, size=11)
-    rows = [("STT", "Tên giấy tờ", "Số lượng")]
-    rows += [(str(i), c.name, f"{c.count:02d}") for i, c in enumerate(components, 1)]
+def _components_table(slip: Page, components: tuple[ReceivedComponent, ...]) -> None:
+    rows = [(str(i), c.name, f"{c.count:02d}") for i, c in enumerate(components, 1)]
     if not components:
         rows.append(("", "(chưa có giấy tờ nào được nộp)", ""))
-    with pdf.table(col_widths=widths, text_align=("CENTER", "LEFT", "CENTER"),
-                   line_height=11 * 1.35, first_row_as_headings=True, width=pdf.epw,
-                   headings_style=FontFace(emphasis="BOLD")) as table:
-        for row in rows:
-            table.row(row)
+    slip.table(("STT", "Tên giấy tờ", "Số lượng"), rows, widths=(34.0, None, 90.0),
+               align=("CENTER", "LEFT", "CENTER"))
 
 
 def sign_receipt(built: BuiltReceipt, signing: RecordSigning) -> bytes:
-    """The slip with the agency's PAdES signature (the records' level, TSA and validation data)
-    in its reserved box."""
-    return sign_pdf(built.pdf, signing.agency, field=SIGNATURE_FIELD,
-                    visible_box=built.signature_box, appearance_text=built.signature_text,
-                    timestamper=signing.timestamper, level=signing.level,
-                    validation=signing.validation, border=True, font_file=signing.font_file,
-                    reason="Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+    """The slip with the agency's PAdES signature in its reserved box."""
+    return sign_paper(built, signing, field=SIGNATURE_FIELD,
+                      reason="Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
 
 
 def receipt_pdf(data: ReceiptData, signing: RecordSigning) -> bytes:
