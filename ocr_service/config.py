@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -118,18 +118,26 @@ class Settings(BaseSettings):
     """COMPLIANCE retention of each e-record: nobody can delete it before this many days."""
     redis_url: str | None = None
     """Celery broker; None: not configured (``sohoa up`` starts Redis). Never logged."""
-    task_visibility_timeout: int = 300
+    task_time_limit: int = 3600
+    """The longest one stage of one document may run, in seconds (Celery's soft time limit; the
+    hard one, which kills the worker process, is ``task_hard_time_limit``). A stage past it fails
+    its document with ``took_too_long``. An hour lets the largest allowed document through: 500
+    pages in the ``accurate`` reader take about 1,800 s on two idle CPU cores (0.28 pages/s,
+    see README's benchmarks; ``fused`` about 550 s), so twice that covers a loaded machine."""
+    task_visibility_timeout: int = 3900
     """Seconds after which the broker hands a task that nobody acknowledged to another worker
-    (its worker died). Short, so a crash costs minutes, not an hour; longer than the slowest
-    task, or a slow task also runs a second time (harmless: tasks are idempotent, only wasted)."""
+    (its worker died). It must be longer than ``task_hard_time_limit``: a task still running
+    when it passes is handed to a second worker, which runs it again at the same time (checked
+    at start). The price of a long one: a killed worker's task comes back only after it."""
     sweep_interval: float = 60
     """``sohoa serve``: seconds between two sweeps for documents left behind (``sweeper.py``);
     0 turns the sweeper off."""
     sweep_queued_after: int = 120
     """A document ``queued`` this long was never handed to a worker (the broker was down)."""
-    sweep_processing_after: int = 1800
-    """A document ``processing`` with no change this long lost its task: well past the
-    visibility timeout, when the broker would have handed a dead worker's task on itself."""
+    sweep_processing_after: int = 4500
+    """A document ``processing`` with no change this long lost its task: past the visibility
+    timeout, when the broker would have handed a dead worker's task on itself (checked at
+    start: a shorter one would queue a second copy of every long task still running)."""
     task_max_lost: int = 3
     """Deliveries of one stage that may end without finishing (the worker died) before the
     document is ``failed`` and its job ``dead``: one bad upload must not crash-loop workers."""
@@ -192,6 +200,31 @@ class Settings(BaseSettings):
     @property
     def pki_folder(self) -> Path:
         return self.pki_dir or self.data_dir / "pki"
+
+    @property
+    def task_hard_time_limit(self) -> int:
+        """Celery's hard time limit: a little after the soft one (a tenth, 2 to 60 s), time for
+        the stage to record its ``took_too_long`` failure before its process is killed."""
+        return self.task_time_limit + max(2, min(60, self.task_time_limit // 10))
+
+    @model_validator(mode="after")
+    def _task_times_in_order(self) -> Settings:
+        """Time limit < visibility timeout < sweep of ``processing`` documents: otherwise a task
+        still running is handed to a second worker, or queued again by the sweeper."""
+        if self.task_time_limit < 1:
+            raise ValueError("SOHOA_TASK_TIME_LIMIT must be at least 1 second")
+        if self.task_visibility_timeout <= self.task_hard_time_limit:
+            raise ValueError(
+                f"SOHOA_TASK_VISIBILITY_TIMEOUT ({self.task_visibility_timeout} s) must be longer "
+                f"than the hard time limit of a task ({self.task_hard_time_limit} s, from "
+                f"SOHOA_TASK_TIME_LIMIT={self.task_time_limit}); otherwise a task still running "
+                "is handed to a second worker")
+        if self.sweep_processing_after <= self.task_visibility_timeout:
+            raise ValueError(
+                f"SOHOA_SWEEP_PROCESSING_AFTER ({self.sweep_processing_after} s) must be longer "
+                f"than SOHOA_TASK_VISIBILITY_TIMEOUT ({self.task_visibility_timeout} s); otherwise "
+                "the sweeper queues again documents whose task is still running")
+        return self
 
 
 @lru_cache

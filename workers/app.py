@@ -8,6 +8,10 @@ Why these settings (measured with Redis 7 and Celery 5.7, see docs/offline-notes
 * A short ``visibility_timeout`` with ``unacked_restore_interval``/``throttle`` of 1 s: with
   kombu's defaults the task of a killed worker comes back after about 90 s (or an hour);
   with these, after about the timeout (``SOHOA_TASK_VISIBILITY_TIMEOUT``).
+* Time limits (``SOHOA_TASK_TIME_LIMIT``): the soft one raises ``SoftTimeLimitExceeded`` in the
+  task, which fails its document as ``took_too_long`` (workers/tasks.py); the hard one, a little
+  later, kills a pool process that did not stop. Both stay below the visibility timeout (checked
+  by Settings), so the broker never hands a task still running to a second worker.
 * ``worker_prefetch_multiplier=1``: a busy worker holds no messages that an idle one could run,
   and a killed worker strands at most the tasks it was running.
 * JSON only: messages carry ids, never pickled objects or document contents.
@@ -61,6 +65,8 @@ def configure(settings: Settings | None = None, app: Celery = celery_app) -> Cel
                      for name in QUEUES],
         task_default_queue="cpu",
         task_routes=ROUTES,
+        task_soft_time_limit=settings.task_time_limit,
+        task_time_limit=settings.task_hard_time_limit,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

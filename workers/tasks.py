@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from celery import Task
-from celery.exceptions import Retry
+from celery.exceptions import Retry, SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import InterfaceError
@@ -267,6 +267,22 @@ class WorkerLost(SohoaError):
             "lại hoặc tải lên bản quét khác.")
 
 
+class TookTooLong(SohoaError):
+    """A stage that ran past ``SOHOA_TASK_TIME_LIMIT`` (Celery's soft time limit). Failed, not
+    retried: the same document would take as long again, and a task must end before the
+    broker's visibility timeout hands it to a second worker."""
+
+    code = "took_too_long"
+
+    def __init__(self, stage: str, limit: int) -> None:
+        super().__init__(
+            f"Processing ({stage}) took longer than the {limit} s allowed and was stopped. Split "
+            "the scan into smaller documents, or ask the operator to raise SOHOA_TASK_TIME_LIMIT.",
+            f"Bước xử lý ({stage}) chạy quá thời gian cho phép ({limit} giây) nên đã bị dừng. Hãy "
+            "tách bản quét thành các tài liệu nhỏ hơn, hoặc đề nghị người vận hành tăng "
+            "SOHOA_TASK_TIME_LIMIT.")
+
+
 def _finish(ctx: Context, stage: Stage, outcome: Outcome) -> None:
     with ctx.services.index.session() as session:
         document = repo.get_document(session, ctx.agency_id, ctx.document_id)
@@ -370,6 +386,11 @@ def run_stage(task: Task, document_id: str, stage: Stage,
         _finish(ctx, stage, outcome)
     except Retry:
         raise
+    except SoftTimeLimitExceeded:
+        limit = get_settings().task_time_limit
+        log.error("%s of document %s stopped after %d s", stage.name, document_id, limit)
+        _fail(svc, doc_id, stage, TookTooLong(stage.name, limit))
+        return
     except TRANSIENT as exc:
         _retry_or_fail(task, svc, doc_id, stage, exc)
         return
@@ -457,7 +478,7 @@ def _make_record(ctx: Context, pages_key: str) -> Outcome:
     record_id = str(record_id_for(ctx.document_id, ctx.generation))
     staged = store.get_work(record_work_key(record_id))
     if staged is not None:
-        form_type = unpack_record(staged).manifest_json["document_type"]
+        form_type = unpack_record(staged).read_manifest().document_type
         return Outcome(form_type=form_type, then=lambda: archive.delay(document_id))
     packed = store.get_work(pages_key)
     if packed is None or ctx.draft is None:  # the cached OCR is gone: read the pages again
@@ -509,12 +530,12 @@ def _archive(ctx: Context) -> Outcome:
         signed, stored = archived, store.put_record(record_id, archived.pdf, archived.manifest)
     if ctx.supersedes_id is not None:
         store.revoke(str(ctx.supersedes_id))  # legal hold: kept past retention, like a revoked
-    manifest = signed.manifest_json
+    manifest = signed.read_manifest()
 
     def write(session: Session) -> None:
         repo.create_record(
             session, ctx.agency_id, ctx.document_id,
-            owner_id_number=manifest["owner_id_number"], doc_type=manifest["document_type"],
+            owner_id_number=manifest.owner_id_number, doc_type=manifest.document_type,
             pdf_key=stored.pdf.key, manifest_key=stored.manifest.key,
             manifest_sha256=stored.manifest.sha256, record_id=uuid.UUID(record_id),
             pdf_sha256=stored.pdf.sha256, pdf_version_id=stored.pdf.version_id,
@@ -523,7 +544,7 @@ def _archive(ctx: Context) -> Outcome:
             repo.supersede_record(session, ctx.agency_id, ctx.supersedes_id,
                                   uuid.UUID(record_id))
 
-    return Outcome(status=DocumentStatus.ARCHIVED, form_type=manifest["document_type"],
+    return Outcome(status=DocumentStatus.ARCHIVED, form_type=manifest.document_type,
                    write=write)
 
 

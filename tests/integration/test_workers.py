@@ -121,9 +121,12 @@ def stack(redis_server: RedisServer, seaweed: SeaweedServer, request: pytest.Fix
         **seaweed.settings_env(),
         "SOHOA_RAW_BUCKET": f"{prefix}-raw", "SOHOA_RECORDS_BUCKET": f"{prefix}-records",
         "SOHOA_RETENTION_DAYS": "1",
-        # Short enough that a killed worker's task comes back within the test, longer than
-        # any task here (a one-page form: a few seconds).
-        "SOHOA_TASK_VISIBILITY_TIMEOUT": "10",
+        # A stage may run 15 s (soft limit; hard at 17 s): the slowest here, a one-page form's
+        # OCR or signing, took 2.0-2.4 s on an idle 2-core machine, so a loaded CI machine
+        # has a 6x margin. The visibility timeout must pass the hard limit (Settings checks):
+        # 20 s, so each killed worker's task comes back within the test (3 kills: a minute).
+        "SOHOA_TASK_TIME_LIMIT": "15",
+        "SOHOA_TASK_VISIBILITY_TIMEOUT": "20",
         "SOHOA_TASK_RETRY_BACKOFF_MAX": "2",
         "SOHOA_TASK_MAX_RETRIES": "40",  # S3 may stay down a while on a loaded machine
         "SOHOA_OCR_THREADS": "1",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -15,6 +16,9 @@ from ocr_service.domain import (
     ReviewReason,
 )
 from ocr_service.errors import SohoaError
+from ocr_service.pipeline.records_model import (
+    Manifest, PageQuality, PdfFacts, SignatureFacts, SourceFacts,
+)
 from workers.app import QUEUES, ROUTES, celery_app, configure
 from workers.results import (
     SignedRecord, engine_fingerprint, manifest_bytes, ocr_key, pack_ocr, pack_record,
@@ -51,10 +55,20 @@ def test_ocr_result_round_trip_keeps_pixels_and_precision() -> None:
 
 
 def test_signed_record_round_trip_keeps_manifest_bytes() -> None:
-    manifest = manifest_bytes({"record_id": "r", "owner_id_number": "001099012345"})
+    made = Manifest(
+        record_id="r", dossier_code="SH-1", procedure_code="1.001234",
+        owner_id_number="001099012345", document_type="cccd", title="Căn cước", fields={},
+        approval=None, source=SourceFacts("a.png", "image/png", 3, "ab" * 32, 1),
+        pdf=PdfFacts("cd" * 32, 12), quality=(PageQuality(1, 300, True, ("blur",)),),
+        signatures=(SignatureFacts("digitizer", "A"), SignatureFacts("agency", "B")),
+        sign_level="B-T", converted_at=datetime(2026, 11, 22, 8, 30, tzinfo=UTC),
+        converting_unit="UBND", system="sohoa", software={"sohoa": "1"})
+    manifest = manifest_bytes(made)
     read = unpack_record(pack_record(SignedRecord(b"%PDF-1.7 ...", manifest)))
     assert read.pdf == b"%PDF-1.7 ..." and read.manifest == manifest
-    assert read.manifest_json["record_id"] == "r"
+    typed = read.read_manifest()
+    assert typed == made  # what the archive stage files the record under, typed
+    assert (typed.owner_id_number, typed.document_type) == ("001099012345", "cccd")
 
 
 def test_ocr_key_follows_the_engine_and_its_settings() -> None:
@@ -102,10 +116,12 @@ def test_webhook_signature_is_hmac_of_the_exact_body() -> None:
 def test_queues_routes_and_crash_safety() -> None:
     # ocr_batch is named when a batch document is sent (tasks.submit_batch_document), not routed.
     assert set(QUEUES) == {route["queue"] for route in ROUTES.values()} | {"ocr_batch"}
-    conf = configure(Settings(redis_url="redis://127.0.0.1:1/0", task_visibility_timeout=42)).conf
+    conf = configure(Settings(redis_url="redis://127.0.0.1:1/0", task_visibility_timeout=42,
+                              task_time_limit=30)).conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1 and conf.accept_content == ["json"]
     assert conf.broker_transport_options["visibility_timeout"] == 42
+    assert (conf.task_soft_time_limit, conf.task_time_limit) == (30, 33)
     assert {q.name: q.routing_key for q in conf.task_queues} == {q: q for q in QUEUES}
     assert celery_app.conf is conf
     assert parse_queues(" ocr,archive ") == ["ocr", "archive"]
