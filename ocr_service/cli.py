@@ -134,7 +134,8 @@ def _input_files(paths: list[str]) -> list[Path]:
 def _cmd_process(args: argparse.Namespace) -> int:
     from .pipeline.ocr import get_engine
     from .pipeline.process import make_record, read
-    from .pipeline.record import RecordInfo, new_dossier_code
+    from .pipeline.record import new_dossier_code
+    from .pipeline.records_model import RecordInfo
     from .signers import record_signing
 
     settings = get_settings()
@@ -165,8 +166,8 @@ def _cmd_process(args: argparse.Namespace) -> int:
             continue
         pdf, manifest = args.out / f"{path.stem}.pdf", args.out / f"{path.stem}.manifest.json"
         pdf.write_bytes(record.pdf)
-        manifest.write_text(json.dumps(record.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        print(f"{path} -> {pdf} ({record.manifest['source']['pages']} trang, "
+        manifest.write_bytes(record.manifest.to_json())  # the bytes the archive keeps
+        print(f"{path} -> {pdf} ({record.manifest.source.pages} trang, "
               f"record {record.record_id})", flush=True)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 

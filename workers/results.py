@@ -25,6 +25,7 @@ from ocr_service import __version__
 from ocr_service.config import Settings
 from ocr_service.domain import OcrLine, PageImage, PageText, QualityIssue, QualityReport
 from ocr_service.pipeline.ocr import OcrEngine
+from ocr_service.pipeline.records_model import Manifest
 
 _PAGES_JSON = "pages.json"
 _RECORD_PDF = "record.pdf"
@@ -149,9 +150,9 @@ class SignedRecord:
     manifest: bytes
     """The manifest exactly as it is archived (UTF-8 JSON): its hash goes into the index."""
 
-    @property
-    def manifest_json(self) -> dict[str, Any]:
-        return json.loads(self.manifest)
+    def read_manifest(self) -> Manifest:
+        """The manifest's typed fields (owner, document type ...) for the stages that index it."""
+        return Manifest.from_json(self.manifest)
 
 
 def pack_record(record: SignedRecord) -> bytes:
@@ -167,6 +168,6 @@ def unpack_record(data: bytes) -> SignedRecord:
         return SignedRecord(archive.read(_RECORD_PDF), archive.read(_RECORD_MANIFEST))
 
 
-def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+def manifest_bytes(manifest: Manifest) -> bytes:
     """How a manifest is written to the archive (as ``sohoa process`` writes it to disk)."""
-    return json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    return manifest.to_json()

@@ -35,7 +35,7 @@ import io
 import mimetypes
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from math import atan2, cos, degrees, hypot, radians, sin
@@ -56,6 +56,7 @@ from ..domain import VIETNAM_TIME, OcrLine, PageImage, PageText
 from ..errors import SohoaError
 from .marks import conversion_mark_lines, draw_conversion_mark, draw_qr, make_qr
 from .page_layout import MARK_FONT, RecordLayout, ScanPlacement, ScanSize, layout_record
+from .records_model import RecordMeta  # the record model's; importers of pdfa still find it
 from .sign_appearance import DEFAULT_FONT as SIGNATURE_FONT
 
 FONT_PATH = MARK_FONT
@@ -74,46 +75,6 @@ LOSSLESS_MEDIA_TYPES = frozenset({"image/png", "image/tiff"})
 PDF_VERSION = "1.7"
 """PDF/A-2 and -3 are based on PDF 1.7 (ISO 32000-1); Circular 01/2023 asks for PDF 1.4 or later."""
 ATTACHMENT_RELATIONSHIP = pikepdf.Name.Supplement
-
-
-@dataclass(frozen=True)
-class RecordMeta:
-    """What an e-record says about itself: in its metadata, its QR code and its conversion mark.
-
-    Every text is stored in NFC, stripped of surrounding blanks, and must not be empty: a record
-    without one of them could not be identified or would carry an incomplete legal mark.
-    """
-
-    title: str
-    """Document name (tên giấy tờ), e.g. "Giấy khai sinh"."""
-    dossier_code: str
-    """Mã hồ sơ."""
-    procedure_code: str
-    """Mã thủ tục hành chính (mã TTHC)."""
-    owner_id_number: str
-    """The owner's personal ID number (số định danh cá nhân)."""
-    system_name: str
-    """The information system issuing the e-copy."""
-    converting_unit: str
-    """Đơn vị chuyển đổi: the agency or unit that converted the paper document."""
-    converted_at: datetime
-    """Conversion (issue) time; must be timezone-aware. Shown to people in Vietnam time."""
-    language: str = "vi"
-    record_id: str | None = None
-    """The e-record's id, decided before the PDF is built: the QR code carries it."""
-    verify_url: str | None = None
-    """``SOHOA_PUBLIC_URL/v/{record_id}``: where the QR code leads (the public verification page)."""
-
-    def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, str):
-                value = unicodedata.normalize("NFC", value).strip()
-                if not value:
-                    raise ValueError(f"RecordMeta.{field.name} must not be empty")
-                object.__setattr__(self, field.name, value)
-        if self.converted_at.tzinfo is None or self.converted_at.utcoffset() is None:
-            raise ValueError("RecordMeta.converted_at must be timezone-aware")
 
 
 class PdfaCheckError(RuntimeError):

@@ -24,9 +24,9 @@ from ..domain import Document, Extraction, PageImage, PageText, Reading
 from .clean import clean_pages
 from .intake import load_document
 from .ocr import OcrEngine
+from .records_model import UNKNOWN, ERecord, RecordInfo
 
 if TYPE_CHECKING:  # PDF and signing libraries load only when a record is made
-    from .record import ERecord, RecordInfo
     from .review import Review
     from .sign import RecordSigning
 
@@ -102,8 +102,6 @@ def record_info(dossier_code: str, *, procedure_code: str | None = None,
                 filename: str = "") -> RecordInfo:
     """What a record is called and filed under before its fields are known: the dossier's codes,
     its applicant, and as title the component the file was submitted as, else the file's name."""
-    from .record import UNKNOWN, RecordInfo
-
     return RecordInfo(dossier_code=dossier_code, procedure_code=procedure_code or UNKNOWN,
                       owner_id_number=applicant_id_number or UNKNOWN,
                       title=component or Path(filename).stem or filename or RecordInfo.title)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,32 +21,23 @@ from ..config import Settings
 from ..digest import sha256_hex
 from ..domain import Document, Extraction, PageImage, PageText
 from .page_layout import RecordLayout
-from .pdfa import RecordMeta, build_pdfa, scan_sources
+from .pdfa import build_pdfa, scan_sources
+from .records_model import (
+    UNKNOWN,
+    ERecord,
+    Manifest,
+    PageQuality,
+    PdfFacts,
+    RecordInfo,
+    RecordMeta,
+    SignatureFacts,
+    SourceFacts,
+)
 from .sign import RecordSigning, SignatureBoxes, sign_record, signature_texts, signer_name
 from .verify import Reason
 
-MANIFEST_VERSION = 1
 EXTRACTION_ATTACHMENT = "extraction.json"
-UNKNOWN = "chưa xác định"
-"""What the QR code and manifest say for an identifier the caller did not give."""
-
-
-@dataclass(frozen=True)
-class RecordInfo:
-    """What the caller knows about a document before it is processed."""
-
-    dossier_code: str
-    procedure_code: str = UNKNOWN
-    owner_id_number: str = UNKNOWN
-    title: str = "Tài liệu số hóa"
-
-
-@dataclass(frozen=True)
-class ERecord:
-    record_id: str
-    pdf: bytes
-    manifest: dict[str, Any]
-
+__all__ = ["UNKNOWN", "ERecord", "RecordInfo", "build_record", "manifest_reasons"]
 
 def new_dossier_code(now: datetime | None = None) -> str:
     """A mã hồ sơ for documents processed outside a dossier: date and a random suffix."""
@@ -117,37 +107,21 @@ def build_record(
                        signatures=(texts_shown.digitizer, texts_shown.agency),
                        sources=scan_sources(source, document.media_type, document.pages))
     signed = sign_record(built.pdf, signing, when=now, boxes=_place_signatures(built.layout))
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "record_id": record_id,
-        "dossier_code": meta.dossier_code,
-        "procedure_code": meta.procedure_code,
-        "owner_id_number": meta.owner_id_number,
-        "document_type": extraction_json["form_type"],
-        "title": meta.title,
-        "fields": extraction_json["fields"],
-        "approval": review,
-        "source": {
-            "filename": document.filename, "media_type": document.media_type,
-            "size": document.size, "sha256": document.sha256, "pages": len(document.pages),
-        },
-        "pdf": {"sha256": sha256_hex(signed), "size": len(signed), "pdfa": "3b"},
-        "quality": [
-            {"page": p.number, "dpi": round(p.dpi), "color": p.color,
-             "issues": [i.code for i in (p.quality.issues if p.quality else ())]}
-            for p in pages
-        ],
-        "signatures": [
-            {"role": "digitizer", "subject": signer_name(signing.digitizer)},
-            {"role": "agency", "subject": signer_name(signing.agency)},
-        ],
-        "sign_level": signing.level,
-        "converted_at": now.isoformat(timespec="seconds"),
-        "converting_unit": meta.converting_unit,
-        "system": meta.system_name,
-        "software": {"sohoa": __version__},
-        "models": models or {},
-    }
+    manifest = Manifest(
+        record_id=record_id, dossier_code=meta.dossier_code, procedure_code=meta.procedure_code,
+        owner_id_number=meta.owner_id_number, document_type=extraction_json["form_type"],
+        title=meta.title, fields=extraction_json["fields"], approval=review,
+        source=SourceFacts(document.filename, document.media_type, document.size,
+                           document.sha256, len(document.pages)),
+        pdf=PdfFacts(sha256_hex(signed), len(signed)),
+        quality=tuple(PageQuality(p.number, round(p.dpi), p.color,
+                                  tuple(i.code for i in (p.quality.issues if p.quality else ())))
+                      for p in pages),
+        signatures=(SignatureFacts("digitizer", signer_name(signing.digitizer)),
+                    SignatureFacts("agency", signer_name(signing.agency))),
+        sign_level=signing.level, converted_at=now, converting_unit=meta.converting_unit,
+        system=meta.system_name, software={"sohoa": __version__}, models=dict(models or {}),
+    )
     return ERecord(record_id, signed, manifest)
 
 

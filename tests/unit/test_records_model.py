@@ -16,7 +16,8 @@ import pytest
 
 from ocr_service import __version__
 from ocr_service.domain import Document, Extraction, FieldValue, PageImage, PageText, ReviewReason
-from ocr_service.pipeline.record import RecordInfo, build_record
+from ocr_service.pipeline.record import build_record
+from ocr_service.pipeline.records_model import Manifest, RecordInfo
 from ocr_service.pipeline.sign import RecordSigning, load_pkcs12_signer
 from ocr_service.pki import init_pki
 
@@ -54,8 +55,7 @@ def record(signing: RecordSigning, tmp_path_factory: pytest.TempPathFactory):
 
 def exported(record) -> dict:
     """The manifest as its JSON text says it (what ``sohoa process`` and the archive write)."""
-    manifest = getattr(record.manifest, "export", lambda: record.manifest)()
-    return json.loads(json.dumps(manifest, ensure_ascii=False, indent=2))
+    return json.loads(record.manifest.to_json())
 
 
 def test_the_manifest_keeps_its_wire_format_byte_for_byte(record) -> None:
@@ -93,3 +93,25 @@ def test_the_manifest_keeps_its_wire_format_byte_for_byte(record) -> None:
     assert json.dumps(manifest, ensure_ascii=False, indent=2) == json.dumps(
         expected, ensure_ascii=False, indent=2)
     assert all(s["subject"] for s in manifest["signatures"])
+
+
+def test_the_manifest_is_written_as_its_export_and_read_back_unchanged(record) -> None:
+    text = record.manifest.to_json()
+    assert text == json.dumps(record.manifest.export(), ensure_ascii=False, indent=2).encode()
+    assert "Căn cước".encode() in text  # Vietnamese unescaped, as archived until now
+    again = Manifest.from_json(text)
+    assert again == record.manifest and again.to_json() == text
+    assert Manifest.from_json(json.loads(text)) == record.manifest
+    # what the archive stage files the record under, as typed fields
+    assert (again.owner_id_number, again.document_type) == ("001099012345", "cccd")
+    assert again.source.pages == 1 and again.pdf.size == len(record.pdf)
+
+
+@pytest.mark.parametrize("broken", [b"{}", b'{"manifest_version": 2}', b"[]"])
+def test_what_is_not_a_manifest_is_refused(record, broken: bytes) -> None:
+    with pytest.raises(ValueError, match="manifest"):
+        Manifest.from_json(broken)
+    partial = record.manifest.export()
+    del partial["owner_id_number"]
+    with pytest.raises(ValueError, match="owner_id_number"):
+        Manifest.from_json(partial)
