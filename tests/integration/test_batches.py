@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -77,6 +78,12 @@ def report(service: Service, headers: dict[str, str], group_by: str) -> list[dic
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/csv")
     return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text as laid out, in single spaces."""
+    return " ".join(subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, check=True,
+                                   capture_output=True).stdout.decode().split())
 
 
 def test_a_batch_counts_documents_duplicates_and_bad_rows_and_bills_archived_pages(
@@ -224,3 +231,51 @@ def test_a_dossier_ref_names_one_dossier_of_one_applicant_across_batches(
                     for item in session.query(BatchItem).filter(
                         BatchItem.document_id.is_not(None))}
     assert len(dossiers) == 1 and first["documents"] == later.json()["documents"] == 1
+
+
+def test_the_xlsx_report_and_the_signed_monthly_statement_bill_what_the_csv_bills(
+        service: Service) -> None:
+    from openpyxl import load_workbook
+
+    from ocr_service.pipeline.verify import verify_pdf
+    from ocr_service.signers import trust_roots
+
+    operator = service.key(AGENCY, Role.OPERATOR)
+    assert send(service, operator, batch_zip()).status_code == 202
+    [day] = {row["day"] for row in report(service, operator, "document")}
+    month = day[:7]
+    [by_contract] = report(service, operator, "contract")
+    assert by_contract["billable"] == "4"
+
+    sheet = service.client.get("/v1/reports/pages", headers=operator, params={
+        "group_by": "contract", "format": "xlsx"})
+    assert sheet.status_code == 200 and sheet.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0] == tuple(by_contract)  # the CSV's columns, in its order
+    assert dict(zip(rows[0], rows[1], strict=True))["billable"] == int(by_contract["billable"])
+
+    auditor = service.key(AGENCY, Role.AUDITOR)
+    answer = service.client.get("/v1/reports/statement.pdf", headers=auditor,
+                                params={"contract": "HD-2026-01", "month": month})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert verify_pdf(answer.content, trust_roots(service.settings)).valid
+    text = pdf_text(answer.content)
+    assert (f"Tổng số trang được nghiệm thu, thanh toán: {by_contract['billable']} trang"
+            in text)
+    assert f"Số trang bị loại (lỗi chất lượng hoặc bị từ chối khi duyệt): " \
+           f"{by_contract['rejected']} trang" in text
+    assert "Hợp đồng số: HD-2026-01" in text
+
+    # Another contract's month bills nothing; a bad month is refused in both languages; a
+    # clerk may not have it.
+    other = service.client.get("/v1/reports/statement.pdf", headers=auditor,
+                               params={"contract": "HD-KHAC", "month": month})
+    assert "thanh toán: 0 trang" in pdf_text(other.content)
+    bad = _error(service.client.get("/v1/reports/statement.pdf", headers=auditor,
+                                    params={"contract": "HD-2026-01", "month": "2026-13"}), 422)
+    assert bad["code"] == "bad_month" and bad["message_vi"]
+    assert _error(service.client.get("/v1/reports/statement.pdf", headers=service.key(
+        AGENCY, Role.CLERK), params={"contract": "HD-2026-01", "month": month}),
+        403)["code"] == "forbidden"

@@ -13,20 +13,25 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from openpyxl import Workbook
 
 from ...errors import InputError
+from ...procedures import find_procedure
+from ...statements import ProcedurePages, StatementData, statement_pdf
 from ...store import batches as stored_batches
 from ...store.batches import BILLABLE, DUPLICATE, PENDING, REJECTED, CountedPages
-from ...store.index import Role
+from ...store.audit import append_event
+from ...store.index import Agency, Role
 from ..auth import ApiKeyPrincipal, require
 from ..deps import HubDep
 from ..schemas import error_responses
+from .receipts import _signing as agency_signing  # one signer per app, shared with receipts
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -117,3 +122,57 @@ def pages_report(
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return JSONResponse({"from": start, "to": end, "group_by": group_by, "columns": header,
                          "rows": rows, "totals": totals})
+
+
+def _month(value: str) -> tuple[date, date]:
+    """The first and last day of ``YYYY-MM``."""
+    try:
+        first = date.fromisoformat(f"{value}-01") if len(value) == 7 else None
+    except ValueError:
+        first = None
+    if first is None:
+        raise InputError("month must be a month as YYYY-MM.",
+                         "month phải là tháng dạng YYYY-MM.", code="bad_month")
+    following = (first + timedelta(days=31)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+@router.get("/statement.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}},
+                             "description": "The signed acceptance statement (A4, one page)"},
+                       **error_responses(400, 401, 403, 422)},
+            summary="The monthly acceptance statement of a contract, signed by the agency")
+def statement(
+    principal: ReportKey, hub: HubDep, request: Request,
+    contract: Annotated[str, Query(min_length=1, max_length=200,
+                                   description="The contract code the batches were sent under")],
+    month: Annotated[str, Query(description="YYYY-MM (Vietnamese calendar)")],
+) -> Response:
+    """Pages of the contract whose outcome fell in ``month``, by procedure: billable, rejected,
+    duplicate, with totals and the pages still pending; the same figures as ``/pages`` for the
+    month's days (``group_by=document`` traces each one)."""
+    first, last = _month(month)
+    with hub.index.session() as session:
+        counted = [c for c in stored_batches.counted_pages(session, principal.agency_id, first,
+                                                           last) if c.contract == contract]
+        agency_name = session.get(Agency, principal.agency_id).name
+    by_procedure = summarise(counted, "procedure")
+    data = StatementData(
+        agency_name=agency_name, contract_code=contract, month=month,
+        procedures=tuple(ProcedurePages(
+            row["procedure"], getattr(find_procedure(row["procedure"]), "name", None),
+            billable=row[BILLABLE], rejected=row[REJECTED], duplicate=row[DUPLICATE],
+            documents=row["documents"]) for row in by_procedure),
+        pending=sum(row[PENDING] for row in by_procedure), generated_at=datetime.now(UTC),
+        signer_name=principal.name)
+    pdf = statement_pdf(data, agency_signing(request, hub))  # outside the transaction: slow
+    with hub.index.session() as session:
+        append_event(session, principal.agency_id, "report.statement_issued",
+                     actor_key_id=principal.key_id, actor_user_id=principal.user_id,
+                     subject_type="contract", subject_id=None,
+                     details={"contract_code": contract, "month": month,
+                              "billable": data.billable})
+    filename = f"bien-ban-nghiem-thu-{contract}-{month}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename, safe='')}",
+        "Cache-Control": "no-store"})
