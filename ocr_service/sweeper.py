@@ -8,6 +8,10 @@ that for documents ``queued`` for longer than ``SOHOA_SWEEP_QUEUED_AFTER`` secon
 ``processing`` with no change for longer than ``SOHOA_SWEEP_PROCESSING_AFTER`` (well past the
 visibility timeout, after which the broker itself would have handed a dead worker's task on).
 
+Webhooks too: a document's final status and its owed webhook (a ``webhook`` job, ``queued``) are
+written in one transaction, and the broker may fail right after; a webhook still ``queued`` after
+``SOHOA_SWEEP_QUEUED_AFTER`` seconds was never picked up by a worker, and is queued again.
+
 ``sohoa serve`` runs it every ``SOHOA_SWEEP_INTERVAL`` seconds in a thread; ``sohoa sweep``
 runs it once (for a timer, or by hand after an outage).
 """
@@ -26,12 +30,37 @@ from .store.index import DocumentStatus, Index, utcnow
 log = logging.getLogger(__name__)
 
 Submit = Callable[[str], None]
+Notify = Callable[[str, str], None]
+"""Queue the webhook of a document (id) that reached a status."""
+
+
+def notify_with_workers(document_id: str, status: str) -> None:
+    """The production hand-over of a webhook: the workers' task (imported on first use)."""
+    from workers.tasks import webhook
+
+    webhook.delay(document_id, status)
+
+
+def sweep_webhooks(index: Index, notify: Notify, settings: Settings, *,
+                   now: datetime | None = None) -> list[str]:
+    """Queue again the webhooks owed and never picked up (document ids returned)."""
+    now = now or utcnow()
+    with index.session() as session:
+        owed = repo.webhooks_never_picked_up(
+            session, now - timedelta(seconds=settings.sweep_queued_after))
+    for document_id, status in owed:
+        notify(str(document_id), status)
+        with index.session() as session:
+            repo.webhook_queued_again(session, document_id, now=now)
+    if owed:
+        log.warning("sweeper queued %d webhook(s) again", len(owed))
+    return [str(d) for d, _ in owed]
 
 
 def sweep(index: Index, submit: Submit, settings: Settings, *,
-          now: datetime | None = None) -> list[str]:
-    """Queue again the documents left behind (ids returned); a broker still down raises, and
-    the next sweep tries again."""
+          now: datetime | None = None, notify: Notify = notify_with_workers) -> list[str]:
+    """Queue again the documents left behind (ids returned), then the webhooks never sent; a
+    broker still down raises, and the next sweep tries again."""
     now = now or utcnow()
     with index.session() as session:
         stale = repo.stale_documents(session, {
@@ -42,6 +71,7 @@ def sweep(index: Index, submit: Submit, settings: Settings, *,
         submit(str(document_id))
     if stale:
         log.warning("sweeper queued %d document(s) again", len(stale))
+    sweep_webhooks(index, notify, settings, now=now)
     return [str(d) for d in stale]
 
 

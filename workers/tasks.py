@@ -153,6 +153,8 @@ class Stage:
 OCR = Stage("ocr", 0.05, 0.4)
 RECORD = Stage("record", 0.45, 0.8)
 ARCHIVE = Stage("archive", 0.85, 1.0)
+WEBHOOK = Stage(repo.WEBHOOK_JOB, 1.0, 1.0)
+"""Not a pipeline stage: the name of a document's webhook job (``repo.WEBHOOK_JOB``)."""
 _ORDER = {stage.name: position for position, stage in enumerate((OCR, RECORD, ARCHIVE))}
 
 
@@ -244,9 +246,10 @@ def _begin(svc: Services, document_id: uuid.UUID, stage: Stage, *,
                                  stage=stage.name, error=lost)
         repo.finish_job(session, job, JobState.DEAD,
                         json.dumps(lost.as_dict(), ensure_ascii=False))
+        repo.owe_webhook(session, agency_id, document_id)
     log.error("%s of document %s dead-lettered: %d deliveries never ended", stage.name,
               document_id, lost.lost)
-    webhook.delay(str(document_id), str(DocumentStatus.FAILED))
+    _queue_webhook(document_id, DocumentStatus.FAILED)
     return None
 
 
@@ -295,9 +298,23 @@ def _finish(ctx: Context, stage: Stage, outcome: Outcome) -> None:
                                      stage=stage.name, progress=stage.end,
                                      form_type=outcome.form_type)
         _end_job(session, ctx.agency_id, ctx.document_id, stage, JobState.SUCCEEDED)
+        if outcome.status in FINAL:
+            repo.owe_webhook(session, ctx.agency_id, ctx.document_id)
     if outcome.status in FINAL:
         log.info("document %s %s", ctx.document_id, outcome.status)
-        webhook.delay(str(ctx.document_id), str(outcome.status))
+        _queue_webhook(ctx.document_id, outcome.status)
+
+
+def _queue_webhook(document_id: uuid.UUID, status: DocumentStatus) -> None:
+    """Hand the webhook of a document that reached ``status`` to the broker. The call is owed
+    already (its ``webhook`` job, ``queued`` in the transaction that wrote the status), so a
+    broker that fails now loses nothing: the sweeper queues it again a minute later. The stage
+    is done either way, and is not retried for it."""
+    try:
+        webhook.delay(str(document_id), str(status))
+    except BrokerError as exc:
+        log.warning("webhook of document %s not queued (%s); the sweeper will send it",
+                    document_id, type(exc).__name__)
 
 
 def _end_job(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, stage: Stage,
@@ -324,8 +341,9 @@ def _fail(svc: Services | None, document_id: uuid.UUID, stage: Stage,
         repo.set_document_status(session, agency_id, document_id, DocumentStatus.FAILED,
                                  stage=stage.name, error=error)
         _end_job(session, agency_id, document_id, stage, JobState.DEAD, error)
+        repo.owe_webhook(session, agency_id, document_id)
     log.warning("document %s failed at %s: %s", document_id, stage.name, error.code)
-    webhook.delay(str(document_id), str(DocumentStatus.FAILED))
+    _queue_webhook(document_id, DocumentStatus.FAILED)
 
 
 def _as_error(exc: BaseException) -> SohoaError:
@@ -568,7 +586,11 @@ def archive(self: Task, document_id: str) -> None:
 
 @celery_app.task(name="sohoa.webhook", bind=True, base=StageTask)
 def webhook(self: Task, document_id: str, status: str) -> None:
-    """Tell the agency's system that a document is done or failed (when it has a webhook)."""
+    """Tell the agency's system that a document is done or failed (when it has a webhook).
+
+    Its ``webhook`` job (``repo.owe_webhook``) turns ``running`` when picked up, so the sweeper
+    leaves it to this task and its retries; ``succeeded`` once delivered, ``dead`` when the
+    receiver refused it or the retries ran out."""
     svc, doc_id = services(), uuid.UUID(document_id)
     with svc.index.session() as session:
         agency_id = repo.document_agency(session, doc_id)
@@ -581,15 +603,26 @@ def webhook(self: Task, document_id: str, status: str) -> None:
         payload = {"event": f"document.{status}", "document_id": document_id,
                    "dossier_id": str(document.dossier_id), "status": status,
                    "record_id": str(document.record_id) if document.record_id else None}
+        repo.start_job(session, agency.id, doc_id, WEBHOOK.name)
+
+    def end(state: JobState, error: SohoaError | None = None) -> None:
+        with svc.index.session() as session:
+            _end_job(session, agency.id, doc_id, WEBHOOK, state, error)
+
     try:
         deliver(url, payload, secret, get_settings().webhook_timeout)
     except WebhookRefused as exc:
         log.warning("webhook of document %s refused: %s", document_id, exc.message)
+        end(JobState.DEAD, exc)
     except WebhookFailed as exc:
         if self.request.retries >= self.max_retries:
             log.warning("webhook of document %s given up: %s", document_id, exc.message)
+            end(JobState.DEAD, exc)
             return
+        end(JobState.FAILED, exc)
         raise self.retry(exc=exc, countdown=_backoff(self)) from exc
+    else:
+        end(JobState.SUCCEEDED)
 
 
 def submit_document(document_id: str) -> None:

@@ -517,3 +517,60 @@ def find_record_any_agency(session: Session, record_id: uuid.UUID) -> tuple[Reco
     if record is None:
         return None
     return record, session.get(Agency, record.agency_id)
+
+
+# --- webhooks owed (the workers' outbox) ----------------------------------------------------------
+
+WEBHOOK_JOB = "webhook"
+"""The ``jobs.task`` of a document's webhook: ``queued`` from the moment its final status is
+committed (same transaction) until a worker picked the call up, so a call the broker never
+received is found again by the sweeper."""
+
+
+def owe_webhook(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID) -> Job | None:
+    """Record, in the caller's transaction (the one that writes the document's final status),
+    that the agency's system must be told: the document's ``webhook`` job, ``queued`` again.
+    None when the agency has no webhook."""
+    agency = session.get(Agency, agency_id)
+    if agency is None or not agency.webhook_url:
+        return None
+    find = select(Job).where(Job.document_id == document_id,
+                             Job.task == WEBHOOK_JOB).with_for_update()
+    job = session.scalars(find).one_or_none()
+    if job is None:
+        try:
+            with session.begin_nested():
+                job = Job(id=uuid.uuid4(), document_id=document_id, task=WEBHOOK_JOB, attempts=0)
+                session.add(job)
+        except IntegrityError:
+            job = session.scalars(find).one()
+    job.state, job.last_error = JobState.QUEUED, None
+    job.updated_at = utcnow()  # the sweeper's clock starts now, also for a row queued before
+    session.flush()
+    return job
+
+
+def webhooks_never_picked_up(session: Session,
+                             queued_before: datetime) -> list[tuple[uuid.UUID, str]]:
+    """Documents (of every agency: for the sweeper only) whose webhook has been ``queued`` since
+    before ``queued_before`` while the document is still in a final status and its agency still
+    has a webhook: (document id, status), oldest first. A call being retried is ``running`` or
+    ``failed``, not ``queued``: its retries are the broker's, and are not doubled."""
+    final = (DocumentStatus.ARCHIVED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.FAILED,
+             DocumentStatus.REJECTED)
+    query = (select(Document.id, Document.status).join(Job, Job.document_id == Document.id)
+             .join(Dossier, Dossier.id == Document.dossier_id)
+             .join(Agency, Agency.id == Dossier.agency_id)
+             .where(Job.task == WEBHOOK_JOB, Job.state == JobState.QUEUED,
+                    Job.updated_at < queued_before, Document.status.in_(final),
+                    Agency.webhook_url.is_not(None))
+             .order_by(Job.updated_at))
+    return [(document_id, str(status)) for document_id, status in session.execute(query)]
+
+
+def webhook_queued_again(session: Session, document_id: uuid.UUID, *,
+                         now: datetime | None = None) -> None:
+    """The sweeper handed the document's owed webhook to the broker again: its clock restarts,
+    so a call still waiting in a long queue is sent again at most once a sweep period."""
+    session.execute(update(Job).where(Job.document_id == document_id, Job.task == WEBHOOK_JOB,
+                                      Job.state == JobState.QUEUED).values(updated_at=now or utcnow()))

@@ -287,8 +287,8 @@ def test_documents_archived_failed_and_reviewed_with_webhooks(
     assert done.form_type == manifest["document_type"]
     assert manifest["source"]["sha256"] == hashlib.sha256(data).hexdigest()
     # (More than one attempt only if a stage outlasted the visibility timeout on a slow machine.)
-    assert {name: job.state for name, job in jobs(stack, good).items()} == {
-        "ocr": "succeeded", "record": "succeeded", "archive": "succeeded"}
+    stages = {name: job.state for name, job in jobs(stack, good).items() if name != "webhook"}
+    assert stages == {"ocr": "succeeded", "record": "succeeded", "archive": "succeeded"}
 
     failed = wait_status(stack, bad, "failed")
     assert failed.stage == "ocr" and failed.error_code == "unsupported_type"
@@ -302,7 +302,7 @@ def test_documents_archived_failed_and_reviewed_with_webhooks(
     reviewed = upload(stack, data, review=ReviewPolicy.ALWAYS)
     stopped = wait_status(stack, reviewed, "needs_review", timeout=60)
     assert stopped.record_id is None and stopped.extraction["form_type"] == done.form_type
-    assert set(jobs(stack, reviewed)) == {"ocr"}
+    assert set(jobs(stack, reviewed)) == {"ocr", "webhook"}  # the webhook owed, with the status
     with stack.services.index.session() as session:
         assert session.scalars(select(Record).where(Record.document_id == reviewed)).all() == []
     with pytest.raises(ObjectNotFound):
@@ -319,6 +319,8 @@ def test_documents_archived_failed_and_reviewed_with_webhooks(
         assert payload["dossier_id"] == str(document(stack, document_id).dossier_id)
         assert payload["record_id"] == (None if status in ("failed", "needs_review")
                                         else str(record_id_for(document_id)))
+        wait_for(lambda d=document_id: jobs(stack, d)["webhook"].state == "succeeded",  # type: ignore[misc]
+                 f"the webhook job of {status} to succeed", timeout=20)
 
 
 def test_worker_killed_mid_ocr(stack: Stack, start_worker: Callable[[str], Worker]) -> None:
@@ -461,3 +463,54 @@ def test_a_document_queued_while_the_broker_was_down_is_swept_to_archived(
     start_worker("ocr,cpu,archive")
     wait_status(stack, document_id, "archived", timeout=90)
     assert_archived_once(stack, document_id)
+
+
+def test_a_webhook_the_broker_lost_when_the_document_was_archived_is_swept_and_sent(
+        stack: Stack, start_worker: Callable[[str], Worker],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redis fails exactly when the archive stage, its final status committed, queues the
+    webhook: the webhook owed was written with the status (a ``queued`` webhook job), so the
+    sweeper finds it and the agency's system is told, once the broker is back."""
+    from kombu.exceptions import OperationalError
+
+    from workers import tasks
+    from ocr_service.sweeper import notify_with_workers, sweep_webhooks
+
+    first = start_worker("ocr,cpu")  # no archive queue: this process runs the archive stage
+    document_id = upload(stack, unique_sample())
+    wait_for(lambda: (job := jobs(stack, document_id).get("record")) and
+             job.state == "succeeded", "the record stage to finish", timeout=90)
+    first.stop()
+
+    refused: list[tuple[str, ...]] = []
+
+    def broker_down(*args: str) -> None:
+        refused.append(args)
+        raise OperationalError("Error 111 connecting to 127.0.0.1. Connection refused.")
+
+    monkeypatch.setattr(tasks, "services", lambda: stack.services)
+    monkeypatch.setattr(tasks.webhook, "delay", broker_down)
+    tasks.archive(str(document_id))  # the stage ends well: the webhook is the sweeper's now
+    monkeypatch.undo()
+    assert refused == [(str(document_id), "archived")]
+    wait_status(stack, document_id, "archived")
+    assert_archived_once(stack, document_id)
+    owed = jobs(stack, document_id)["webhook"]
+    assert (owed.state, owed.attempts) == ("queued", 0)
+
+    start_worker("archive")
+    fresh = stack.settings.model_copy(update={"sweep_queued_after": 3600})
+    assert str(document_id) not in sweep_webhooks(stack.services.index, notify_with_workers,
+                                                  fresh)
+    assert stack.hooks.of(document_id) == []  # nothing sent it meanwhile
+    stale = stack.settings.model_copy(update={"sweep_queued_after": 0})
+    assert str(document_id) in sweep_webhooks(stack.services.index, notify_with_workers, stale)
+    [(_, body)] = wait_for(lambda: stack.hooks.of(document_id), "the swept webhook", timeout=30)
+    assert json.loads(body)["status"] == "archived"
+    assert json.loads(body)["record_id"] == str(record_id_for(document_id))
+    sent = wait_for(lambda: (job := jobs(stack, document_id)["webhook"]).state == "succeeded"
+                    and job, "the webhook job to succeed", timeout=20)
+    assert sent.attempts == 1
+    # Delivered: a later sweep sends nothing again.
+    assert str(document_id) not in sweep_webhooks(stack.services.index, notify_with_workers,
+                                                  stale)
