@@ -383,15 +383,7 @@ def start_job(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID, ta
     counted ``lost``. A retry after a passing failure is a new message, never counted."""
     if get_document(session, agency_id, document_id) is None:
         raise NotFound("document", "tài liệu")
-    find = select(Job).where(Job.document_id == document_id, Job.task == task).with_for_update()
-    job = session.scalars(find).one_or_none()
-    if job is None:
-        try:
-            with session.begin_nested():
-                job = Job(id=uuid.uuid4(), document_id=document_id, task=task, attempts=0)
-                session.add(job)
-        except IntegrityError:
-            job = session.scalars(find).one()
+    job = job_row(session, document_id, task)
     if redelivered and job.state == JobState.RUNNING:
         job.lost += 1
     job.attempts += 1
@@ -534,16 +526,7 @@ def owe_webhook(session: Session, agency_id: uuid.UUID, document_id: uuid.UUID) 
     agency = session.get(Agency, agency_id)
     if agency is None or not agency.webhook_url:
         return None
-    find = select(Job).where(Job.document_id == document_id,
-                             Job.task == WEBHOOK_JOB).with_for_update()
-    job = session.scalars(find).one_or_none()
-    if job is None:
-        try:
-            with session.begin_nested():
-                job = Job(id=uuid.uuid4(), document_id=document_id, task=WEBHOOK_JOB, attempts=0)
-                session.add(job)
-        except IntegrityError:
-            job = session.scalars(find).one()
+    job = job_row(session, document_id, WEBHOOK_JOB)
     job.state, job.last_error = JobState.QUEUED, None
     job.updated_at = utcnow()  # the sweeper's clock starts now, also for a row queued before
     session.flush()
@@ -574,3 +557,18 @@ def webhook_queued_again(session: Session, document_id: uuid.UUID, *,
     so a call still waiting in a long queue is sent again at most once a sweep period."""
     session.execute(update(Job).where(Job.document_id == document_id, Job.task == WEBHOOK_JOB,
                                       Job.state == JobState.QUEUED).values(updated_at=now or utcnow()))
+
+
+def job_row(session: Session, document_id: uuid.UUID, task: str) -> Job:
+    """The document's job row for ``task``, locked (``FOR UPDATE``), made when missing; two
+    workers making it at once race on the unique (document, task) and both get the one row."""
+    find = select(Job).where(Job.document_id == document_id, Job.task == task).with_for_update()
+    job = session.scalars(find).one_or_none()
+    if job is None:
+        try:
+            with session.begin_nested():
+                job = Job(id=uuid.uuid4(), document_id=document_id, task=task, attempts=0)
+                session.add(job)
+        except IntegrityError:
+            job = session.scalars(find).one()
+    return job
