@@ -7,8 +7,10 @@ All text is Unicode NFC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
+from typing import Self
 
 import numpy as np
 
@@ -21,12 +23,36 @@ Quad = tuple[Point, Point, Point, Point]
 
 
 @dataclass(frozen=True)
-class QualityIssue:
-    """One way a page falls short of Circular 01/2023/TT-VPCP Art. 8 or of readability."""
+class Message:
+    """A sentence for a person, in English and in Vietnamese (NFC): the one shape of every
+    bilingual explanation the service gives (``verify.Reason``; with a code, ``Notice``)."""
+
+    message: str
+    message_vi: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A ``Message`` with a stable, machine-readable ``code``: JSON ``{"code", "message",
+    "message_vi"}``, the shape of the API's errors (``SohoaError.as_dict``) too. Its fields are
+    declared in that order (not inherited from ``Message``) so that positional construction
+    and the JSON keep it."""
 
     code: str
     message: str
     message_vi: str
+
+    def export(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "message_vi": self.message_vi}
+
+    @classmethod
+    def from_export(cls, data: Mapping[str, str]) -> Self:
+        return cls(data["code"], data["message"], data["message_vi"])
+
+
+@dataclass(frozen=True)
+class QualityIssue(Notice):
+    """One way a page falls short of Circular 01/2023/TT-VPCP Art. 8 or of readability."""
 
 
 @dataclass(frozen=True)
@@ -123,23 +149,12 @@ class PageText:
 
 
 @dataclass(frozen=True)
-class ReviewReason:
+class ReviewReason(Notice):
     """Why a person should look at an extracted value: a failed check or a doubtful reading.
 
     ``code`` is stable and machine-readable (``id_number.birth_year``, ``date.impossible``,
     ``mrz.check_digit`` ...); the messages say the same thing in English and Vietnamese.
     """
-
-    code: str
-    message: str
-    message_vi: str
-
-    def export(self) -> dict:
-        return {"code": self.code, "message": self.message, "message_vi": self.message_vi}
-
-    @classmethod
-    def from_export(cls, data: dict) -> ReviewReason:
-        return cls(data["code"], data["message"], data["message_vi"])
 
 
 @dataclass(frozen=True)

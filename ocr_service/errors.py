@@ -6,6 +6,11 @@ Adapters translate them at the edge: the CLI prints both messages and exits 2, t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .domain import Notice
+
 
 class SohoaError(Exception):
     """A failure caused by the input or the set-up, explained to the person who can fix it."""
@@ -19,9 +24,16 @@ class SohoaError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def notice(self) -> Notice:
+        """The error as plain data (code and both messages), as reasons and issues are."""
+        from .domain import Notice  # here, not at the top: errors loads nothing (domain: numpy)
+
+        return Notice(self.code, self.message, self.message_vi)
+
     def as_dict(self) -> dict[str, str]:
         """The JSON body used by the HTTP API and ``--json`` CLI output."""
-        return {"code": self.code, "message": self.message, "message_vi": self.message_vi}
+        return self.notice.export()
 
     def __str__(self) -> str:
         return f"{self.message_vi} / {self.message}"

@@ -32,17 +32,16 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from ocr_service.domain import Message
 from ocr_service.pipeline.sign import SignatureKind
 from ocr_service.pipeline.sign_appearance import iso_time
 from ocr_service.pipeline.sign_keys import RevocationMode, context_kwargs, subject_name
 
 
 @dataclass(frozen=True)
-class Reason:
-    """Why something does not hold, for the person reading the report."""
-
-    message: str
-    message_vi: str
+class Reason(Message):
+    """Why something does not hold, for the person reading the report: JSON ``{"message",
+    "message_vi"}``, no code (a report's reasons are read, not matched)."""
 
 
 @dataclass(frozen=True)
