@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1/dossiers", tags=["dossiers"])
 _signing_lock = Lock()
 
 
-def _signing(request: Request, hub: HubDep) -> RecordSigning:
+def agency_signing(request: Request, hub: HubDep) -> RecordSigning:
     """The app's signer, built on first use (the test PKI in development)."""
     with _signing_lock:
         signing = getattr(request.app.state, "receipt_signing", None)
@@ -76,7 +76,7 @@ def receipt(principal: DossierKey, dossier_id: DossierId, hub: HubDep,
             status_url=status_url(hub.settings.public_url, dossier.dossier_code,
                                   dossier.lookup_code),
             issued_at=datetime.now(UTC), clerk_name=principal.name)
-    pdf = receipt_pdf(data, _signing(request, hub))  # outside the transaction: signing is slow
+    pdf = receipt_pdf(data, agency_signing(request, hub))  # outside the transaction: signing is slow
     with hub.index.session() as session:
         append_event(session, principal.agency_id, "dossier.receipt_issued",
                      actor_key_id=principal.key_id, actor_user_id=principal.user_id,

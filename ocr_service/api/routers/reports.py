@@ -31,7 +31,7 @@ from ...store.index import Agency, Role
 from ..auth import ApiKeyPrincipal, require
 from ..deps import HubDep
 from ..schemas import error_responses
-from .receipts import _signing as agency_signing  # one signer per app, shared with receipts
+from .receipts import agency_signing  # one signer per app, shared with receipts
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
