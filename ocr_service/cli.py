@@ -329,12 +329,16 @@ def _cmd_keys_revoke(args: argparse.Namespace) -> int:
 def _cmd_audit_verify(args: argparse.Namespace) -> int:
     from .store.audit import verify_chain
     from .store.index import Index, database_url
+    from .store.objects import ObjectStore
 
-    index = Index.open(database_url(get_settings()))
+    settings = get_settings()
+    # The heads anchored in S3 are compared too, when S3 is configured.
+    anchors = ObjectStore.from_settings(settings) if settings.s3_endpoint else None
+    index = Index.open(database_url(settings))
     try:
         with index.session() as session:
             agency_id = _agency_id(session, args.agency) if args.agency else None
-            problems = verify_chain(session, agency_id)
+            problems = verify_chain(session, agency_id, anchors=anchors)
     finally:
         index.close()
     for problem in problems:

@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     sweep_interval: float = 60
     """``sohoa serve``: seconds between two sweeps for documents left behind (``sweeper.py``);
     0 turns the sweeper off."""
+    audit_anchor_interval: float = 3600
+    """``sohoa serve`` (its sweeper thread): seconds between two anchors of the audit chain heads
+    outside the database (``store/audit.py``: a locked object in the records bucket, written when
+    a head moved); a rewrite of the index is found up to the last anchor. 0 turns it off."""
     sweep_queued_after: int = 120
     """A document ``queued`` this long was never handed to a worker (the broker was down)."""
     sweep_processing_after: int = 4500

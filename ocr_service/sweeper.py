@@ -12,6 +12,9 @@ Webhooks too: a document's final status and its owed webhook (a ``webhook`` job,
 written in one transaction, and the broker may fail right after; a webhook still ``queued`` after
 ``SOHOA_SWEEP_QUEUED_AFTER`` seconds was never picked up by a worker, and is queued again.
 
+The same thread anchors the audit chain heads outside the database every
+``SOHOA_AUDIT_ANCHOR_INTERVAL`` seconds (``store.audit.anchor_heads``).
+
 ``sohoa serve`` runs it every ``SOHOA_SWEEP_INTERVAL`` seconds in a thread; ``sohoa sweep``
 runs it once (for a timer, or by hand after an outage).
 """
@@ -20,11 +23,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .config import Settings
-from .store import repo
+from .store import audit, repo
 from .store.index import DocumentStatus, Index, utcnow
 
 log = logging.getLogger(__name__)
@@ -75,12 +79,22 @@ def sweep(index: Index, submit: Submit, settings: Settings, *,
     return [str(d) for d in stale]
 
 
-class SweeperThread(threading.Thread):
-    """``sweep`` every ``interval`` seconds until ``stop()``; failures are logged, not fatal."""
+def _store_of(settings: Settings) -> audit.AnchorStore:
+    from .store.objects import ObjectStore
 
-    def __init__(self, index: Callable[[], Index], submit: Submit, settings: Settings) -> None:
+    return ObjectStore.from_settings(settings)
+
+
+class SweeperThread(threading.Thread):
+    """``sweep`` every ``interval`` seconds until ``stop()``, and anchor the audit chain heads
+    every ``audit_anchor_interval``; failures are logged, not fatal."""
+
+    def __init__(self, index: Callable[[], Index], submit: Submit, settings: Settings,
+                 anchors: Callable[[], audit.AnchorStore] | None = None) -> None:
         super().__init__(name="sohoa-sweeper", daemon=True)
         self._index, self._submit, self._settings = index, submit, settings
+        self._anchors = anchors or (lambda: _store_of(settings))
+        self._anchored_at: float | None = None
         self._stopped = threading.Event()
 
     def run(self) -> None:
@@ -89,6 +103,25 @@ class SweeperThread(threading.Thread):
                 sweep(self._index(), self._submit, self._settings)
             except Exception as exc:  # noqa: BLE001 - the broker or index is down: next time
                 log.warning("sweep failed (%s); trying again later", type(exc).__name__)
+            self.anchor_when_due()
+
+    def anchor_when_due(self) -> None:
+        """Anchor the heads when the last anchor is ``audit_anchor_interval`` old (or none was
+        written yet by this process); S3 down is logged and tried again at the next sweep."""
+        interval = self._settings.audit_anchor_interval
+        now = time.monotonic()
+        if interval <= 0 or (self._anchored_at is not None and
+                             now - self._anchored_at < interval):
+            return
+        try:
+            with self._index().session() as session:
+                written = audit.anchor_heads(session, self._anchors())
+        except Exception as exc:  # noqa: BLE001 - S3 or the index is down: next sweep
+            log.warning("audit anchor failed (%s); trying again later", type(exc).__name__)
+            return
+        self._anchored_at = now
+        if written:
+            log.info("anchored the audit chain heads of %d agencies", len(written))
 
     def stop(self) -> None:
         self._stopped.set()

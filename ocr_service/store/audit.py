@@ -16,8 +16,13 @@ append waits, then sees the new head (READ COMMITTED re-reads a locked row after
 SQLite every transaction already holds the single write lock (``BEGIN IMMEDIATE``, see
 ``store.index``). A unique (agency, seq) constraint backs this up: a fork cannot be committed. The
 head also catches a deleted tail, which a chain alone cannot show. It cannot catch someone with
-write access who rewrites events and head together; for that, publish the head hash elsewhere
-(e.g. in signed records or logs) from time to time and compare.
+write access who rewrites events and head together; for that the head is anchored outside the
+database: ``anchor_heads`` writes each agency's head, when it moved, as an object under
+COMPLIANCE retention in the records bucket (nobody, not even S3's root, can change or delete it
+before retention ends), and ``verify_chain(anchors=...)`` checks that the chain still holds the
+last anchored event with the anchored hash. A rewrite of events up to the last anchor is then
+found; events after it are only as safe as the database until the next anchor (``sohoa serve``
+writes one every ``SOHOA_AUDIT_ANCHOR_INTERVAL`` seconds, from its sweeper thread).
 
 Details are stored as given, so do not put secrets or full personal ID numbers in them.
 """
@@ -29,7 +34,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -113,7 +118,7 @@ def append_event(
 
 @dataclass(frozen=True)
 class ChainProblem:
-    """One break in an agency's chain. ``kind``: edited, missing, broken_link, head."""
+    """One break in an agency's chain. ``kind``: edited, missing, broken_link, head, anchor."""
 
     agency_id: uuid.UUID
     seq: int | None
@@ -154,14 +159,19 @@ def _check_events(session: Session, agency_id: uuid.UUID) -> tuple[list[ChainPro
     return problems, expected_seq - 1, prev
 
 
-def verify_chain(session: Session, agency_id: uuid.UUID | None = None) -> list[ChainProblem]:
+def verify_chain(session: Session, agency_id: uuid.UUID | None = None, *,
+                 anchors: AnchorStore | None = None) -> list[ChainProblem]:
     """Every break in the chain of ``agency_id`` (default: every agency's); empty when intact.
+    With ``anchors`` (the object store), also every agency's last anchored head that the chain
+    no longer holds (kind ``anchor``).
 
     Exact when no event is appended meanwhile; a concurrent append is recognised (the head is read
     before and after the events) and is not reported as a problem.
     """
     problems: list[ChainProblem] = []
     for agency in [agency_id] if agency_id else _agencies(session):
+        if anchors is not None:
+            problems += _check_anchor(session, agency, anchors)
         before = _read_head(session, agency)
         found, last_seq, last_hash = _check_events(session, agency)
         problems += found
@@ -193,3 +203,72 @@ def list_events(session: Session, agency_id: uuid.UUID, *, after_seq: int = 0,
     return list(session.scalars(
         select(AuditEvent).where(AuditEvent.agency_id == agency_id, AuditEvent.seq > after_seq)
         .order_by(AuditEvent.seq).limit(limit)))
+
+
+# --- the head anchored outside the database --------------------------------------------------
+
+ANCHOR_PREFIX = "audit-anchors/"
+
+
+class AnchorStore(Protocol):
+    """Where heads are anchored: ``store.objects.ObjectStore`` (the records bucket, locked)."""
+
+    def put_anchor(self, key: str, data: bytes) -> None: ...
+
+    def latest_anchor(self, prefix: str) -> bytes | None: ...
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """An agency's chain head as written outside the database at ``written_at``."""
+
+    agency_id: uuid.UUID
+    seq: int
+    hash: str
+    written_at: str
+
+    def key(self) -> str:
+        """Zero-padded ``seq``: the greatest key under the agency's prefix is its last anchor."""
+        return f"{ANCHOR_PREFIX}{self.agency_id}/{self.seq:012d}.json"
+
+
+def latest_anchor(store: AnchorStore, agency_id: uuid.UUID) -> Anchor | None:
+    data = store.latest_anchor(f"{ANCHOR_PREFIX}{agency_id}/")
+    if data is None:
+        return None
+    body = json.loads(data)
+    return Anchor(uuid.UUID(body["agency_id"]), int(body["seq"]), body["hash"],
+                  body["written_at"])
+
+
+def anchor_heads(session: Session, store: AnchorStore, *,
+                 now: datetime | None = None) -> list[Anchor]:
+    """Anchor the head of every agency whose chain moved since its last anchor (those written
+    are returned). Idempotent: a head anchored already is not written again."""
+    written: list[Anchor] = []
+    for agency in _agencies(session):
+        seq, head = chain_head(session, agency)
+        last = latest_anchor(store, agency)
+        if seq == 0 or (last is not None and last.seq >= seq):
+            continue
+        anchor = Anchor(agency, seq, head, (now or utcnow()).astimezone(UTC).isoformat())
+        body = {"agency_id": str(agency), "seq": seq, "hash": head,
+                "written_at": anchor.written_at}
+        store.put_anchor(anchor.key(), _json(body).encode("utf-8"))
+        written.append(anchor)
+    return written
+
+
+def _check_anchor(session: Session, agency_id: uuid.UUID,
+                  store: AnchorStore) -> list[ChainProblem]:
+    anchor = latest_anchor(store, agency_id)
+    if anchor is None:
+        return []
+    stored = session.scalars(select(AuditEvent.hash).where(
+        AuditEvent.agency_id == agency_id, AuditEvent.seq == anchor.seq)).one_or_none()
+    if stored == anchor.hash:
+        return []
+    what = "is missing" if stored is None else "has another hash"
+    return [ChainProblem(agency_id, anchor.seq, "anchor",
+                         f"event {anchor.seq}, anchored outside the database at "
+                         f"{anchor.written_at}, {what} (the chain was rewritten or cut)")]

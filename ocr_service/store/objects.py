@@ -365,6 +365,32 @@ class ObjectStore:
         """True when neither the PDF nor the manifest can be deleted now."""
         return all(self.lock_state(record_id, part).locked for part in _PARTS)
 
+    # --- audit chain heads anchored outside the database (store/audit.py) ----------------------
+
+    def put_anchor(self, key: str, data: bytes) -> None:
+        """Write an audit chain head under COMPLIANCE retention, like a record: someone who can
+        rewrite the index cannot rewrite or delete this copy."""
+        until = datetime.now(UTC) + timedelta(days=self.retention_days)
+        with _s3("anchor the audit chain in", "neo chuỗi nhật ký kiểm toán vào", key):
+            self._client.put_object(self.records_bucket, key, io.BytesIO(data), len(data),
+                                    content_type="application/json",
+                                    metadata={"sha256": sha256_hex(data)},
+                                    retention=Retention(COMPLIANCE, until))
+
+    def latest_anchor(self, prefix: str) -> bytes | None:
+        """The object with the greatest key under ``prefix`` (anchors are named by their
+        zero-padded seq), checked against its stored hash; None when there is none."""
+        with _s3("list", "liệt kê", prefix):
+            keys = [o.object_name for o in self._client.list_objects(self.records_bucket,
+                                                                     prefix=prefix)]
+        if not keys:
+            return None
+        key = max(k for k in keys if k)
+        data = self._read(self.records_bucket, key, None)
+        if self._stored_sha256(self.records_bucket, key, None) != sha256_hex(data):
+            raise _integrity_error(key)
+        return data
+
     # --- workers' intermediate results -------------------------------------------------------
 
     def put_work(self, key: str, data: bytes) -> None:

@@ -37,6 +37,13 @@ class MemoryStore:
         self.raw[key] = data
         return RawObject(key, digest, len(data))
 
+    def put_anchor(self, key: str, data: bytes) -> None:
+        self.raw[key] = data
+
+    def latest_anchor(self, prefix: str) -> bytes | None:
+        keys = [key for key in self.raw if key.startswith(prefix)]
+        return self.raw[max(keys)] if keys else None
+
     def ping(self) -> None:
         pass
 

@@ -80,9 +80,10 @@ def list_events(
 @router.get("/verify", response_model=ChainCheck, responses=error_responses(401, 403),
             summary="Check the agency's audit chain end to end")
 def verify_chain(principal: AuditKey, hub: HubDep) -> ChainCheck:
-    """Reads every event of the agency (a long chain takes a while); changes nothing."""
+    """Reads every event of the agency (a long chain takes a while); changes nothing. The
+    chain must also still hold the head last anchored outside the database (kind ``anchor``)."""
     with hub.index.session() as session:
-        problems = audit.verify_chain(session, principal.agency_id)
+        problems = audit.verify_chain(session, principal.agency_id, anchors=hub.store)
         seq, head = audit.chain_head(session, principal.agency_id)
     return ChainCheck(intact=not problems, events=seq, head=head, problems=[
         ProblemOut(seq=p.seq, kind=p.kind, message=p.message) for p in problems])
