@@ -129,3 +129,24 @@ def test_a_cut_below_the_anchor_is_caught_and_the_sweeper_thread_anchors(
         problems = audit.verify_chain(session, agency_id, anchors=services.store)
     assert [(p.kind, p.seq) for p in problems] == [("anchor", 4)]
     assert "is missing" in problems[0].message
+
+
+def test_the_verify_route_compares_the_anchored_head(services: Services) -> None:
+    from fastapi.testclient import TestClient
+
+    from ocr_service.api.app import create_app
+    from ocr_service.store import keys
+    from ocr_service.store.index import Agency
+
+    agency_id = _agency_with_events(services, 2)
+    with services.index.session() as session:
+        code = session.get(Agency, agency_id).code  # type: ignore[union-attr]
+        _, key = keys.create_key(session, code, ["auditor"])
+        audit.anchor_heads(session, services.store)
+    headers = {"Authorization": f"Bearer {key}"}
+    client = TestClient(create_app(services, submit=lambda _: None))
+    assert client.get("/v1/audit/verify", headers=headers).json()["intact"] is True
+    _rewrite_consistently(services, agency_id, seq=2)
+    check = client.get("/v1/audit/verify", headers=headers).json()
+    assert check["intact"] is False
+    assert [(p["kind"], p["seq"]) for p in check["problems"]] == [("anchor", 4)]
