@@ -5,9 +5,10 @@ Why these settings (measured with Redis 7 and Celery 5.7, see docs/offline-notes
 * ``task_acks_late`` + ``task_reject_on_worker_lost``: a message is acknowledged only after its
   task finished, so a worker that dies mid-task (SIGKILL, OOM, power) loses nothing: the task is
   delivered again. Every task is idempotent (workers/tasks.py), so running twice is harmless.
-* A short ``visibility_timeout`` with ``unacked_restore_interval``/``throttle`` of 1 s: with
-  kombu's defaults the task of a killed worker comes back after about 90 s (or an hour);
-  with these, after about the timeout (``SOHOA_TASK_VISIBILITY_TIMEOUT``).
+* A ``visibility_timeout`` just past the hard time limit below, with
+  ``unacked_restore_interval``/``throttle`` of 1 s: with kombu's defaults the task of a killed
+  worker comes back after about 90 s (or an hour); with these, after about the timeout
+  (``SOHOA_TASK_VISIBILITY_TIMEOUT``), and never while it still runs elsewhere.
 * Time limits (``SOHOA_TASK_TIME_LIMIT``): the soft one raises ``SoftTimeLimitExceeded`` in the
   task, which fails its document as ``took_too_long`` (workers/tasks.py); the hard one, a little
   later, kills a pool process that did not stop. Both stay below the visibility timeout (checked
