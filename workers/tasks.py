@@ -308,8 +308,8 @@ def _finish(ctx: Context, stage: Stage, outcome: Outcome) -> None:
 def _queue_webhook(document_id: uuid.UUID, status: DocumentStatus) -> None:
     """Hand the webhook of a document that reached ``status`` to the broker. The call is owed
     already (its ``webhook`` job, ``queued`` in the transaction that wrote the status), so a
-    broker that fails now loses nothing: the sweeper queues it again a minute later. The stage
-    is done either way, and is not retried for it."""
+    broker that fails now (after the publish retries) loses nothing: the sweeper queues it again
+    after ``SOHOA_SWEEP_QUEUED_AFTER``. The stage is done either way, and is not retried for it."""
     try:
         webhook.delay(str(document_id), str(status))
     except BrokerError as exc:
