@@ -102,7 +102,7 @@ class PageImage:
 
 
 @dataclass(frozen=True)
-class Document:
+class Upload:
     """An accepted upload: its identity and its pages, in order."""
 
     filename: str
@@ -259,7 +259,7 @@ class Reading:
     Everything a record is made from, before any person looked at it: ``pages`` are the cleaned
     page images, whose pixel coordinates the text and field boxes use."""
 
-    document: Document
+    document: Upload
     pages: tuple[PageImage, ...]
     texts: tuple[PageText, ...]
     extraction: Extraction

@@ -45,7 +45,7 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 from sqlalchemy.orm import Session
 
 from ocr_service.config import get_settings
-from ocr_service.domain import Document as Upload
+from ocr_service.domain import Upload
 from ocr_service.domain import Extraction, PageText, Reading
 from ocr_service.errors import (
     ModelError, ObjectNotFound, SohoaError, StorageError, StorageUnavailable)

@@ -1,4 +1,4 @@
-"""Intake: turn the bytes of one upload into a :class:`~ocr_service.domain.Document` of page images.
+"""Intake: turn the bytes of one upload into a :class:`~ocr_service.domain.Upload` of page images.
 
 Why it is written the way it is:
 
@@ -43,7 +43,7 @@ from PIL import Image, ImageOps
 
 from ocr_service.config import Settings, get_settings
 from ocr_service.digest import sha256_hex
-from ocr_service.domain import Document, PageImage
+from ocr_service.domain import PageImage, Upload
 from ocr_service.errors import InputError
 
 T = TypeVar("T")
@@ -93,7 +93,7 @@ PDF_HEADER_WINDOW = 1024
 """The PDF header may follow some junk bytes; readers (and pdfium) look for it in the first 1 KiB."""
 
 
-def load_document(data: bytes, filename: str, settings: Settings | None = None) -> Document:
+def load_document(data: bytes, filename: str, settings: Settings | None = None) -> Upload:
     """Decode an upload into its pages, enforcing the intake limits of ``settings``.
 
     Raises :class:`InputError` (codes ``empty_file``, ``file_too_large``, ``unsupported_type``,
@@ -106,7 +106,7 @@ def load_document(data: bytes, filename: str, settings: Settings | None = None) 
     file_type = detect_type(data, name)
     reader = _read_pdf if file_type is PDF else _read_image
     pages = tuple(reader(data, name, file_type, settings))
-    return Document(
+    return Upload(
         filename=name,
         media_type=file_type.media_type,
         sha256=sha256_hex(data),

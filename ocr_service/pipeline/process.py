@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings, get_settings
-from ..domain import Document, Extraction, PageImage, PageText, Reading
+from ..domain import Extraction, PageImage, PageText, Reading, Upload
 from .clean import clean_pages
 from .intake import load_document
 from .ocr import OcrEngine
@@ -51,7 +51,7 @@ def read_pages(pages: Sequence[PageImage], engine: OcrEngine) -> list[PageText]:
 
 def read_document(
     data: bytes, filename: str, engine: OcrEngine, settings: Settings | None = None
-) -> tuple[Document, list[PageText]]:
+) -> tuple[Upload, list[PageText]]:
     """Intake, clean-up and OCR of one uploaded file (no extraction: ``sohoa ocr``)."""
     document = load_document(data, filename, settings or get_settings())
     return document, read_pages(document.pages, engine)

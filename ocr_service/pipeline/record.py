@@ -19,7 +19,7 @@ from typing import Any
 from .. import __version__
 from ..config import Settings
 from ..digest import sha256_hex
-from ..domain import Document, Extraction, PageImage, PageText
+from ..domain import Extraction, PageImage, PageText, Upload
 from .page_layout import RecordLayout
 from .pdfa import build_pdfa, scan_sources
 from .records_model import (
@@ -73,7 +73,7 @@ def record_meta(info: RecordInfo, settings: Settings, record_id: str, now: datet
 
 
 def build_record(
-    document: Document,
+    document: Upload,
     pages: list[PageImage],
     texts: list[PageText],
     info: RecordInfo,

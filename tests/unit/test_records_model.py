@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ocr_service import __version__
-from ocr_service.domain import Document, Extraction, FieldValue, PageImage, PageText, ReviewReason
+from ocr_service.domain import Extraction, FieldValue, PageImage, PageText, ReviewReason, Upload
 from ocr_service.pipeline.record import build_record
 from ocr_service.pipeline.records_model import Manifest, RecordInfo
 from ocr_service.pipeline.sign import RecordSigning, load_pkcs12_signer
@@ -42,7 +42,7 @@ def record(signing: RecordSigning, tmp_path_factory: pytest.TempPathFactory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("var"), system_name="Hệ thống thử",
                         converting_unit="UBND xã Thử", public_url="https://tracuu.example.vn/")
     page = PageImage(1, np.full((400, 300, 3), 255, np.uint8), 200.0, color=False)
-    upload = Document("to-khai.png", "image/png", "ab" * 32, 1234, (page,))
+    upload = Upload("to-khai.png", "image/png", "ab" * 32, 1234, (page,))
     field = FieldValue("001099012345", raw="00109901234S", confidence=0.9, page=1,
                        box=((1.0, 2.0), (3.0, 2.0), (3.0, 4.0), (1.0, 4.0)),
                        reasons=(ReviewReason("respelled", "Respelled.", "Đã sửa chính tả."),))
