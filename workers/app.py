@@ -22,7 +22,7 @@ Why these settings (measured with Redis 7 and Celery 5.7, see docs/offline-notes
 from __future__ import annotations
 
 from celery import Celery
-from kombu import Exchange, Queue
+from kombu import Exchange, Queue, pools
 
 from ocr_service.config import Settings, get_settings
 
@@ -48,6 +48,10 @@ def configure(settings: Settings | None = None, app: Celery = celery_app) -> Cel
     settings = settings or get_settings()
     if app._pool is not None:  # configured again after use (tests): drop the old connections
         app._pool.force_close_all()
+        # kombu keeps producer pools in a registry of its own, by broker URL: configured again
+        # with the same URL, the app would get back the pool just closed ("Acquire on closed
+        # pool"), so that registry is emptied too.
+        pools.reset()
         app._after_fork()  # Celery's own reset of its connection and producer pools
     app.conf.update(
         broker_url=settings.redis_url,
