@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import cv2
@@ -27,7 +28,7 @@ from ...store.audit import append_event
 from ...store.index import Document, DocumentStatus
 from ...store.objects import sha256_hex
 from ..auth import ApiKeyPrincipal, ReviewKey, ReviewReadKey
-from ..deps import BrokerUnavailable, DocumentId, HubDep, ServiceHub, SettingsDep, SubmitDep
+from ..deps import BrokerUnavailable, DocumentId, HubDep, SettingsDep, SubmitDep
 from ..idempotency import IdempotencyDep
 from ..schemas import (
     ApproveBody,
@@ -105,12 +106,7 @@ def correct_fields(body: FieldsPatch, principal: ReviewKey, document_id: Documen
     with hub.index.session() as session:
         document = repo.document_for_change(session, principal.agency_id, document_id,
                                             DocumentStatus.NEEDS_REVIEW)
-        draft = document.extraction or {}
-        corrected, changes = review.correct(Extraction.from_export(draft), body.fields)
-        repo.correct_document(
-            session, principal.agency_id, document, draft_with(corrected, draft),
-            [{"field": c.field, "old": c.old, "new": c.new, "reading": c.reading}
-             for c in changes], principal.actor(), actor_key_id=principal.key_id)
+        correct_draft(session, principal, document, body.fields)
         return _detail(session, principal, document)
 
 
@@ -247,9 +243,18 @@ def _document(session: Session, principal: ApiKeyPrincipal, document_id: uuid.UU
     return document
 
 
-def draft_with(extraction: Extraction, before: dict[str, Any]) -> dict[str, Any]:
-    """The draft as kept in the index: the extraction's contract JSON and the page sizes."""
-    return {**extraction.export(), "pages": before.get("pages", [])}
+def correct_draft(session: Session, principal: ApiKeyPrincipal, document: Document,
+                  values: dict[str, Any]) -> tuple[Extraction, list[Any]]:
+    """A person's ``values`` applied to the document's draft and kept: checked as extraction
+    checks OCR (``review.correct``), one ``Correction`` per changed field, audited. Review
+    (PATCH) and supersede both correct this way."""
+    draft = document.extraction or {}
+    corrected, changes = review.correct(Extraction.from_export(draft), values)
+    kept = {**corrected.export(), "pages": draft.get("pages", [])}  # page sizes stay
+    made = repo.correct_document(session, principal.agency_id, document, kept,
+                                 [asdict(change) for change in changes], principal.actor(),
+                                 actor_key_id=principal.key_id)
+    return corrected, made
 
 
 def correction_out(correction: Any) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from ...domain import Extraction
 from ...errors import SohoaError
 from ...pipeline import review
 from ...store import repo
@@ -34,7 +33,7 @@ from ..schemas import (
     SupersedeBody,
     error_responses,
 )
-from .documents import RECORD_PROGRESS, correction_out, draft_with, queue
+from .documents import RECORD_PROGRESS, correct_draft, correction_out, queue
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
 
@@ -129,16 +128,12 @@ def supersede_record(body: SupersedeBody, principal: ReviewKey, record_id: Recor
                                             DocumentStatus.ARCHIVED)
         if document.record_id != record.id or document.extraction is None:
             raise RecordNotValid("superseded")
-        corrected, changes = review.correct(Extraction.from_export(document.extraction),
-                                            body.fields)
-        accepted = review.check_approval(corrected, body.accept_flagged)
+        # One transaction: a refused correction or approval below changes nothing here.
         repo.run_again(session, principal.agency_id, document, status=DocumentStatus.PROCESSING,
                        stage="record", actor=principal.actor(), actor_key_id=principal.key_id,
                        note=f"supersede {record.id}: {body.reason}")
-        made = repo.correct_document(
-            session, principal.agency_id, document, draft_with(corrected, document.extraction),
-            [{"field": c.field, "old": c.old, "new": c.new, "reading": c.reading}
-             for c in changes], principal.actor(), actor_key_id=principal.key_id)
+        corrected, made = correct_draft(session, principal, document, body.fields)
+        accepted = review.check_approval(corrected, body.accept_flagged)
         document.approval = review.approval(
             principal.actor(), repo.utcnow(), accepted,
             [correction_out(c) for c in made], supersedes=str(record.id), reason=body.reason)
@@ -146,7 +141,7 @@ def supersede_record(body: SupersedeBody, principal: ReviewKey, record_id: Recor
         append_event(session, principal.agency_id, "record.supersede_requested",
                      actor_key_id=principal.key_id, subject_type="record", subject_id=record.id,
                      details={"document_id": str(document.id), "reason": body.reason,
-                              "fields": [c.field for c in changes]})
+                              "fields": [c.field for c in made]})
         return SupersedeAccepted(document_id=str(document.id), status=document.status,
                                  supersedes=str(record.id)).model_dump()
 
