@@ -439,17 +439,19 @@ def _read(ctx: Context) -> Outcome:
     settings, store = get_settings(), ctx.services.store
     engine = _engine()
     key = ocr_key(ctx.sha256, engine_fingerprint(engine, settings))
-    exported: dict[str, Any] | None = None
-    if not store.has_work(key):
+    exported: dict[str, Any] | None = None  # a new draft, when the document has none yet
+    packed = store.get_work(key) if ctx.draft is None else None
+    if packed is None and (ctx.draft is None or not store.has_work(key)):
         batched = _batcher().read if settings.ocr_batch_documents > 0 else None
         reading = read(store.get_raw(ctx.raw_key), ctx.filename, engine, settings,
                        pages_reader=batched)
         store.put_work(key, pack_ocr(list(reading.pages), list(reading.texts), reading.models))
         exported = draft_of(reading.extraction, reading.texts)
-    elif ctx.draft is None:
-        cached = unpack_ocr(store.get_work(key) or b"")
+    elif packed is not None:  # read by this engine before, for another document or run
+        cached = unpack_ocr(packed)
         exported = draft_of(extract_reading(cached.pages, cached.texts, settings), cached.texts)
-    extraction = Extraction.from_export(exported or ctx.draft or {"form_type": "unknown"})
+    # A draft kept in the index (a person's corrections) wins over a new reading.
+    extraction = Extraction.from_export(ctx.draft or exported or {"form_type": "unknown"})
 
     def write(session: Session) -> None:
         repo.save_reading(session, ctx.agency_id, ctx.document_id, reading_key=key,
