@@ -458,13 +458,6 @@ def get_record(session: Session, agency_id: uuid.UUID, record_id: uuid.UUID) -> 
                                                 Record.agency_id == agency_id)).one_or_none()
 
 
-def find_record_by_pdf(session: Session, agency_id: uuid.UUID, pdf_sha256: str) -> Record | None:
-    """The agency's record whose signed PDF has this hash (any state: a verifier must learn
-    that a file it holds was revoked)."""
-    query = select(Record).where(Record.agency_id == agency_id, Record.pdf_sha256 == pdf_sha256)
-    return session.scalars(query.order_by(Record.created_at, Record.id)).first()
-
-
 def find_records(session: Session, agency_id: uuid.UUID, owner_id_number: str,
                  doc_type: str | None = None) -> list[Record]:
     """Reuse search: the owner's valid records (of one type, if given), newest first."""
