@@ -113,10 +113,11 @@ def check_approval(extraction: Extraction, accept_flagged: Iterable[str]) -> lis
     unknown = set(accepted) - set(extraction.fields) - set(extraction.tables)
     if unknown:
         raise UnknownField(unknown, extraction.form_type)
-    missing = [name for name in flagged_fields(extraction) if name not in accepted]
+    flagged = flagged_fields(extraction)
+    missing = [name for name in flagged if name not in accepted]
     if missing:
         raise FlaggedNotAccepted(missing)
-    return [name for name in accepted if name in flagged_fields(extraction)]
+    return [name for name in accepted if name in flagged]
 
 
 def correct(extraction: Extraction, values: Mapping[str, Any]) -> tuple[Extraction, list[Change]]:
