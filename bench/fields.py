@@ -1,6 +1,6 @@
 """Field extraction accuracy and speed on held-out generated dossier documents.
 
-Documents come from ``ocr_service.synth.forms`` with seeds of the ``heldout`` pool (random streams
+Documents come from ``sohoa_dev.synth.forms`` with seeds of the ``heldout`` pool (random streams
 never looked at while the extractor was written): ID cards (both sides), birth registration
 declarations and CT01 residence change declarations, plus documents of other kinds that must come
 out as ``unknown``. Each goes through the whole path a caller gets — file bytes (JPEG, PNG, PDF or
@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ocr_service.synth.forms import (  # noqa: E402
+from sohoa_dev.synth.forms import (  # noqa: E402
     FORM_TYPES, FormSample, make_form_sample, make_unknown_sample)
 
 BASELINE = "tesseract"
@@ -59,7 +59,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed-base", type=int, default=500_000)
     parser.add_argument("--types", default=",".join(FORM_TYPES), help="form types to measure")
     parser.add_argument("--generators", default=",".join(GENERATORS),
-                        help="ours (ocr_service.synth) and/or second (bench/heldout/)")
+                        help="ours (sohoa_dev.synth) and/or second (bench/heldout/)")
     parser.add_argument("--second-docs", type=int, default=10,
                         help="documents per form type of the second generator (10)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")

@@ -39,8 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.ocr import as_page_image, make_pages  # noqa: E402
 from ocr_service.config import get_settings  # noqa: E402
 from ocr_service.domain import PageImage, PageText  # noqa: E402
-from ocr_service.evaluation import char_errors, total  # noqa: E402
-from ocr_service.synth import SynthPage  # noqa: E402
+from sohoa_dev.evaluation import char_errors, total  # noqa: E402
+from sohoa_dev.synth import SynthPage  # noqa: E402
 
 TINY_LINES = 4
 """Lines kept of each ``--tiny`` page: enough to exercise every stage, quick on a CPU."""

@@ -1,6 +1,6 @@
 """OCR accuracy and speed on held-out synthetic scans, each engine beside the tesseract baseline.
 
-Pages come from two generators, reported side by side: ``ours`` is ``ocr_service.synth``'s
+Pages come from two generators, reported side by side: ``ours`` is ``sohoa_dev.synth``'s
 ``heldout`` pool (wording never looked at while tuning, but the renderer, fonts and layouts
 training saw), half forms and half prose, at the resolutions asked for, degraded like office
 scans; ``second`` is ``bench/heldout/`` (its own renderer, fonts no model saw, its own form
@@ -8,7 +8,7 @@ layouts and degradations at 150/200/300 dpi: clean, scan, photocopy), never used
 ``read_pages`` (clean-up, then OCR), the path the CLI and the API use, so the figures are what a
 user gets. Speed is the wall time of that call for all pages at once (engines batch across pages),
 after one warm-up page so model loading and first-call set-up are not counted. CER and WER are
-micro-averaged (total edits / total reference length; see ``ocr_service.evaluation``), and so is
+micro-averaged (total edits / total reference length; see ``sohoa_dev.evaluation``), and so is
 "mark err": letters read with the wrong tone or vowel mark / reference letters carrying a mark
 (``mark_errors``).
 
@@ -36,10 +36,10 @@ import cv2
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ocr_service.domain import PageImage, PageText  # noqa: E402
-from ocr_service.evaluation import (  # noqa: E402
+from sohoa_dev.evaluation import (  # noqa: E402
     ErrorCount, char_errors, mark_errors, total, word_errors)
-from ocr_service.synth import SynthPage, degrade_page, render_page  # noqa: E402
-from ocr_service.synth.corpus import KINDS  # noqa: E402
+from sohoa_dev.synth import SynthPage, degrade_page, render_page  # noqa: E402
+from sohoa_dev.synth.corpus import KINDS  # noqa: E402
 
 BASELINE = "tesseract"
 
@@ -83,7 +83,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pool", choices=("heldout", "dev"), default="heldout",
                         help="heldout (default) for reported figures; dev for tuning")
     parser.add_argument("--generators", default=",".join(GENERATORS),
-                        help="ours (ocr_service.synth's held-out pool) and/or second "
+                        help="ours (sohoa_dev.synth's held-out pool) and/or second "
                              "(bench/heldout/, never tuned on); both by default")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument("--dump", type=Path,

@@ -123,7 +123,7 @@ def page_count(data: bytes, name: str) -> int:
 
 def card_front_jpeg(seed: int) -> bytes:
     """The front side of a held-out ID card as the one-page grey JPEG a scanner gives (dpi set)."""
-    from ocr_service.synth.forms import make_form_sample
+    from sohoa_dev.synth.forms import make_form_sample
 
     card = make_form_sample("cccd", seed, "heldout")
     front = dataclasses.replace(card, pages=card.pages[:1], lines=card.lines[:1],
@@ -251,7 +251,7 @@ def run_dossier(client: httpx.Client, stack: Stack, documents: list[tuple[str, b
 
 def warm_up_documents(count: int, seed: int) -> list[tuple[str, bytes]]:
     """Held-out synthetic documents (never among the timed samples), form types in turn."""
-    from ocr_service.synth.forms import FORM_TYPES, make_form_sample
+    from sohoa_dev.synth.forms import FORM_TYPES, make_form_sample
 
     documents = []
     for i in range(count):

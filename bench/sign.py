@@ -55,7 +55,7 @@ from ocr_service.pki import (  # noqa: E402
     init_pki,
     load_certificates,
 )
-from ocr_service.synth import render_page  # noqa: E402
+from sohoa_dev.synth import render_page  # noqa: E402
 
 LEVEL = "B-T"
 KINDS = ("form", "prose")

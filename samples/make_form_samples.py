@@ -2,7 +2,7 @@
 
 The form extractor's README demo and tests need files a clerk would upload (JPEG, PNG, scanned
 PDF, multi-page TIFF) whose right answers are known. Each ``<form_type>-NN.<ext>`` is written with
-``<form_type>-NN.json``, the expected ``{"form_type", "fields"}`` of ``ocr_service.synth.forms``;
+``<form_type>-NN.json``, the expected ``{"form_type", "fields"}`` of ``sohoa_dev.synth.forms``;
 ``unknown-NN`` are documents of other kinds, expected ``"unknown"``.
 
 Samples come from the ``dev`` pool; ``NN`` is the seed, counted up from 1. A seed is skipped
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ocr_service.synth.forms import (  # noqa: E402
+from sohoa_dev.synth.forms import (  # noqa: E402
     FORM_TYPES,
     FormSample,
     make_form_sample,

@@ -23,8 +23,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ocr_service.synth import SynthPage, degrade_page, render_page  # noqa: E402
-from ocr_service.synth.degrade import Strength  # noqa: E402
+from sohoa_dev.synth import SynthPage, degrade_page, render_page  # noqa: E402
+from sohoa_dev.synth.degrade import Strength  # noqa: E402
 
 DPI = 200
 FIXED_DATE = datetime(2025, 7, 1, tzinfo=timezone.utc).timetuple()

@@ -35,11 +35,15 @@ fi
 # The install is redone when pyproject.toml's content changes (a hash, not file times: two set-ups
 # running at once must not mark an install done that the other has not finished).
 stamp=.venv/.sohoa-installed
-wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+extras="${SOHOA_EXTRAS-dev}"   # the production image sets SOHOA_EXTRAS= (no test tools)
+# With the dev extra comes devtools/ (package sohoa_dev: page generator, evaluation, test servers),
+# a project of its own so that sohoa's wheel ships none of it.
+targets=(-e ".${extras:+[$extras]}")
+[[ ",$extras," == *",dev,"* && -f devtools/pyproject.toml ]] && targets+=(-e ./devtools)
+wanted=$(cat pyproject.toml devtools/pyproject.toml 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "setup: installing sohoa and its dependencies into .venv"
-  extras="${SOHOA_EXTRAS-dev}"   # the production image sets SOHOA_EXTRAS= (no test tools)
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "${targets[@]}"
   echo "$wanted" > "$stamp"
 fi
 

@@ -6,7 +6,7 @@ from functools import cache
 
 import numpy as np
 
-from ocr_service.synth import degrade_page, render_page
+from sohoa_dev.synth import degrade_page, render_page
 
 
 @cache

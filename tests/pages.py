@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr_service.synth.render import installed_font
+from sohoa_dev.synth.render import installed_font
 
 FONT_FILES = ("DejaVuSans.ttf", "LiberationSerif-Regular.ttf", "LiberationSans-Regular.ttf")
 

@@ -7,7 +7,7 @@ Two sources, both deterministic by seed:
   detected box is kept when it matches one ground-truth line (so it has the detector's margins
   and the real neighbours above and below, dotted blanks included) and the reader would take it
   in one piece.
-- ``generated_lines``: ``ocr_service.synth.lines`` strips (corpus words, names, addresses,
+- ``generated_lines``: ``sohoa_dev.synth.lines`` strips (corpus words, names, addresses,
   dates, numbers, labels; every Vietnamese-capable font; scan, photocopy and phone degradations),
   with the ground-truth box grown by the margins the detector was measured to add.
 
@@ -116,7 +116,7 @@ def _samples(reader: ContextReader, encoder: Encoder, grey: np.ndarray,
 def page_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
     """Samples from degraded ``dev``-pool pages, boxes from the service's detector."""
 
-    from ocr_service.synth import degrade_page, render_page
+    from sohoa_dev.synth import degrade_page, render_page
 
     settings = get_settings()
     session = open_session(model_path("ppocrv6-det-small", settings.models_dir),
@@ -179,7 +179,7 @@ def generated_lines(seeds: range, reader: ContextReader, encoder: Encoder,
                     split: str = "train") -> Iterator[Sample]:
     """Samples from the line generator's strips whose seeds fall in ``split`` ("train", or
     "heldout" for validation), boxes grown like the detector's and cut before dot leaders."""
-    from ocr_service.synth.lines import line_sample, split_of
+    from sohoa_dev.synth.lines import line_sample, split_of
 
     for seed in seeds:
         if split_of(seed) != split:

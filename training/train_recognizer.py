@@ -30,7 +30,7 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ocr_service.evaluation import ErrorCount, char_errors, total  # noqa: E402
+from sohoa_dev.evaluation import ErrorCount, char_errors, total  # noqa: E402
 from training.data import (  # noqa: E402
     Sample, generated_lines, page_lines, reader_and_encoder,
 )

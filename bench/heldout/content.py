@@ -1,6 +1,6 @@
 """What the second held-out generator writes: its own people, places, prose and form wording.
 
-Nothing here is shared with ``ocr_service.synth``: the name lists, sentences and form templates
+Nothing here is shared with ``sohoa_dev.synth``: the name lists, sentences and form templates
 were written separately for this generator, so the project's models and rules have never seen
 this text. Places are real 2025 units read straight from the ``vietnam-provinces`` data file (a
 form names real communes; an invented one would be flagged, which is not what is measured).

@@ -1,4 +1,4 @@
-"""This generator's own ways of spoiling a page (not ``ocr_service.synth.degrade``'s).
+"""This generator's own ways of spoiling a page (not ``sohoa_dev.synth.degrade``'s).
 
 Levels: ``clean`` (as rastered, light JPEG), ``scan`` (paper tone, blur, sensor noise, a slight
 skew, JPEG), ``photocopy`` (toner: contrast pushed, strokes thickened or thinned, speckle, dark

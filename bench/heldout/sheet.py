@@ -1,13 +1,13 @@
 """Lay out A4 pages with fpdf2 and raster them with PDFium: a drawing path the project never uses.
 
-``ocr_service.synth`` draws with Pillow's FreeType; this module writes a PDF (fpdf2, its own text
+``sohoa_dev.synth`` draws with Pillow's FreeType; this module writes a PDF (fpdf2, its own text
 measuring and kerning) and rasters it with PDFium (its own glyph rasteriser and anti-aliasing), in
-fonts the project reserves for this generator (``ocr_service.synth.render.HELD_OUT_FONT_PREFIXES``):
+fonts the project reserves for this generator (``sohoa_dev.synth.render.HELD_OUT_FONT_PREFIXES``):
 GNU FreeFont (FreeSerif is metric-close to Times, FreeSans to Arial) and Open Sans.
 
 Ground truth is what was written, in reading order (rows top to bottom, cells left to right).
 Leaders are furniture: dotted ones are written into the truth as "....", which
-``ocr_service.evaluation`` ignores; an underscore blank is left out of the truth altogether, so a
+``sohoa_dev.evaluation`` ignores; an underscore blank is left out of the truth altogether, so a
 reader that prints "____" is charged for it.
 """
 

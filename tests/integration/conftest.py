@@ -17,13 +17,8 @@ from pathlib import Path
 import pytest
 
 from ocr_service.config import Settings
-from ocr_service.devstack import (
-    DevServerError,
-    PostgresServer,
-    RedisServer,
-    SeaweedServer,
-    postgres_bin_dir,
-)
+from ocr_service.devstack import DevServerError, RedisServer, SeaweedServer
+from sohoa_dev.postgres import PostgresServer, postgres_bin_dir
 from ocr_service.store.objects import ObjectStore
 
 

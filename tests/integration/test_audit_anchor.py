@@ -15,7 +15,8 @@ from minio.error import S3Error
 from sqlalchemy import select, text, update
 
 from ocr_service.config import Settings
-from ocr_service.devstack import PostgresServer, SeaweedServer
+from ocr_service.devstack import SeaweedServer
+from sohoa_dev.postgres import PostgresServer
 from ocr_service.services import Services, open_services
 from ocr_service.store import audit, repo
 from ocr_service.store.index import AuditEvent, AuditHead

@@ -21,12 +21,12 @@ from minio.error import S3Error
 from ocr_service.devstack import (
     ChildServer,
     DevServerError,
-    PostgresServer,
     RedisServer,
     SeaweedServer,
     free_ports,
     stop_all,
 )
+from sohoa_dev.postgres import PostgresServer
 
 
 def _group_members(pgid: int) -> list[int]:

@@ -20,7 +20,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from ocr_service.synth import render_page
+from sohoa_dev.synth import render_page
 from tests.public_records import archive, public_client
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -33,7 +33,8 @@ import pytest
 from sqlalchemy import select
 
 from ocr_service.config import REPO_ROOT, Settings
-from ocr_service.devstack import PostgresServer, RedisServer, SeaweedServer
+from ocr_service.devstack import RedisServer, SeaweedServer
+from sohoa_dev.postgres import PostgresServer
 from ocr_service.pipeline.verify import verify_pdf
 from ocr_service.pki import init_pki
 from ocr_service.services import Services, open_services

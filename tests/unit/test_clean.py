@@ -171,7 +171,7 @@ def test_a_page_turned_sideways_is_still_turned_with_the_stricter_rules():
 @pytest.mark.parametrize("seed", [2, 6, 23])
 def test_an_upside_down_card_back_with_few_letters_is_still_turned_over(seed):
     # Under 200 letters, but several lines: only a one-line strip needs the clearer vote.
-    from ocr_service.synth.forms import make_form_sample
+    from sohoa_dev.synth.forms import make_form_sample
 
     card = make_form_sample("cccd", seed, "dev")
     assert card.turns[1] == 2

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ocr_service.cli import main
-from ocr_service.evaluation import cer
+from sohoa_dev.evaluation import cer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "pages"
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from ocr_service.evaluation import (
+from sohoa_dev.evaluation import (
     ErrorCount,
     cer,
     char_errors,

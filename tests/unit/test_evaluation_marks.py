@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ocr_service.evaluation import ErrorCount, mark_errors, total
+from sohoa_dev.evaluation import ErrorCount, mark_errors, total
 
 ROOT = Path(__file__).resolve().parents[2]
 

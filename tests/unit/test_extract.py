@@ -10,7 +10,7 @@ import pytest
 
 from ocr_service.domain import OcrLine, PageText
 from ocr_service.pipeline.extract import extract
-from ocr_service.synth.corpus import personal_id
+from sohoa_dev.synth.corpus import personal_id
 
 CHAR = 10.0
 ROW = 40.0

@@ -1,6 +1,6 @@
 """Field checks: dates, ID numbers, phones, the ID-card MRZ and QR code, 2025 units, enums.
 
-All people, numbers and addresses are generated (``ocr_service.synth.corpus``) or invented here.
+All people, numbers and addresses are generated (``sohoa_dev.synth.corpus``) or invented here.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ocr_service.forms.enums import ETHNIC_GROUPS, SEXES, match_choice, normaliz
 from ocr_service.forms.ids import id_number_problems, normalize_id_number
 from ocr_service.forms.phones import normalize_phone
 from ocr_service.forms.text import compact_key, fold, mask_id, mask_name, ocr_digits
-from ocr_service.synth.corpus import VIETNAMESE_LETTERS, personal_id, person
+from sohoa_dev.synth.corpus import VIETNAMESE_LETTERS, personal_id, person
 
 TODAY = date(2026, 11, 30)
 

@@ -20,8 +20,8 @@ import zxingcpp
 
 from ocr_service.forms.mrz import compose_td1
 from ocr_service.pipeline.intake import load_document
-from ocr_service.synth.cards import card_holder, expiry, qr_payload
-from ocr_service.synth.forms import (
+from sohoa_dev.synth.cards import card_holder, expiry, qr_payload
+from sohoa_dev.synth.forms import (
     FIELDS,
     FORM_TYPES,
     MEMBER_FIELDS,

@@ -11,7 +11,7 @@ import pytest
 from bench.heldout import DOCUMENT_TYPES, make_document, make_page
 from bench.heldout.cards import mrz
 from bench.heldout.sheet import FAMILIES, font_file
-from ocr_service.synth.render import is_held_out_font
+from sohoa_dev.synth.render import is_held_out_font
 
 
 @pytest.fixture(scope="module", autouse=True)

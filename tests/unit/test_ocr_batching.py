@@ -23,7 +23,7 @@ from ocr_service.domain import OcrLine, PageImage, PageText
 from ocr_service.pipeline.ocr import build_engine, engine_from_spec
 from ocr_service.pipeline.ocr.recognize import ModelCall, run_calls
 from ocr_service.pipeline.ocr.runtime import SessionOptions, open_session, provider_options
-from ocr_service.synth import degrade_page, render_page
+from sohoa_dev.synth import degrade_page, render_page
 from ocr_service.weights import model_path
 from workers.batching import OcrBatcher
 

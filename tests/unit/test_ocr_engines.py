@@ -10,12 +10,12 @@ import pytest
 
 from ocr_service.config import get_settings
 from ocr_service.domain import PageImage, PageText
-from ocr_service.evaluation import cer
+from sohoa_dev.evaluation import cer
 from ocr_service.pipeline.ocr import build_engine
 from ocr_service.pipeline.ocr.aster import load_vocabulary
 from ocr_service.pipeline.ocr.context import ContextSpec
 from ocr_service.pipeline.process import read_pages
-from ocr_service.synth import degrade_page, render_page
+from sohoa_dev.synth import degrade_page, render_page
 from ocr_service.weights import model_path
 from tests.one_line import one_line
 

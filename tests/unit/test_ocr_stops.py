@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.pipeline.ocr.stops import ends_with_full_stop, restore_full_stop
-from ocr_service.synth.render import installed_font
+from sohoa_dev.synth.render import installed_font
 
 SIZE = 40  # pixels: 12 pt at 240 dpi
 

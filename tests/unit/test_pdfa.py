@@ -25,7 +25,7 @@ from ocr_service.pipeline import marks
 from ocr_service.pipeline.page_layout import A4 as A4_POINTS
 from ocr_service.pipeline.page_layout import MM, paper_crop
 from ocr_service.pipeline.pdfa import PRODUCER, PageSource, RecordMeta, build_pdfa
-from ocr_service.synth import render_page
+from sohoa_dev.synth import render_page
 
 DPI = 100
 A4 = (827, 1169)  # pixels at 100 dpi

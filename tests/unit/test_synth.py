@@ -8,8 +8,8 @@ import unicodedata
 import numpy as np
 import pytest
 
-from ocr_service.synth import degrade, degrade_page, render_page
-from ocr_service.synth.corpus import (
+from sohoa_dev.synth import degrade, degrade_page, render_page
+from sohoa_dev.synth.corpus import (
     ALLOWED_CHARS,
     PROVINCES,
     check_text,
@@ -18,7 +18,7 @@ from ocr_service.synth.corpus import (
     person,
     spelled_date,
 )
-from ocr_service.synth.render import (
+from sohoa_dev.synth.render import (
     A4_MM,
     choose_kind,
     covering_families,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ocr_service.synth.lines import covers, line_sample, vietnamese_fonts
-from ocr_service.synth.render import (
+from sohoa_dev.synth.lines import covers, line_sample, vietnamese_fonts
+from sohoa_dev.synth.render import (
     FONT_ROOTS,
     HELD_OUT_FONT_PREFIXES,
     _installed_fonts,

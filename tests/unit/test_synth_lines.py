@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr_service.synth.corpus import VIETNAMESE_LETTERS
-from ocr_service.synth.lines import (
+from sohoa_dev.synth.corpus import VIETNAMESE_LETTERS
+from sohoa_dev.synth.lines import (
     COVERAGE_CHARS,
     DEGRADATIONS,
     DPI_RANGE,
@@ -28,7 +28,7 @@ from ocr_service.synth.lines import (
     split_of,
     vietnamese_fonts,
 )
-from ocr_service.synth.render import FONT_ROOTS, missing_chars
+from sohoa_dev.synth.render import FONT_ROOTS, missing_chars
 
 SEEDS = range(200)
 

@@ -12,7 +12,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ocr_service.pipeline.ocr.recognize import bounds  # noqa: E402
-from ocr_service.synth.lines import line_sample, split_of  # noqa: E402
+from sohoa_dev.synth.lines import line_sample, split_of  # noqa: E402
 from training.data import (  # noqa: E402
     Encoder, generated_lines, grow, match_lines, reader_and_encoder,
 )

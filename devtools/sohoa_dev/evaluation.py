@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from .lexicon import strip_marks
+from ocr_service.lexicon import strip_marks
 
 _LEADER = re.compile(r"[.…](?:\s*[.…])+")
 _SPACE = re.compile(r"\s+")

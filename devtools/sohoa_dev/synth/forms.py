@@ -5,7 +5,7 @@ dossiers cannot be committed. This module invents people, ID numbers and address
 2025 communes and provinces, so a validator that checks place names accepts them), types them into
 three common dossier documents and makes the result look scanned or photographed:
 
-- ``cccd``: the citizen ID card, front and back (``ocr_service.synth.cards`` draws it), in the
+- ``cccd``: the citizen ID card, front and back (``sohoa_dev.synth.cards`` draws it), in the
   2021 "Căn cước công dân" and the 2024 "Căn cước" layouts;
 - ``birth_registration``: the birth registration declaration of Circular 04/2024/TT-BTP;
 - ``residence_change``: the residence information change declaration CT01 of Circular
@@ -42,7 +42,7 @@ from PIL import Image, ImageFont
 
 from ocr_service.domain import Quad
 from ocr_service.lexicon import strip_marks
-from ocr_service.synth.corpus import (
+from sohoa_dev.synth.corpus import (
     ALLOWED_CHARS,
     COMMUNE_NAMES,
     ETHNIC_GROUPS,
@@ -57,8 +57,8 @@ from ocr_service.synth.corpus import (
     phone_number,
     spelled_date,
 )
-from ocr_service.synth.degrade import degrade_page
-from ocr_service.synth.render import (
+from sohoa_dev.synth.degrade import degrade_page
+from sohoa_dev.synth.render import (
     Box,
     FontFamily,
     PageCanvas,
@@ -1039,7 +1039,7 @@ def make_form_sample(form_type: str, seed: int, pool: Pool = "dev") -> FormSampl
         raise ValueError(f"form_type must be one of {FORM_TYPES}, not {form_type!r}")
     rng = _rng("sample", pool, form_type, seed)
     if form_type == "cccd":
-        from ocr_service.synth.cards import card_sample
+        from sohoa_dev.synth.cards import card_sample
 
         card = card_sample(rng, pool, seed)
         expected = {"form_type": form_type, "fields": card.fields}

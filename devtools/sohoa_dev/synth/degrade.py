@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ocr_service.domain import Quad
-from ocr_service.synth.render import SynthPage
+from sohoa_dev.synth.render import SynthPage
 
 Strength = Literal["light", "scan", "heavy"]
 

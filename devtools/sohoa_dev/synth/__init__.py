@@ -11,8 +11,8 @@ the benchmark reports), so a figure never comes from pages the OCR was tuned on.
 
 from __future__ import annotations
 
-from ocr_service.synth.corpus import POOLS, Pool
-from ocr_service.synth.degrade import degrade, degrade_page
-from ocr_service.synth.render import SynthPage, render_page
+from sohoa_dev.synth.corpus import POOLS, Pool
+from sohoa_dev.synth.degrade import degrade, degrade_page
+from sohoa_dev.synth.render import SynthPage, render_page
 
 __all__ = ["POOLS", "Pool", "SynthPage", "degrade", "degrade_page", "render_page"]

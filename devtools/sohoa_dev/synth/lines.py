@@ -33,10 +33,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.domain import Quad
-from ocr_service.synth import corpus
-from ocr_service.synth.corpus import ALLOWED_CHARS, VIETNAMESE_LETTERS
-from ocr_service.synth.degrade import Strength, _move, degrade_with_matrix
-from ocr_service.synth.render import (
+from sohoa_dev.synth import corpus
+from sohoa_dev.synth.corpus import ALLOWED_CHARS, VIETNAMESE_LETTERS
+from sohoa_dev.synth.degrade import Strength, _move, degrade_with_matrix
+from sohoa_dev.synth.render import (
     FAMILIES,
     FONT_ROOTS,
     _font,

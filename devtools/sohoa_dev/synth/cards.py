@@ -28,9 +28,9 @@ import numpy as np
 import segno
 from PIL import Image, ImageDraw
 
-from ocr_service.synth.corpus import Pool
-from ocr_service.synth.degrade import _move, degrade_page
-from ocr_service.synth.forms import (
+from sohoa_dev.synth.corpus import Pool
+from sohoa_dev.synth.degrade import _move, degrade_page
+from sohoa_dev.synth.forms import (
     NATIONALITY,
     Citizen,
     Font,
@@ -46,7 +46,7 @@ from ocr_service.synth.forms import (
     text_families,
     turn_page,
 )
-from ocr_service.synth.render import (
+from sohoa_dev.synth.render import (
     Box,
     FontFamily,
     SynthPage,

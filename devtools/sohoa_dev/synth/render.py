@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.domain import Quad
-from ocr_service.synth.corpus import KINDS, Block, Kind, PageContent, Pool, Segment, page_content
+from sohoa_dev.synth.corpus import KINDS, Block, Kind, PageContent, Pool, Segment, page_content
 
 A4_MM = (210.0, 297.0)
 MIN_DPI, MAX_DPI = 72, 600
