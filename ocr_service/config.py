@@ -98,6 +98,23 @@ class Settings(BaseSettings):
     ocr_batch_wait_ms: int = 50
     """How long the worker batcher waits for more documents before it reads what it has."""
 
+    # POST /v1/extract reads in child processes (ocr_service/pipeline/isolated.py).
+    extract_processes: int = Field(default=1, ge=0)
+    """Child processes reading ``/v1/extract`` documents at once, each loading the OCR engine
+    once. 0 reads in the API process itself: for tests that run the app in-process only (one
+    document could then take the API down)."""
+    extract_queue: int = Field(default=8, ge=0)
+    """``/v1/extract`` requests that may wait for a free child besides those being read; more
+    are answered 503 ``extract_busy`` with ``Retry-After``."""
+    extract_memory_bytes: int = Field(default=3 << 30, ge=1 << 28)
+    """Writable memory of one child (``RLIMIT_DATA``): past it the request answers 422
+    ``too_large`` and the child is replaced. A two-page A4 PDF read with ``ppocr`` peaks at
+    1.2 GiB of it (0.8 GiB resident); 3 GiB leaves room for a few more pages and more cores."""
+    extract_time_limit: float = Field(default=120, gt=0)
+    """Seconds one ``/v1/extract`` document may be read (waiting for a child not included); past
+    it the child is killed and the request answers 422 ``extract_timeout``. Two A4 pages take
+    about 4 s on two cores: 120 s is about 60 pages, more than a counter's document."""
+
     # Forms
     extract_review_below: float = 0.80
     """A field read with a lower mean character confidence is marked for review."""
