@@ -29,8 +29,9 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     ``services``: the index and object store to use (tests); None opens them from Settings on
     first use, so a server starts without waiting for S3 and says in ``/readyz`` what is missing.
     ``submit``: how an accepted document is queued (default: the Celery workers).
-    ``preload``: load the OCR models at start-up instead of on first use, so that a server
-    answers its first ``/v1/extract`` as fast as the others.
+    ``preload``: start the ``/v1/extract`` reading processes (which load the OCR models) at
+    start-up instead of on first use, so that a server answers its first ``/v1/extract`` as fast
+    as the others.
     ``sweep``: queue again, every ``SOHOA_SWEEP_INTERVAL`` seconds, documents left behind
     (``ocr_service/sweeper.py``); ``sohoa serve`` turns it on.
     """
@@ -39,9 +40,12 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         if preload:
-            from .deps import engine_dep
+            if hub.extract_pool is not None:
+                hub.extract_pool.start()
+            else:
+                from .deps import engine_dep
 
-            engine_dep()
+                engine_dep()
         sweeper = None
         if sweep and hub.settings.sweep_interval > 0:
             from ..sweeper import SweeperThread

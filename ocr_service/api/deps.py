@@ -4,7 +4,8 @@ hand-over of accepted documents to the workers.
 The app holds one ``ServiceHub`` (``app.state.hub``). Tests hand it their own ``Services``; a
 server (``sohoa serve``) opens each connection from Settings on first use instead, so that an API
 used only for ``POST /v1/extract`` needs no S3 server, and a missing one shows in ``/readyz``
-rather than stopping the process.
+rather than stopping the process. It also holds the child processes that read ``/v1/extract``
+documents (``pipeline.isolated``), started on first use too: the API process loads no OCR model.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import Depends, Path, Request
 
 from ..config import Settings
 from ..errors import SohoaError
+from ..pipeline.isolated import ExtractPool
 from ..pipeline.ocr import OcrEngine, get_engine
 from ..services import Services
 from ..store.index import Index, database_url
@@ -29,13 +31,15 @@ Submit = Callable[[str], None]
 
 
 class ServiceHub:
-    """The index and object store of the app: given, or opened on first use (thread-safe)."""
+    """The index and object store of the app, given or opened on first use, and the extract
+    pool, started on first use (thread-safe)."""
 
     def __init__(self, settings: Settings, services: Services | None = None) -> None:
         self.settings = services.settings if services is not None else settings
         self._index = services.index if services is not None else None
         self._store = services.store if services is not None else None
-        self._opened: list[Index | ObjectStore] = []
+        self._extract_pool: ExtractPool | None = None
+        self._opened: list[Index | ObjectStore | ExtractPool] = []
         self._lock = threading.Lock()
 
     @property
@@ -57,6 +61,17 @@ class ServiceHub:
                     self._store = store
                     self._opened.append(store)
         return self._store
+
+    @property
+    def extract_pool(self) -> ExtractPool | None:
+        """The children reading ``/v1/extract`` documents; None when ``extract_processes`` is 0
+        (the route then reads in this process, with ``engine_dep``: in-process tests only)."""
+        if self._extract_pool is None and self.settings.extract_processes > 0:
+            with self._lock:
+                if self._extract_pool is None:
+                    self._extract_pool = ExtractPool.from_settings(self.settings)
+                    self._opened.append(self._extract_pool)
+        return self._extract_pool
 
     def close(self) -> None:
         """Close what this hub opened; given services belong to whoever gave them."""
@@ -100,14 +115,14 @@ def submit_dep(request: Request) -> Submit:
 
 
 def engine_dep() -> OcrEngine:
-    """The process-wide engine: models load on the first request (or at start-up, see app)."""
+    """This process's engine, for ``/v1/extract`` with ``extract_processes`` 0 only: models load
+    on the first request (or at start-up, see app)."""
     return get_engine()
 
 
 HubDep = Annotated[ServiceHub, Depends(hub_dep)]
 SettingsDep = Annotated[Settings, Depends(settings_dep)]
 SubmitDep = Annotated[Submit, Depends(submit_dep)]
-EngineDep = Annotated[OcrEngine, Depends(engine_dep)]
 
 
 def _id_of(what: str, what_vi: str, name: str) -> Callable[[str], uuid.UUID]:

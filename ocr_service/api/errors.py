@@ -23,7 +23,7 @@ STATUS_BY_CODE = {
     "broker_unavailable": 503, "wrong_status": 409, "flagged_not_accepted": 409,
     "duplicate_document": 409,
     "login_failed": 401, "account_locked": 423, "csrf_failed": 403, "username_taken": 409,
-    "batch_queue_full": 429,
+    "batch_queue_full": 429, "extract_busy": 503, "extract_unavailable": 503,
 }
 
 

@@ -86,7 +86,8 @@ def _broker(hub: ServiceHub) -> str:
 
 def _models(hub: ServiceHub) -> str:
     """Presence only (hashing hundreds of MB per probe would make the probe the load); the
-    hashes are checked when the engine loads them."""
+    hashes are checked when an engine loads them: in ``/v1/extract``'s reading processes and in
+    the workers, not in this process."""
     settings = hub.settings
     if settings.ocr_engine == "tesseract":
         return "ok" if shutil.which("tesseract") else "failed: tesseract not installed"
