@@ -29,13 +29,14 @@ class Settings(BaseSettings):
     max_pages: int = 500
     max_page_pixels: int = 80_000_000
     """About A3 at 600 dpi; larger pages are decompression bombs or mistakes."""
-    max_document_pixels: int = 600_000_000
-    """Work budget of one document: decoded pixels of all its pages together (about 69 A4
-    pages at 300 dpi, 150 at 200 dpi). Checked from headers and page sizes before any page is
-    decoded; a larger document is refused as ``too_large`` (split it)."""
-    max_document_bytes: int = 1 << 30
-    """Work budget of one document in memory: its decoded pages (colour pages take three bytes a
-    pixel, grey ones one), estimated before decoding like ``max_document_pixels``."""
+    max_document_pixels: int = 4_500_000_000
+    """Work budget of one document: decoded pixels of all its pages together (500 A4 pages at
+    300 dpi, 125 at 600 dpi). Checked from headers and page sizes before any page is decoded; a
+    larger document is refused as ``too_large`` (split it). Memory has no budget of its own:
+    pages are decoded one at a time (``pipeline/pages.py``), each within ``max_page_pixels``."""
+    ocr_page_chunk: int = 4
+    """Pages decoded, cleaned and read together (one engine call) before they go to disk: the
+    pixels a reading holds at once."""
     max_render_pixels: int = 36_000_000
     """Largest born-digital PDF page (no scan image in it) rendered at ``pdf_render_dpi``: A2 at
     300 dpi fits. A rendered page's pixels cost nothing in the file, so a 1 KB PDF can ask for

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import IO
 
 CHUNK = 1 << 20
 
@@ -15,8 +16,13 @@ def sha256_hex(data: bytes) -> str:
 
 def sha256_file(path: Path) -> str:
     """The file's digest, read a MiB at a time (weights and batch ZIPs are large)."""
-    digest = hashlib.sha256()
     with path.open("rb") as source:
-        while chunk := source.read(CHUNK):
-            digest.update(chunk)
+        return sha256_stream(source)
+
+
+def sha256_stream(source: IO[bytes]) -> str:
+    """The digest of what is left to read in ``source``, a MiB at a time."""
+    digest = hashlib.sha256()
+    while chunk := source.read(CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()

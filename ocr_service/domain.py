@@ -7,12 +7,15 @@ All text is Unicode NFC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .pipeline.pages import PackedReading
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 """Vietnam's time zone (UTC+7, no daylight saving): every time shown to a person is given in it."""
@@ -109,7 +112,8 @@ class Upload:
     media_type: str
     sha256: str
     size: int
-    pages: tuple[PageImage, ...]
+    pages: Sequence[PageImage]
+    """Decoded when accessed (``pipeline.pages.LazyPages``): iterate, don't copy."""
 
 
 @dataclass(frozen=True)
@@ -260,8 +264,12 @@ class Reading:
     page images, whose pixel coordinates the text and field boxes use."""
 
     document: Upload
-    pages: tuple[PageImage, ...]
+    pages: Sequence[PageImage]
+    """The cleaned pages, kept on disk and decoded when accessed (``pipeline.pages``)."""
     texts: tuple[PageText, ...]
     extraction: Extraction
     models: dict[str, str] = field(default_factory=dict)
     """The OCR engine's model versions, for the manifest."""
+    packed: PackedReading | None = None
+    """The OCR result file that ``pages`` are read from (a worker keeps it in S3), when they
+    came from one."""

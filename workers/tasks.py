@@ -32,6 +32,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -60,10 +61,8 @@ from .results import (
     engine_fingerprint,
     manifest_bytes,
     ocr_key,
-    pack_ocr,
     pack_record,
     record_work_key,
-    unpack_ocr,
     unpack_record,
 )
 from .webhooks import WebhookFailed, WebhookRefused, deliver
@@ -433,6 +432,7 @@ def _read(ctx: Context) -> Outcome:
     """Intake, clean-up, OCR and extraction (``process.read``), unless this upload was read by
     this engine already; the draft goes into the index, and the document stops there for a
     person when its dossier's policy says so."""
+    from ocr_service.pipeline.pages import PackedReading
     from ocr_service.pipeline.process import extract_reading, read
     from ocr_service.pipeline.review import needs_review
 
@@ -440,16 +440,20 @@ def _read(ctx: Context) -> Outcome:
     engine = _engine()
     key = ocr_key(ctx.sha256, engine_fingerprint(engine, settings))
     exported: dict[str, Any] | None = None  # a new draft, when the document has none yet
-    packed = store.get_work(key) if ctx.draft is None else None
-    if packed is None and (ctx.draft is None or not store.has_work(key)):
-        batched = _batcher().read if settings.ocr_batch_documents > 0 else None
-        reading = read(store.get_raw(ctx.raw_key), ctx.filename, engine, settings,
-                       pages_reader=batched)
-        store.put_work(key, pack_ocr(list(reading.pages), list(reading.texts), reading.models))
-        exported = draft_of(reading.extraction, reading.texts)
-    elif packed is not None:  # read by this engine before, for another document or run
-        cached = unpack_ocr(packed)
-        exported = draft_of(extract_reading(cached.pages, cached.texts, settings), cached.texts)
+    with ExitStack() as opened:
+        found = opened.enter_context(store.open_work(key)) if ctx.draft is None else None
+        if found is None and (ctx.draft is None or not store.has_work(key)):
+            batched = _batcher().read if settings.ocr_batch_documents > 0 else None
+            reading = read(store.get_raw(ctx.raw_key), ctx.filename, engine, settings,
+                           pages_reader=batched)
+            assert reading.packed is not None  # process.read spools what it reads
+            opened.callback(reading.packed.close)
+            store.put_work(key, reading.packed.file)
+            exported = draft_of(reading.extraction, reading.texts)
+        elif found is not None:  # read by this engine before, for another document or run
+            cached = opened.enter_context(closing(PackedReading(found)))
+            exported = draft_of(extract_reading(cached.pages, cached.texts, settings),
+                                cached.texts)
     # A draft kept in the index (a person's corrections) wins over a new reading.
     extraction = Extraction.from_export(ctx.draft or exported or {"form_type": "unknown"})
 
@@ -490,6 +494,7 @@ def signing_for(approval: dict[str, Any] | None) -> Any:
 def _make_record(ctx: Context, pages_key: str) -> Outcome:
     """The record of the draft as read, or as a person approved it (``process.make_record``):
     PDF/A, signatures and manifest, staged for the archive stage."""
+    from ocr_service.pipeline.pages import PackedReading
     from ocr_service.pipeline.process import make_record, record_info
     from ocr_service.pipeline.review import Review
 
@@ -500,20 +505,21 @@ def _make_record(ctx: Context, pages_key: str) -> Outcome:
     if staged is not None:
         form_type = unpack_record(staged).read_manifest().document_type
         return Outcome(form_type=form_type, then=lambda: archive.delay(document_id))
-    packed = store.get_work(pages_key)
-    if packed is None or ctx.draft is None:  # the cached OCR is gone: read the pages again
-        log.warning("record: OCR result of document %s missing; reading it again", document_id)
-        return Outcome(then=lambda: ocr.delay(document_id))
-    cached = unpack_ocr(packed)
-    extraction = Extraction.from_export(ctx.draft)
-    upload = Upload(ctx.filename, ctx.media_type, ctx.sha256, ctx.size, tuple(cached.pages))
-    reading = Reading(upload, tuple(cached.pages), tuple(cached.texts), extraction, cached.models)
-    review = Review(extraction, ctx.approval) if ctx.approval is not None else None
-    info = record_info(ctx.dossier_code, procedure_code=ctx.procedure_code,
-                       applicant_id_number=ctx.applicant_id_number, component=ctx.component,
-                       filename=ctx.filename)
-    made = make_record(reading, review, info, signing_for(ctx.approval), settings,
-                       record_id=record_id, source=store.get_raw(ctx.raw_key))
+    with store.open_work(pages_key) as found:
+        if found is None or ctx.draft is None:  # the cached OCR is gone: read the pages again
+            log.warning("record: OCR result of document %s missing; reading it again",
+                        document_id)
+            return Outcome(then=lambda: ocr.delay(document_id))
+        cached = PackedReading(found)
+        extraction = Extraction.from_export(ctx.draft)
+        upload = Upload(ctx.filename, ctx.media_type, ctx.sha256, ctx.size, cached.pages)
+        reading = Reading(upload, cached.pages, cached.texts, extraction, cached.models, cached)
+        review = Review(extraction, ctx.approval) if ctx.approval is not None else None
+        info = record_info(ctx.dossier_code, procedure_code=ctx.procedure_code,
+                           applicant_id_number=ctx.applicant_id_number, component=ctx.component,
+                           filename=ctx.filename)
+        made = make_record(reading, review, info, signing_for(ctx.approval), settings,
+                           record_id=record_id, source=store.get_raw(ctx.raw_key))
     signed = SignedRecord(made.pdf, manifest_bytes(made.manifest))
     if not store.has_work(record_work_key(record_id)):  # a concurrent duplicate may have won
         store.put_work(record_work_key(record_id), pack_record(signed))

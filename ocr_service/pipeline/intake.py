@@ -12,12 +12,14 @@ Why it is written the way it is:
   resolution and avoids a lossy re-rendering; only pages with other visible content are rendered.
 * Pages keep the colour mode they were scanned in (grey stays ``H x W``, colour becomes BGR), because
   the quality check must see what the scanner produced (Circular 01/2023/TT-VPCP asks for colour).
+* Pages are decoded one at a time, when a stage asks for them (``pages.LazyPages``): a 500-page
+  scan never sits in memory whole. Every page is planned (size, channels) from headers before
+  the first one is decoded, so the limits below refuse a file before any work is spent on it.
 * A document has a work budget as well as per-page limits: the decoded pixels of all its pages
-  together, and the memory they take (``max_document_pixels``, ``max_document_bytes``), planned
-  from headers and page sizes before the first page is decoded. A born-digital PDF page costs
-  nothing in the file however large it renders (a 1 KB PDF can ask for gigabytes), so it is
-  rendered only up to ``max_render_pixels``. Overruns, and running out of memory anyway, are
-  ``too_large``, not ``corrupt_file``: the file is sound, it is too much work.
+  together (``max_document_pixels``). A born-digital PDF page costs nothing in the file however
+  large it renders (a 1 KB PDF can ask for gigabytes), so it is rendered only up to
+  ``max_render_pixels``. Overruns, and running out of memory anyway, are ``too_large``, not
+  ``corrupt_file``: the file is sound, it is too much work.
 * Multi-page TIFFs are counted by walking their IFD chain, stopping one past the page limit, so
   a tiny file with 60,000 pages is refused after reading 501 headers.
 * Bad input of any kind becomes an :class:`~ocr_service.errors.InputError` with a stable code and a
@@ -45,6 +47,8 @@ from ocr_service.config import Settings, get_settings
 from ocr_service.digest import sha256_hex
 from ocr_service.domain import PageImage, Upload
 from ocr_service.errors import InputError
+
+from .pages import LazyPages
 
 T = TypeVar("T")
 
@@ -94,7 +98,8 @@ PDF_HEADER_WINDOW = 1024
 
 
 def load_document(data: bytes, filename: str, settings: Settings | None = None) -> Upload:
-    """Decode an upload into its pages, enforcing the intake limits of ``settings``.
+    """An upload's pages, planned against the intake limits of ``settings`` and decoded one at
+    a time when accessed (a damaged page stream is reported when its page is decoded).
 
     Raises :class:`InputError` (codes ``empty_file``, ``file_too_large``, ``unsupported_type``,
     ``too_many_pages``, ``page_too_large``, ``too_large``, ``encrypted_pdf``, ``corrupt_file``,
@@ -105,7 +110,7 @@ def load_document(data: bytes, filename: str, settings: Settings | None = None) 
     check_size(data, name, settings)
     file_type = detect_type(data, name)
     reader = _read_pdf if file_type is PDF else _read_image
-    pages = tuple(reader(data, name, file_type, settings))
+    pages = reader(data, name, file_type, settings)
     return Upload(
         filename=name,
         media_type=file_type.media_type,
@@ -177,27 +182,22 @@ def _too_large(name: str, what_en: str, what_vi: str) -> InputError:
 
 
 class Budget:
-    """The work budget of one document, spent page by page from headers, before decoding."""
+    """The work budget of one document, spent page by page from headers, before decoding.
+
+    Memory needs no budget of its own: pages are decoded one at a time, and one page is bounded
+    by ``max_page_pixels``."""
 
     def __init__(self, name: str, settings: Settings) -> None:
         self.name, self.settings = name, settings
-        self.pixels = self.bytes = 0
+        self.pixels = 0
 
-    def spend(self, width: int, height: int, channels: int) -> None:
+    def spend(self, width: int, height: int) -> None:
         self.pixels += width * height
-        self.bytes += width * height * channels
-        limits = self.settings
-        if self.pixels > limits.max_document_pixels:
+        limit = self.settings.max_document_pixels
+        if self.pixels > limit:
             raise _too_large(
-                self.name,
-                f"its pages hold over {limits.max_document_pixels / 1e6:.0f} megapixels "
-                "together",
-                f"tổng số điểm ảnh của các trang vượt quá "
-                f"{limits.max_document_pixels / 1e6:.0f} megapixel")
-        if self.bytes > limits.max_document_bytes:
-            mib = limits.max_document_bytes / (1 << 20)
-            raise _too_large(self.name, f"its decoded pages would take over {mib:.0f} MiB",
-                             f"các trang sau khi giải mã cần hơn {mib:.0f} MiB bộ nhớ")
+                self.name, f"its pages hold over {limit / 1e6:.0f} megapixels together",
+                f"tổng số điểm ảnh của các trang vượt quá {limit / 1e6:.0f} megapixel")
 
 
 def _check_page_pixels(width: int, height: int, number: int, name: str, settings: Settings) -> None:
@@ -251,9 +251,9 @@ def _no_pages(name: str) -> InputError:
 # Images: JPEG, PNG, TIFF (one or many pages)
 
 
-def _read_image(data: bytes, name: str, file_type: FileType, settings: Settings) -> list[PageImage]:
-    """Decode each frame of an image file, once every frame's header size passed the limits."""
-    pages: list[PageImage] = []
+def _read_image(data: bytes, name: str, file_type: FileType, settings: Settings) -> LazyPages:
+    """Each frame of an image file, decoded when accessed, once every frame's header size passed
+    the limits."""
     with _pil_errors(name, file_type.label, settings):
         image = Image.open(io.BytesIO(data), formats=[file_type.pil_format])
         frames = _frame_count(image, data, file_type, name, settings)
@@ -261,17 +261,20 @@ def _read_image(data: bytes, name: str, file_type: FileType, settings: Settings)
         for index in range(frames):  # headers only: nothing is decoded before all passed
             image.seek(index)
             _check_page_pixels(image.width, image.height, index + 1, name, settings)
-            budget.spend(image.width, image.height, 1 if image.mode in _GREY_MODES else 3)
-        for index in range(frames):
-            image.seek(index)
-            number = index + 1
-            image.load()
-            upright = ImageOps.exif_transpose(image) if file_type is JPEG else image
+            budget.spend(image.width, image.height)
+
+    def decode(index: int) -> PageImage:
+        with _pil_errors(name, file_type.label, settings):
+            frame = Image.open(io.BytesIO(data), formats=[file_type.pil_format])
+            frame.seek(index)
+            frame.load()
+            upright = ImageOps.exif_transpose(frame) if file_type is JPEG else frame
             pixels = _to_bgr_or_grey(upright)
             dpi, source = _image_dpi(upright.info.get("dpi"), pixels.shape[:2])
-            pages.append(PageImage(number=number, image=pixels, dpi=dpi, dpi_source=source,
-                                   color=pixels.ndim == 3))
-    return pages
+            return PageImage(number=index + 1, image=pixels, dpi=dpi, dpi_source=source,
+                             color=pixels.ndim == 3)
+
+    return LazyPages(frames, decode)
 
 
 def _frame_count(image: Image.Image, data: bytes, file_type: FileType, name: str,
@@ -414,9 +417,10 @@ def _estimate_dpi(long_side_px: int) -> float:
 # PDF
 
 
-def _read_pdf(data: bytes, name: str, file_type: FileType, settings: Settings) -> list[PageImage]:
-    """Each page: its scan image as embedded when it is one, else a rendering; every page's
-    size is planned against the limits and the budget before the first one is decoded."""
+def _read_pdf(data: bytes, name: str, file_type: FileType, settings: Settings) -> LazyPages:
+    """Each page: its scan image as embedded when it is one, else a rendering, decoded when
+    accessed; every page's size is planned against the limits and the budget first. The
+    document stays open for the pages (pypdfium2 closes it when they are gone)."""
     pdf = _open_pdf(data, name)
     try:
         if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
@@ -428,10 +432,10 @@ def _read_pdf(data: bytes, name: str, file_type: FileType, settings: Settings) -
         budget = Budget(name, settings)
         for index in range(count):
             _pdf_errors(name, lambda i=index: _plan_pdf_page(pdf, i, name, settings, budget))
-        return [_pdf_errors(name, lambda i=index: _pdf_page(pdf, i, name, settings))
-                for index in range(count)]
-    finally:
+    except BaseException:
         pdf.close()
+        raise
+    return LazyPages(count, lambda i: _pdf_errors(name, lambda: _pdf_page(pdf, i, name, settings)))
 
 
 def _open_pdf(data: bytes, name: str) -> pdfium.PdfDocument:
@@ -473,7 +477,7 @@ def _plan_pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Set
         if scan is not None and _is_upright_placement(scan, page):
             width, height = scan.get_px_size()
             _check_page_pixels(width, height, number, name, settings)
-            budget.spend(width, height, _scan_channels(scan))
+            budget.spend(width, height)
             return
         width, height = _render_size(page, _render_dpi(scan, settings))
         _check_page_pixels(width, height, number, name, settings)
@@ -484,16 +488,9 @@ def _plan_pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Set
                       f"{limit:.0f} megapixels a page without a scan is rendered at",
                 f"trang {number} khi dựng hình có kích thước {width}×{height} điểm ảnh, vượt "
                 f"quá giới hạn {limit:.0f} megapixel cho trang không phải ảnh quét")
-        budget.spend(width, height, 3)
+        budget.spend(width, height)
     finally:
         page.close()
-
-
-def _scan_channels(image: pdfium.PdfImage) -> int:
-    """1 for a grey or bilevel scan, else 3: what ``_bitmap_to_array`` will hold per pixel."""
-    metadata = image.get_metadata()
-    grey = metadata.colorspace == pdfium_c.FPDF_COLORSPACE_DEVICEGRAY
-    return 1 if grey or metadata.bits_per_pixel == 1 else 3
 
 
 def _render_dpi(scan: pdfium.PdfImage | None, settings: Settings) -> float:

@@ -55,6 +55,7 @@ from .. import __version__
 from ..domain import VIETNAM_TIME, OcrLine, PageImage, PageText
 from ..errors import SohoaError
 from .marks import conversion_mark_lines, draw_conversion_mark, draw_qr, make_qr
+from .pages import PageFacts, page_facts
 from .page_layout import MARK_FONT, RecordLayout, ScanPlacement, ScanSize, layout_record
 from .records_model import RecordMeta  # the record model's; importers of pdfa still find it
 from .sign_appearance import DEFAULT_FONT as SIGNATURE_FONT
@@ -126,16 +127,17 @@ def build_pdfa(
     (a caller's bug), :class:`PdfaCheckError` when validation fails and
     :class:`~ocr_service.errors.SohoaError` when the font is missing.
     """
-    _check_pages(pages, texts)
+    facts = page_facts(pages)
+    _check_pages(facts, texts)
     if sources is not None and len(sources) != len(pages):
         raise ValueError(f"build_pdfa got {len(pages)} pages but {len(sources)} page sources")
-    layout = record_layout(pages, meta, signatures)
+    layout = record_layout(facts, meta, signatures)
     drawn = _draw_document(pages, [_nfc_page(text) for text in texts], meta, layout,
                            [s or PageSource() for s in (sources or [None] * len(pages))])
     return PdfaRecord(_finish_pdfa(drawn, meta, dict(attachments or {})), layout)
 
 
-def record_layout(pages: Sequence[PageImage], meta: RecordMeta,
+def record_layout(pages: Sequence[PageImage] | Sequence[PageFacts], meta: RecordMeta,
                   signatures: tuple[str, str] | None = None) -> RecordLayout:
     """Where :func:`build_pdfa` puts each scan and page 1's band (QR code, conversion mark,
     signature boxes with their texts wrapped to fit)."""
@@ -207,13 +209,15 @@ def _pdf_page_source(page: pikepdf.Page, plain: PageSource) -> PageSource:
 # --- Input checks -----------------------------------------------------------------------------
 
 
-def _check_pages(pages: Sequence[PageImage], texts: Sequence[PageText]) -> None:
+def _check_pages(pages: Sequence[PageFacts], texts: Sequence[PageText]) -> None:
+    """Pages and texts belong together (the pixels are checked as each page is drawn)."""
     if not pages:
         raise ValueError("build_pdfa needs at least one page")
     if len(pages) != len(texts):
         raise ValueError(f"build_pdfa got {len(pages)} pages but {len(texts)} page texts")
     for page, text in zip(pages, texts):
-        _check_image(page)
+        if not page.dpi > 0:
+            raise ValueError(f"page {page.number}: resolution must be positive, got {page.dpi}")
         if (text.page, text.width, text.height) != (page.number, page.width, page.height):
             raise ValueError(
                 f"page text {text.page} ({text.width}x{text.height} px) does not belong to "
@@ -228,8 +232,6 @@ def _check_image(page: PageImage) -> None:
             f"page {page.number}: expected a uint8 H x W or H x W x 3 image, "
             f"got {image.dtype} {image.shape}"
         )
-    if not page.dpi > 0:
-        raise ValueError(f"page {page.number}: resolution must be positive, got {page.dpi}")
 
 
 def _nfc(text: str) -> str:
@@ -250,7 +252,9 @@ def _draw_document(pages: Sequence[PageImage], texts: Sequence[PageText], meta: 
         pdf.add_page(format=(sheet.width, sheet.height))
         for placed in sheet.scans:
             left, top, right, bottom = placed.rect
-            image = _image_source(pages[placed.page], placed.crop, sources[placed.page])
+            page = pages[placed.page]  # decoded here, one page at a time
+            _check_image(page)
+            image = _image_source(page, placed.crop, sources[placed.page])
             pdf.image(image, x=left, y=top, w=right - left, h=bottom - top)
         # A local context (q ... Q) because the render mode and Tz are graphics state that
         # outlives ET: without it the marks drawn next would inherit the invisible mode.

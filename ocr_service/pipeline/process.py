@@ -23,6 +23,8 @@ from ..config import Settings, get_settings
 from ..domain import Extraction, PageImage, PageText, Reading, Upload
 from .clean import clean_pages
 from .intake import load_document
+from .pages import PageSpool, images
+from .pages import chunks as page_chunks
 from .ocr import OcrEngine
 from .records_model import UNKNOWN, ERecord, RecordInfo
 
@@ -30,31 +32,37 @@ if TYPE_CHECKING:  # PDF and signing libraries load only when a record is made
     from .review import Review
     from .sign import RecordSigning
 
-PageReader = Callable[[Sequence[PageImage]], tuple[list[PageImage], list[PageText]]]
-"""Clean-up and OCR of a document's pages → the cleaned pages and their texts (the workers'
-GPU batcher is one; ``read_clean_pages`` with an engine the other)."""
+PageReader = Callable[[list[PageImage]], tuple[list[PageImage], list[PageText]]]
+"""Clean-up and OCR of some pages of a document (``settings.ocr_page_chunk`` at a time) → the
+cleaned pages and their texts (the workers' GPU batcher is one; ``read_clean_pages`` with an
+engine the other)."""
 OWNER_FIELDS = ("id_number", "requester_id_number")
 """Extracted fields naming the person a document is about, in order of preference."""
 
 
-def read_clean_pages(pages: Sequence[PageImage], engine: OcrEngine) -> tuple[list[PageImage], list[PageText]]:
+def read_clean_pages(pages: list[PageImage], engine: OcrEngine) -> tuple[list[PageImage], list[PageText]]:
     """Clean the pages (upright, deskewed, cropped, quality-checked) and recognise their text;
     the text's boxes are in the cleaned pages' coordinates, so both are returned."""
-    cleaned = clean_pages(list(pages))
+    cleaned = clean_pages(pages)
     return cleaned, engine.recognize(cleaned)
 
 
-def read_pages(pages: Sequence[PageImage], engine: OcrEngine) -> list[PageText]:
-    """The recognised text of the pages, after clean-up."""
-    return read_clean_pages(pages, engine)[1]
+def read_pages(pages: Sequence[PageImage], engine: OcrEngine, chunk: int = 0) -> list[PageText]:
+    """The recognised text of the pages, after clean-up, ``chunk`` pages at a time (0: all in
+    one engine call); the cleaned pages are dropped as soon as they are read."""
+    texts: list[PageText] = []
+    for some in page_chunks(pages, chunk or len(pages)):
+        texts += read_clean_pages(some, engine)[1]
+    return texts
 
 
 def read_document(
     data: bytes, filename: str, engine: OcrEngine, settings: Settings | None = None
 ) -> tuple[Upload, list[PageText]]:
     """Intake, clean-up and OCR of one uploaded file (no extraction: ``sohoa ocr``)."""
-    document = load_document(data, filename, settings or get_settings())
-    return document, read_pages(document.pages, engine)
+    settings = settings or get_settings()
+    document = load_document(data, filename, settings)
+    return document, read_pages(document.pages, engine, settings.ocr_page_chunk)
 
 
 def extract_reading(pages: Sequence[PageImage], texts: Sequence[PageText],
@@ -62,20 +70,35 @@ def extract_reading(pages: Sequence[PageImage], texts: Sequence[PageText],
     """Classification and field extraction of cleaned pages and their texts."""
     from .extract import extract
 
-    return extract(texts, [page.image for page in pages], settings or get_settings())
+    return extract(texts, images(pages), settings or get_settings())
 
 
 def read(data: bytes, filename: str, engine: OcrEngine, settings: Settings | None = None, *,
          pages_reader: PageReader | None = None) -> Reading:
     """Intake, clean-up, OCR, classification and field extraction of one uploaded file.
 
-    ``pages_reader`` replaces clean-up and OCR of the engine alone (a worker's batcher)."""
+    Pages are decoded, cleaned and read ``settings.ocr_page_chunk`` at a time and spooled to
+    disk as they are read (``pages.PageSpool``): the reading's ``packed`` pages are that spool,
+    ready to be kept as the OCR result, and the memory held is a few pages' whatever the
+    document's length. ``pages_reader`` replaces clean-up and OCR of the engine alone (a
+    worker's batcher)."""
     settings = settings or get_settings()
     document = load_document(data, filename, settings)
     reader = pages_reader or (lambda pages: read_clean_pages(pages, engine))
-    pages, texts = reader(document.pages)
-    return Reading(document, tuple(pages), tuple(texts), extract_reading(pages, texts, settings),
-                   dict(engine.models))
+    spool, texts = PageSpool(), []
+    try:
+        for some in page_chunks(document.pages, settings.ocr_page_chunk):
+            cleaned, read_texts = reader(some)
+            for page in cleaned:
+                spool.add(page)
+            texts += read_texts
+    except BaseException:
+        spool.close()
+        raise
+    packed = spool.finish(texts, dict(engine.models))
+    return Reading(document, packed.pages, packed.texts,
+                   extract_reading(packed.pages, packed.texts, settings), packed.models,
+                   packed=packed)
 
 
 def extract_document(
@@ -120,7 +143,7 @@ def make_record(reading: Reading, review: Review | None, info: RecordInfo,
 
     extraction = review.extraction if review is not None else reading.extraction
     owner = owner_id_number(extraction, info.owner_id_number, approved=review is not None)
-    return build_record(reading.document, list(reading.pages), list(reading.texts),
+    return build_record(reading.document, reading.pages, reading.texts,
                         replace(info, owner_id_number=owner), signing,
                         settings or get_settings(), models=reading.models,
                         extraction=extraction, record_id=record_id,

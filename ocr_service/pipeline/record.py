@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..config import Settings
 from ..digest import sha256_hex
 from ..domain import Extraction, PageImage, PageText, Upload
 from .page_layout import RecordLayout
+from .pages import page_facts
 from .pdfa import build_pdfa, scan_sources
 from .records_model import (
     UNKNOWN,
@@ -45,7 +47,7 @@ def new_dossier_code(now: datetime | None = None) -> str:
     return f"SH-{now:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
 
 
-def extraction_of(texts: list[PageText], extraction: Extraction | None = None,
+def extraction_of(texts: Sequence[PageText], extraction: Extraction | None = None,
                   review: dict[str, Any] | None = None) -> dict[str, Any]:
     """The extraction JSON (docs/architecture.md §5) with every page's text; without an ``extraction`` the
     document's form type is ``unknown`` and it has no fields. ``review`` (the person's approval:
@@ -74,8 +76,8 @@ def record_meta(info: RecordInfo, settings: Settings, record_id: str, now: datet
 
 def build_record(
     document: Upload,
-    pages: list[PageImage],
-    texts: list[PageText],
+    pages: Sequence[PageImage],
+    texts: Sequence[PageText],
     info: RecordInfo,
     signing: RecordSigning,
     settings: Settings,
@@ -116,7 +118,7 @@ def build_record(
         pdf=PdfFacts(sha256_hex(signed), len(signed)),
         quality=tuple(PageQuality(p.number, round(p.dpi), p.color,
                                   tuple(i.code for i in (p.quality.issues if p.quality else ())))
-                      for p in pages),
+                      for p in page_facts(pages)),
         signatures=(SignatureFacts("digitizer", signer_name(signing.digitizer)),
                     SignatureFacts("agency", signer_name(signing.agency))),
         sign_level=signing.level, converted_at=now, converting_unit=meta.converting_unit,

@@ -23,11 +23,12 @@ import io
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import IO, Literal
 from urllib.parse import quote
 
 import certifi
@@ -40,7 +41,7 @@ from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
 from ocr_service.config import Settings, get_settings
-from ocr_service.digest import sha256_hex
+from ocr_service.digest import sha256_hex, sha256_stream
 from ocr_service.errors import ObjectNotFound, StorageError, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NoSuchVersion", "NoSuchObject"}
 _META_SHA256 = "x-amz-meta-sha256"
+_PART_SIZE = 16 << 20
+"""Parts in which long intermediate results go up and come down (S3 multipart: 5 MiB at least)."""
 RecordPart = Literal["pdf", "manifest"]
 _PARTS: tuple[RecordPart, ...] = ("pdf", "manifest")
 _SUFFIX: dict[str, str] = {"pdf": ".pdf", "manifest": ".manifest.json"}
@@ -393,16 +396,21 @@ class ObjectStore:
 
     # --- workers' intermediate results -------------------------------------------------------
 
-    def put_work(self, key: str, data: bytes) -> None:
+    def put_work(self, key: str, data: bytes | IO[bytes]) -> None:
         """Store a worker's intermediate result (OCR output, a record waiting to be archived)
         under ``work/`` in the raw bucket: derived data that a retried task reuses instead of
-        computing again; never part of the archive."""
+        computing again; never part of the archive. ``data`` may be a seekable file (the OCR
+        result of a long document), streamed from its start and never held whole."""
         if not key.startswith("work/"):
             raise ValueError(f"not a work key: {key!r}")
+        stream = io.BytesIO(data) if isinstance(data, bytes) else data
+        stream.seek(0)
+        digest, size = sha256_stream(stream), stream.tell()
+        stream.seek(0)
         with _s3("store intermediate result", "lưu kết quả trung gian", key):
-            self._client.put_object(self.raw_bucket, key, io.BytesIO(data), len(data),
+            self._client.put_object(self.raw_bucket, key, stream, size,
                                     content_type="application/octet-stream",
-                                    metadata={"sha256": sha256_hex(data)})
+                                    metadata={"sha256": digest}, part_size=_PART_SIZE)
 
     def has_work(self, key: str) -> bool:
         """True when a result is stored under ``key`` (a HEAD: nothing is downloaded)."""
@@ -414,20 +422,41 @@ class ObjectStore:
         return True
 
     def get_work(self, key: str) -> bytes | None:
-        """The newest result stored under ``key``; None when there is none, or when it fails
-        its hash (a damaged result is computed again, not used)."""
+        """The newest result stored under ``key`` (a small one: see ``open_work``); None when
+        there is none, or when it fails its hash (a damaged result is computed again, not
+        used)."""
+        with self.open_work(key) as found:
+            return found.read() if found is not None else None
+
+    @contextmanager
+    def open_work(self, key: str) -> Iterator[IO[bytes] | None]:
+        """The newest result stored under ``key`` as a temporary file, downloaded a part at a
+        time and checked against its hash (None: none, or damaged); closed on leaving."""
         if not key.startswith("work/"):
             raise ValueError(f"not a work key: {key!r}")
-        try:
-            with _s3("read the metadata of", "đọc siêu dữ liệu của", key):
-                stat = self._client.stat_object(self.raw_bucket, key)
-            data = self._read(self.raw_bucket, key, stat.version_id)
-        except ObjectNotFound:
-            return None
-        if (stat.metadata or {}).get(_META_SHA256) != sha256_hex(data):
-            log.warning("intermediate result %s fails its hash: computing it again", key)
-            return None
-        return data
+        with tempfile.TemporaryFile(prefix="sohoa-work-") as file:
+            try:
+                with _s3("read the metadata of", "đọc siêu dữ liệu của", key):
+                    stat = self._client.stat_object(self.raw_bucket, key)
+                with _s3("read", "đọc", key):
+                    response = self._client.get_object(self.raw_bucket, key,
+                                                       version_id=stat.version_id)
+                    try:
+                        for part in response.stream(_PART_SIZE):
+                            file.write(part)
+                    finally:
+                        response.close()
+                        response.release_conn()
+            except ObjectNotFound:
+                yield None
+                return
+            file.seek(0)
+            if (stat.metadata or {}).get(_META_SHA256) != sha256_stream(file):
+                log.warning("intermediate result %s fails its hash: computing it again", key)
+                yield None
+                return
+            file.seek(0)
+            yield file
 
     # --- versions ----------------------------------------------------------------------------
 

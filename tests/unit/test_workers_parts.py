@@ -20,9 +20,9 @@ from ocr_service.pipeline.records_model import (
     Manifest, PageQuality, PdfFacts, SignatureFacts, SourceFacts,
 )
 from workers.app import QUEUES, ROUTES, celery_app, configure
+from ocr_service.pipeline.pages import PackedReading, PageFacts, pack, page_facts, page_png
 from workers.results import (
-    SignedRecord, engine_fingerprint, manifest_bytes, ocr_key, pack_ocr, pack_record,
-    unpack_ocr, unpack_record,
+    SignedRecord, engine_fingerprint, manifest_bytes, ocr_key, pack_record, unpack_record,
 )
 from workers.run import parse_queues
 from ocr_service.pipeline.process import owner_id_number
@@ -45,13 +45,38 @@ def test_ocr_result_round_trip_keeps_pixels_and_precision() -> None:
     line = OcrLine("Họ và tên: NGUYỄN VĂN A", 0.987654321,
                    ((1.25, 2.5), (100.125, 2.5), (100.125, 20.0), (1.25, 20.0)))
     texts = [PageText(1, 30, 40, (line,)), PageText(2, 30, 40, ())]
-    read = unpack_ocr(pack_ocr(pages, texts, {"det": "abc"}))
+    packed = pack(pages, texts, {"det": "abc"})
+    read = PackedReading.from_bytes(packed.getvalue())  # as a stage reads it back from S3
     assert read.models == {"det": "abc"}
-    assert read.texts == texts
+    assert read.texts == tuple(texts)
     for got, want in zip(read.pages, pages, strict=True):
         assert np.array_equal(got.image, want.image)
         assert (got.number, got.dpi, got.color, got.rotation, got.skew, got.quality) == (
             want.number, want.dpi, want.color, want.rotation, want.skew, want.quality)
+    # The facts a record is laid out with come from pages.json, without decoding a page.
+    assert page_facts(read.pages) == [PageFacts.of(page) for page in pages]
+    packed.file.seek(0)
+    png = page_png(packed.file, 2)
+    assert png is not None and png.startswith(b"\x89PNG") and page_png(packed.file, 3) is None
+
+
+def test_the_ocr_result_format_is_a_zip_of_pngs_and_pages_json() -> None:
+    """The format kept in S3 between stages, pinned by its literal names and keys: results
+    written by one version of the workers are read by the next."""
+    import io
+    import zipfile
+
+    line = OcrLine("Số", 0.5, ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)))
+    data = pack([_page(1, False)], [PageText(1, 30, 40, (line,))], {"rec": "ff"}).getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["page-0001.png", "pages.json"]
+        meta = json.loads(archive.read("pages.json"))
+    assert meta["models"] == {"rec": "ff"}
+    assert meta["texts"] == [{"page": 1, "width": 30, "height": 40,
+                              "lines": [["Số", 0.5, [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0],
+                                                     [0.0, 1.0]]]]}]
+    assert set(meta["pages"][0]) == {"number", "dpi", "dpi_source", "color", "rotation", "skew",
+                                     "quality"}
 
 
 def test_signed_record_round_trip_keeps_manifest_bytes() -> None:

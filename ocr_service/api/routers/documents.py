@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ...domain import Extraction
 from ...errors import InputError
 from ...pipeline import review
+from ...pipeline.pages import page_png
 from ...store import repo
 from ...store.audit import append_event
 from ...store.index import Document, DocumentStatus
@@ -85,8 +86,10 @@ def get_page(principal: ReviewReadKey, document_id: DocumentId, page: int, hub: 
              width: Annotated[int | None, Query(ge=MIN_WIDTH, le=MAX_WIDTH)] = None) -> Response:
     with hub.index.session() as session:
         key = _document(session, principal, document_id).reading_key
-    data = hub.store.get_work(key) if key else None
-    png = _page_png(data, page) if data is not None else None
+    png = None
+    if key:
+        with hub.store.open_work(key) as packed:  # on disk: never the whole document in memory
+            png = page_png(packed, page) if packed is not None else None
     if png is None:
         raise repo.NotFound("page", "trang")
     if width is not None:
@@ -281,11 +284,6 @@ def _detail(session: Session, principal: ApiKeyPrincipal, document: Document) ->
                   "at": e.created_at.isoformat()} for e in history],
         approval=document.approval)
 
-
-def _page_png(data: bytes, page: int) -> bytes | None:
-    from workers.results import page_png
-
-    return page_png(data, page)
 
 
 def _scaled(png: bytes, width: int) -> bytes:
