@@ -8,11 +8,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ocr_service.config import Settings
 from ocr_service.errors import InputError
 from ocr_service.pipeline.isolated import ExtractBusy, ExtractPool, ExtractUnavailable
+from ocr_service.store.index import Role
 from tests.extract_targets import act
 
 MEMORY = 1 << 30
@@ -139,3 +141,61 @@ def test_a_closed_pool_refuses_and_kills_a_child_at_work(tmp_path: Path) -> None
         reading.result(WAIT_S)
     with pytest.raises(ExtractUnavailable):
         pool.submit(b"ok", "b.pdf")
+
+
+def test_the_route_answers_the_pools_errors_in_the_api_shape(tmp_path: Path) -> None:
+    from tests.unit.test_api_auth import Stack
+
+    stack = Stack(tmp_path)
+    pool = make_pool(tmp_path, processes=1, queue=0)
+    stack.app.state.hub._extract_pool = pool  # noqa: SLF001 - stand-in work in its children
+    headers = stack.key(Role.CLERK)
+    gate = tmp_path / "open"
+
+    def post(data: bytes) -> httpx.Response:
+        return stack.client.post("/v1/extract", headers=headers,
+                                 files={"file": ("giấy tờ.pdf", data, "application/pdf")})
+
+    try:
+        answer = post(b"ok")
+        assert answer.status_code == 200 and answer.json()["file"] == "giấy tờ.pdf"
+        answer = post(b"bad")
+        assert answer.status_code == 422
+        assert answer.json()["error"] == {"code": "corrupt_file",
+                                          "message": "The file “giấy tờ.pdf” is damaged.",
+                                          "message_vi": "Tệp “giấy tờ.pdf” bị hỏng."}
+        reading = pool.submit(b"wait:%s" % str(gate).encode(), "a.pdf")  # the one child is busy
+        answer = post(b"ok")
+        assert answer.status_code == 503 and answer.headers["Retry-After"].isdigit()
+        error = answer.json()["error"]
+        assert error["code"] == "extract_busy" and error["message_vi"] != error["message"]
+        gate.touch()
+        reading.result(WAIT_S)
+        assert post(b"ok").status_code == 200
+    finally:
+        pool.close()
+        stack.index.close()
+
+
+def test_with_no_processes_the_route_reads_in_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    from ocr_service.api import deps
+    from ocr_service.pipeline.ocr import build_engine
+    from tests.unit.test_api_auth import Stack
+
+    stack = Stack(tmp_path)
+    hub = stack.app.state.hub
+    hub.settings = hub.settings.model_copy(update={"extract_processes": 0})
+    engine = build_engine("tesseract", hub.settings)
+    monkeypatch.setattr(deps, "get_engine", lambda: engine)
+    page = tmp_path / "page.png"
+    Image.new("L", (400, 300), 255).save(page)
+    try:
+        answer = stack.client.post("/v1/extract", headers=stack.key(Role.CLERK),
+                                   files={"file": ("page.png", page.read_bytes(), "image/png")})
+        assert answer.status_code == 200 and answer.json()["form_type"] == "unknown"
+        assert hub.extract_pool is None
+    finally:
+        stack.index.close()
