@@ -136,10 +136,13 @@ def limit_memory(limit: int) -> None:
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:
-    """MemoryError, or a native library's own allocation error (OpenCV's ``cv2.error`` code -4,
-    onnxruntime's ``bad_alloc``): they do not raise MemoryError."""
-    return isinstance(exc, MemoryError) or getattr(exc, "code", None) == -4 or bool(
-        _NATIVE_OUT_OF_MEMORY.search(str(exc)))
+    """MemoryError, or a native library's own allocation error, which is not one: OpenCV's
+    ``cv2.error`` with code -4 (``StsNoMem``), onnxruntime's ``bad_alloc`` in a RuntimeException."""
+    if isinstance(exc, MemoryError):
+        return True
+    if type(exc).__module__ == "cv2" and getattr(exc, "code", None) == -4:
+        return True
+    return bool(_NATIVE_OUT_OF_MEMORY.search(str(exc)))
 
 
 def _flat(exc: SohoaError) -> tuple:
@@ -182,7 +185,6 @@ def _serve(conn: Connection, target: Target, prepare: Prepare | None, settings: 
             reply = ("error", *_flat(exc))
         except Exception as exc:  # noqa: BLE001 - told to the API
             if _is_out_of_memory(exc):
-                del exc
                 conn.send(("memory",))
                 return
             reply = ("bug", traceback.format_exc())
@@ -204,7 +206,7 @@ class _Child:
         ours, theirs = context.Pipe()
         self.process = context.Process(
             target=_serve, name="sohoa-extract", daemon=True,
-            args=(theirs, pool.target, pool.prepare, pool.settings, pool.memory_bytes))
+            args=(theirs, pool.target, pool.prepare, pool.settings, pool.limits.memory_bytes))
         self.process.start()
         theirs.close()
         self.conn = ours
@@ -270,10 +272,6 @@ class ExtractPool:
         return cls(settings, processes=settings.extract_processes, queue=settings.extract_queue,
                    memory_bytes=settings.extract_memory_bytes,
                    time_limit=settings.extract_time_limit)
-
-    @property
-    def memory_bytes(self) -> int:
-        return self.limits.memory_bytes
 
     def start(self) -> None:
         """Start every child now (they load the engine meanwhile) instead of on first use."""
