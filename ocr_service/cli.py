@@ -83,14 +83,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .api.deps import submit_with_workers
+    from .handover import submit
     from .store.index import Index, database_url
     from .sweeper import sweep
 
     settings = get_settings()
     index = Index.open(database_url(settings))
     try:
-        queued = sweep(index, submit_with_workers, settings)
+        queued = sweep(index, submit, settings)
     finally:
         index.close()
     print(f"{len(queued)} tài liệu được xếp hàng lại / document(s) queued again", flush=True)
@@ -98,11 +98,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
-    from workers.run import parse_queues, run_worker
+    from .handover import task_queue
 
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    return run_worker(parse_queues(args.queues), args.concurrency, args.pool)
+    return task_queue().run_worker(args.queues, args.concurrency, args.pool)
 
 
 def _cmd_up(args: argparse.Namespace) -> int:

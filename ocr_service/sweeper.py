@@ -27,22 +27,16 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from . import handover
 from .config import Settings
+from .handover import Notify, Submit
 from .store import audit, repo
 from .store.index import DocumentStatus, Index, utcnow
 
 log = logging.getLogger(__name__)
 
-Submit = Callable[[str], None]
-Notify = Callable[[str, str], None]
-"""Queue the webhook of a document (id) that reached a status."""
-
-
-def notify_with_workers(document_id: str, status: str) -> None:
-    """The production hand-over of a webhook: the workers' task (imported on first use)."""
-    from workers.tasks import webhook
-
-    webhook.delay(document_id, status)
+notify_with_workers = handover.notify
+"""The production hand-over of a webhook (``handover``)."""
 
 
 def sweep_webhooks(index: Index, notify: Notify, settings: Settings, *,

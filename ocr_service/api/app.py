@@ -10,7 +10,9 @@ from .. import __version__
 from ..config import get_settings
 from ..services import Services
 from . import errors, limits, uploads
-from .deps import ServiceHub, Submit, submit_with_workers
+from .. import handover
+from ..handover import Submit
+from .deps import ServiceHub
 from .metrics import ApiMetrics, MetricsMiddleware
 from .routers import (
     audit, documents, dossiers, extract, health, keys, metrics, records, session, verify)
@@ -62,7 +64,7 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
     app = FastAPI(title="sohoa", version=__version__, lifespan=lifespan, description=DESCRIPTION,
                   dependencies=[Depends(uploads.one_part_each)])
     app.state.hub = hub
-    app.state.submit = submit or submit_with_workers
+    app.state.submit = submit or handover.submit
     app.state.metrics = ApiMetrics()
     app.state.caller_checks = [limits.api_key_check(hub), limits.session_check(hub)]
     app.add_middleware(limits.BodyLimits, settings=hub.settings,

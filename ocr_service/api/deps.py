@@ -19,6 +19,7 @@ from fastapi import Depends, Path, Request
 
 from ..config import Settings
 from ..errors import SohoaError
+from ..handover import Submit
 from ..pipeline.isolated import ExtractPool
 from ..pipeline.ocr import OcrEngine, get_engine
 from ..services import Services
@@ -26,8 +27,6 @@ from ..store.index import Index, database_url
 from ..store.objects import ObjectStore
 from ..store.repo import NotFound
 
-Submit = Callable[[str], None]
-"""Enqueues processing of an accepted document (by id): ``workers.tasks.submit_document``."""
 
 
 class ServiceHub:
@@ -92,14 +91,6 @@ class BrokerUnavailable(SohoaError):
             "upload again later to queue it (it will not be duplicated).",
             "Tài liệu đã được lưu nhưng chưa thể đưa vào hàng đợi xử lý; hãy gửi lại đúng tệp "
             "này sau ít phút để xếp hàng (tài liệu sẽ không bị trùng).")
-
-
-def submit_with_workers(document_id: str) -> None:
-    """The production hand-over: a Celery task per document (imported on first use, so the API
-    starts without the worker code's dependencies loaded)."""
-    from workers.tasks import submit_document
-
-    submit_document(document_id)
 
 
 def hub_dep(request: Request) -> ServiceHub:

@@ -35,7 +35,9 @@ from ...pipeline.intake import check_size, detect_type
 from ...store import batches as stored_batches
 from ...store.index import DocumentStatus, ReviewPolicy, Role
 from ..auth import ApiKeyPrincipal, BatchKey, require
-from ..deps import HubDep, SettingsDep, Submit
+from ... import handover
+from ...handover import Submit
+from ..deps import HubDep, SettingsDep
 from ..idempotency import IdempotencyDep
 from ..schemas import ErrorResponse, error_responses
 from ..uploads import CHUNK, Upload, clean_filename
@@ -82,13 +84,9 @@ def submit_batch_dep(request: Request) -> Submit:
     submit = getattr(request.app.state, "submit_batch", None)
     if submit is not None:
         return submit
-    from ..deps import submit_with_workers
-
-    if request.app.state.submit is not submit_with_workers:
+    if request.app.state.submit is not handover.submit:
         return request.app.state.submit
-    from workers.tasks import submit_batch_document
-
-    return submit_batch_document
+    return handover.submit_batch
 
 
 SubmitBatch = Annotated[Submit, Depends(submit_batch_dep)]
