@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from .config import Settings
+from .config import IntakeLimits
 from .errors import InputError, SohoaError
 from .pipeline.intake import PDF, TIFF, detect_type, tiff_page_count
 
@@ -76,7 +76,7 @@ def _refused(code: str, en: str, vi: str) -> BatchRefused:
 
 
 @contextmanager
-def open_zip(source: BinaryIO, settings: Settings) -> Iterator[zipfile.ZipFile]:
+def open_zip(source: BinaryIO, settings: IntakeLimits) -> Iterator[zipfile.ZipFile]:
     """The ZIP in ``source`` (a seekable file) once its directory passed every check above."""
     try:
         archive = zipfile.ZipFile(source)
@@ -88,7 +88,7 @@ def open_zip(source: BinaryIO, settings: Settings) -> Iterator[zipfile.ZipFile]:
         yield archive
 
 
-def check_entries(entries: list[zipfile.ZipInfo], settings: Settings) -> None:
+def check_entries(entries: list[zipfile.ZipInfo], settings: IntakeLimits) -> None:
     """Refuse the ZIP for bombs, traversal, links or encryption (see the module's docstring)."""
     if len(entries) > settings.max_batch_entries:
         raise _refused(

@@ -1,19 +1,25 @@
-"""The one Settings object. Every knob is an environment variable with the prefix ``SOHOA_``."""
+"""The one Settings object, declared in typed sections. Every knob is an environment variable with
+the prefix ``SOHOA_`` (the names stay flat: ``SOHOA_S3_ENDPOINT``, not a nested name).
+
+``Settings`` is all the sections at once, so it can be passed wherever a section is asked for; a
+module types its parameter by the section it reads (``IntakeLimits`` for intake, ``TaskSettings``
+for the workers' limits ...), which says what it depends on.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+class ServiceSettings(BaseModel):
+    """Where the service keeps its data and listens."""
 
     data_dir: Path = Path("./var")
     host: str = "127.0.0.1"
@@ -23,8 +29,15 @@ class Settings(BaseSettings):
     """SQLAlchemy URL of the index (PostgreSQL in production); default: DATA_DIR/index.sqlite3."""
     models_dir: Path = Field(default=REPO_ROOT / "models")
     """Folder holding the weight files named in ``models/manifest.yaml``."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Base of every printed URL: a record's QR code leads to ``PUBLIC_URL/v/{record_id}``, the
+    public verification page (no key needed), so set it to the address citizens can reach."""
 
-    # Intake limits: refuse what would exhaust memory before decoding it.
+
+class IntakeLimits(BaseModel):
+    """Intake and request limits: what is refused before it is decoded or read whole
+    (``pipeline/intake.py``, ``batch_intake.py``, ``api/limits.py``)."""
+
     max_upload_bytes: int = 100 * 1024 * 1024
     max_pages: int = 500
     max_page_pixels: int = 80_000_000
@@ -34,9 +47,6 @@ class Settings(BaseSettings):
     300 dpi, 125 at 600 dpi). Checked from headers and page sizes before any page is decoded; a
     larger document is refused as ``too_large`` (split it). Memory has no budget of its own:
     pages are decoded one at a time (``pipeline/pages.py``), each within ``max_page_pixels``."""
-    ocr_page_chunk: int = 4
-    """Pages decoded, cleaned and read together (one engine call) before they go to disk: the
-    pixels a reading holds at once."""
     max_render_pixels: int = 36_000_000
     """Largest born-digital PDF page (no scan image in it) rendered at ``pdf_render_dpi``: A2 at
     300 dpi fits. A rendered page's pixels cost nothing in the file, so a 1 KB PDF can ask for
@@ -58,7 +68,11 @@ class Settings(BaseSettings):
     pdf_render_dpi: int = 300
     """Resolution at which born-digital PDF pages (no embedded scan image) are rendered."""
 
-    # OCR
+
+class OcrSettings(BaseModel):
+    """How pages are read (``pipeline/ocr/``); those not in ``workers.results.SPEED_ONLY``
+    are part of the cached OCR results' key."""
+
     ocr_engine: Literal["ppocr", "tesseract"] = "ppocr"
     ocr_device: Literal["auto", "cpu", "cuda", "tensorrt"] = "auto"
     ocr_threads: int = 0
@@ -66,6 +80,9 @@ class Settings(BaseSettings):
     ocr_page_workers: int = 1
     """Pages of one call read concurrently (threads sharing the models); with several, set
     ``ocr_threads`` so that workers x threads matches the cores."""
+    ocr_page_chunk: int = 4
+    """Pages decoded, cleaned and read together (one engine call) before they go to disk: the
+    pixels a reading holds at once."""
     ocr_recognizer: Literal["fused", "accurate", "fast"] = "fused"
     """How the ppocr engine reads lines: see ``ocr_service.pipeline.ocr.ppocr``."""
     ocr_fast_model: Literal["sohoa-rec-vi", "trueocr-rec-vi"] = "trueocr-rec-vi"
@@ -99,7 +116,10 @@ class Settings(BaseSettings):
     ocr_batch_wait_ms: int = 50
     """How long the worker batcher waits for more documents before it reads what it has."""
 
-    # POST /v1/extract reads in child processes (ocr_service/pipeline/isolated.py).
+
+class ExtractSettings(BaseModel):
+    """``POST /v1/extract`` in child processes (``pipeline/isolated.py``) and field checks."""
+
     extract_processes: int = Field(default=1, ge=0)
     """Child processes reading ``/v1/extract`` documents at once, each loading the OCR engine
     once. 0 reads in the API process itself: for tests that run the app in-process only (one
@@ -115,12 +135,13 @@ class Settings(BaseSettings):
     """Seconds one ``/v1/extract`` document may be read (waiting for a child not included); past
     it the child is killed and the request answers 422 ``extract_timeout``. Two A4 pages take
     about 4 s on two cores: 120 s is about 60 pages, more than a counter's document."""
-
-    # Forms
     extract_review_below: float = 0.80
     """A field read with a lower mean character confidence is marked for review."""
 
-    # Storage (S3: MinIO in production, SeaweedFS in development) and the Celery broker.
+
+class StorageSettings(BaseModel):
+    """Storage (S3: MinIO in production, SeaweedFS in development) and the Celery broker."""
+
     s3_endpoint: str | None = None
     """``host:port`` of the S3 server; None: not configured (``sohoa up`` starts SeaweedFS)."""
     s3_access_key: str | None = None
@@ -136,6 +157,12 @@ class Settings(BaseSettings):
     """COMPLIANCE retention of each e-record: nobody can delete it before this many days."""
     redis_url: str | None = None
     """Celery broker; None: not configured (``sohoa up`` starts Redis). Never logged."""
+
+
+class TaskSettings(BaseModel):
+    """The workers' time limits, retries and dead-lettering, and the sweeper (``workers/``,
+    ``sweeper.py``)."""
+
     task_time_limit: int = 3600
     """The longest one stage of one document may run, in seconds (Celery's soft time limit; the
     hard one, which kills the worker process, is ``task_hard_time_limit``). A stage past it fails
@@ -172,7 +199,35 @@ class Settings(BaseSettings):
     webhook_timeout: float = 10.0
     """Seconds a webhook receiver has to answer before the call is retried."""
 
-    # Staff accounts and their sessions (store/users.py, api/routers/session.py).
+    @property
+    def task_hard_time_limit(self) -> int:
+        """Celery's hard time limit: a little after the soft one (a tenth, 2 to 60 s), time for
+        the stage to record its ``took_too_long`` failure before its process is killed."""
+        return self.task_time_limit + max(2, min(60, self.task_time_limit // 10))
+
+    @model_validator(mode="after")
+    def _task_times_in_order(self) -> Self:
+        """Time limit < visibility timeout < sweep of ``processing`` documents: otherwise a task
+        still running is handed to a second worker, or queued again by the sweeper."""
+        if self.task_time_limit < 1:
+            raise ValueError("SOHOA_TASK_TIME_LIMIT must be at least 1 second")
+        if self.task_visibility_timeout <= self.task_hard_time_limit:
+            raise ValueError(
+                f"SOHOA_TASK_VISIBILITY_TIMEOUT ({self.task_visibility_timeout} s) must be longer "
+                f"than the hard time limit of a task ({self.task_hard_time_limit} s, from "
+                f"SOHOA_TASK_TIME_LIMIT={self.task_time_limit}); otherwise a task still running "
+                "is handed to a second worker")
+        if self.sweep_processing_after <= self.task_visibility_timeout:
+            raise ValueError(
+                f"SOHOA_SWEEP_PROCESSING_AFTER ({self.sweep_processing_after} s) must be longer "
+                f"than SOHOA_TASK_VISIBILITY_TIMEOUT ({self.task_visibility_timeout} s); otherwise "
+                "the sweeper queues again documents whose task is still running")
+        return self
+
+
+class AccountSettings(BaseModel):
+    """Staff accounts and their sessions (``store/users.py``, ``api/routers/session.py``)."""
+
     password_min_length: int = 12
     """Shortest password ``sohoa users create`` accepts."""
     login_max_failures: int = 5
@@ -186,14 +241,15 @@ class Settings(BaseSettings):
     """Mark the session cookie ``Secure`` even when the request reached us over plain HTTP (a TLS
     proxy in front that does not forward the scheme); it is always set over HTTPS."""
 
-    # E-records: who converts and signs, and whom a verifier trusts.
+
+class RecordSettings(BaseModel):
+    """E-records: who converts and signs, and whom a verifier trusts (``signers.py``,
+    ``pipeline/sign*.py``). Passwords and the PIN are ``SecretStr``: never printed or logged."""
+
     system_name: str = "sohoa"
     """The information system named in each record's QR code."""
     converting_unit: str = "Trung tâm Phục vụ hành chính công tỉnh Thử Nghiệm (THỬ NGHIỆM)"
     """Đơn vị chuyển đổi printed in the conversion mark."""
-    public_url: str = "http://127.0.0.1:8000"
-    """Base of every printed URL: a record's QR code leads to ``PUBLIC_URL/v/{record_id}``, the
-    public verification page (no key needed), so set it to the address citizens can reach."""
     pki_dir: Path | None = None
     """Development/test PKI used when no real signer is configured (default: DATA_DIR/pki)."""
     sign_level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-T"
@@ -219,34 +275,14 @@ class Settings(BaseSettings):
     """PEM files of the root CAs a record's signatures must chain to (the Vietnamese national root
     CAs in production); empty in development: the test PKI's root."""
 
+
+class Settings(ServiceSettings, IntakeLimits, OcrSettings, ExtractSettings, StorageSettings,
+               TaskSettings, AccountSettings, RecordSettings, BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
     @property
     def pki_folder(self) -> Path:
         return self.pki_dir or self.data_dir / "pki"
-
-    @property
-    def task_hard_time_limit(self) -> int:
-        """Celery's hard time limit: a little after the soft one (a tenth, 2 to 60 s), time for
-        the stage to record its ``took_too_long`` failure before its process is killed."""
-        return self.task_time_limit + max(2, min(60, self.task_time_limit // 10))
-
-    @model_validator(mode="after")
-    def _task_times_in_order(self) -> Settings:
-        """Time limit < visibility timeout < sweep of ``processing`` documents: otherwise a task
-        still running is handed to a second worker, or queued again by the sweeper."""
-        if self.task_time_limit < 1:
-            raise ValueError("SOHOA_TASK_TIME_LIMIT must be at least 1 second")
-        if self.task_visibility_timeout <= self.task_hard_time_limit:
-            raise ValueError(
-                f"SOHOA_TASK_VISIBILITY_TIMEOUT ({self.task_visibility_timeout} s) must be longer "
-                f"than the hard time limit of a task ({self.task_hard_time_limit} s, from "
-                f"SOHOA_TASK_TIME_LIMIT={self.task_time_limit}); otherwise a task still running "
-                "is handed to a second worker")
-        if self.sweep_processing_after <= self.task_visibility_timeout:
-            raise ValueError(
-                f"SOHOA_SWEEP_PROCESSING_AFTER ({self.sweep_processing_after} s) must be longer "
-                f"than SOHOA_TASK_VISIBILITY_TIMEOUT ({self.task_visibility_timeout} s); otherwise "
-                "the sweeper queues again documents whose task is still running")
-        return self
 
 
 @lru_cache

@@ -63,6 +63,13 @@ class StorageUnavailable(StorageError):
     code = "storage_unavailable"
 
 
+class RecordConflict(StorageError):
+    """A record id is archived already with other bytes: an archived record is never replaced
+    (a duplicate run of the archive stage keeps the first one)."""
+
+    code = "record_conflict"
+
+
 class ObjectNotFound(StorageError):
     """The asked-for object (raw upload or e-record) is not in storage."""
 

@@ -49,7 +49,7 @@ from ocr_service.config import get_settings
 from ocr_service.domain import Upload
 from ocr_service.domain import Extraction, PageText, Reading
 from ocr_service.errors import (
-    ModelError, ObjectNotFound, SohoaError, StorageError, StorageUnavailable)
+    ModelError, ObjectNotFound, RecordConflict, SohoaError, StorageUnavailable)
 from ocr_service.services import Services
 from ocr_service.store import repo
 from ocr_service.store.index import Agency, DocumentStatus, Index, JobState, database_url
@@ -202,8 +202,13 @@ class Outcome:
 class StageTask(Task):
     """Base of the pipeline tasks: late acknowledgement is set app-wide (workers/app.py)."""
 
-    max_retries = get_settings().task_max_retries
     ignore_result = True
+
+    @property
+    def max_retries(self) -> int:  # type: ignore[override]
+        """``SOHOA_TASK_MAX_RETRIES``, read when a task retries, not when this module is
+        imported (settings read at import would freeze whatever the importer had)."""
+        return get_settings().task_max_retries
 
 
 def _begin(svc: Services, document_id: uuid.UUID, stage: Stage, *,
@@ -548,9 +553,9 @@ def _archive(ctx: Context) -> Outcome:
         return Outcome(then=lambda: ocr.delay(document_id))
     try:
         stored = store.put_record(record_id, signed.pdf, signed.manifest)
-    except StorageError as exc:
+    except RecordConflict:
         # A duplicate run archived its own signing of this record first: keep that one.
-        archived = _archived_copy(ctx, record_id) if exc.code == "record_conflict" else None
+        archived = _archived_copy(ctx, record_id)
         if archived is None:
             raise
         signed, stored = archived, store.put_record(record_id, archived.pdf, archived.manifest)

@@ -37,7 +37,7 @@ from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..config import Settings
+from ..config import IntakeLimits
 from ..store import keys
 from .auth import Unauthorized
 from .deps import ServiceHub
@@ -66,7 +66,7 @@ class BodyLimit:
     what_vi: str
 
 
-def route_limits(settings: Settings) -> list[tuple[re.Pattern[str], BodyLimit]]:
+def route_limits(settings: IntakeLimits) -> list[tuple[re.Pattern[str], BodyLimit]]:
     """The body limit of each route that takes more than a small JSON body (first match wins);
     every other route takes at most ``max_request_bytes``."""
     upload = BodyLimit(settings.max_upload_bytes + MULTIPART_SLACK, "file_too_large",
@@ -139,7 +139,7 @@ def _unauthorized() -> JSONResponse:
 class BodyLimits:
     """Pure ASGI (no ``BaseHTTPMiddleware``): it must see ``receive`` itself to count chunks."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, caller_checks: list[CallerCheck]) -> None:
+    def __init__(self, app: ASGIApp, settings: IntakeLimits, caller_checks: list[CallerCheck]) -> None:
         self.app = app
         self.table = route_limits(settings)
         self.default = BodyLimit(settings.max_request_bytes, "body_too_large", "JSON",

@@ -43,7 +43,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps
 
-from ocr_service.config import Settings, get_settings
+from ocr_service.config import IntakeLimits, get_settings
 from ocr_service.digest import sha256_hex
 from ocr_service.domain import PageImage, Upload
 from ocr_service.errors import InputError
@@ -97,7 +97,7 @@ PDF_HEADER_WINDOW = 1024
 """The PDF header may follow some junk bytes; readers (and pdfium) look for it in the first 1 KiB."""
 
 
-def load_document(data: bytes, filename: str, settings: Settings | None = None) -> Upload:
+def load_document(data: bytes, filename: str, settings: IntakeLimits | None = None) -> Upload:
     """An upload's pages, planned against the intake limits of ``settings`` and decoded one at
     a time when accessed (a damaged page stream is reported when its page is decoded).
 
@@ -141,7 +141,7 @@ def detect_type(data: bytes, name: str = "") -> FileType:
 # Limits and errors
 
 
-def check_size(data: bytes, name: str, settings: Settings) -> None:
+def check_size(data: bytes, name: str, settings: IntakeLimits) -> None:
     """Refuse an empty upload or one over ``max_upload_bytes`` before anything decodes it (the
     API checks this before storing an upload; intake checks it again for the CLI)."""
     if not data:
@@ -159,7 +159,7 @@ def check_size(data: bytes, name: str, settings: Settings) -> None:
         )
 
 
-def _check_page_count(count: int, name: str, settings: Settings, *, exact: bool = True) -> None:
+def _check_page_count(count: int, name: str, settings: IntakeLimits, *, exact: bool = True) -> None:
     """``exact``: False when counting stopped one past the limit (the file has at least that)."""
     if count > settings.max_pages:
         en, vi = (f"{count}", f"{count}") if exact else (f"more than {settings.max_pages}",
@@ -187,7 +187,7 @@ class Budget:
     Memory needs no budget of its own: pages are decoded one at a time, and one page is bounded
     by ``max_page_pixels``."""
 
-    def __init__(self, name: str, settings: Settings) -> None:
+    def __init__(self, name: str, settings: IntakeLimits) -> None:
         self.name, self.settings = name, settings
         self.pixels = 0
 
@@ -200,12 +200,12 @@ class Budget:
                 f"tổng số điểm ảnh của các trang vượt quá {limit / 1e6:.0f} megapixel")
 
 
-def _check_page_pixels(width: int, height: int, number: int, name: str, settings: Settings) -> None:
+def _check_page_pixels(width: int, height: int, number: int, name: str, settings: IntakeLimits) -> None:
     if width * height > settings.max_page_pixels:
         _raise_page_too_large(width, height, number, name, settings)
 
 
-def _raise_page_too_large(width: int, height: int, number: int, name: str, settings: Settings) -> None:
+def _raise_page_too_large(width: int, height: int, number: int, name: str, settings: IntakeLimits) -> None:
     mp, limit = width * height / 1e6, settings.max_page_pixels / 1e6
     raise InputError(
         f"Page {number} of “{name}” is {width}×{height} pixels ({mp:.0f} megapixels), "
@@ -251,7 +251,7 @@ def _no_pages(name: str) -> InputError:
 # Images: JPEG, PNG, TIFF (one or many pages)
 
 
-def _read_image(data: bytes, name: str, file_type: FileType, settings: Settings) -> LazyPages:
+def _read_image(data: bytes, name: str, file_type: FileType, settings: IntakeLimits) -> LazyPages:
     """Each frame of an image file, decoded when accessed, once every frame's header size passed
     the limits."""
     with _pil_errors(name, file_type.label, settings):
@@ -278,7 +278,7 @@ def _read_image(data: bytes, name: str, file_type: FileType, settings: Settings)
 
 
 def _frame_count(image: Image.Image, data: bytes, file_type: FileType, name: str,
-                 settings: Settings) -> int:
+                 settings: IntakeLimits) -> int:
     """The pages of an image file, refused past ``max_pages`` before any frame is decoded.
 
     A JPEG's further "frames" (MPO) are previews and stereo views, not pages. A TIFF's pages are
@@ -330,7 +330,7 @@ def tiff_page_count(data: bytes, stop: int, name: str = "") -> int:
 
 
 @contextmanager
-def _pil_errors(name: str, label: str, settings: Settings) -> Iterator[None]:
+def _pil_errors(name: str, label: str, settings: IntakeLimits) -> Iterator[None]:
     """Turn whatever Pillow raises on a bad file into ``corrupt_file`` / ``page_too_large``.
 
     Pillow signals damage with many exception types (OSError, SyntaxError, ValueError, EOFError,
@@ -417,7 +417,7 @@ def _estimate_dpi(long_side_px: int) -> float:
 # PDF
 
 
-def _read_pdf(data: bytes, name: str, file_type: FileType, settings: Settings) -> LazyPages:
+def _read_pdf(data: bytes, name: str, file_type: FileType, settings: IntakeLimits) -> LazyPages:
     """Each page: its scan image as embedded when it is one, else a rendering, decoded when
     accessed; every page's size is planned against the limits and the budget first. The
     document stays open for the pages (pypdfium2 closes it when they are gone)."""
@@ -468,7 +468,7 @@ def _pdf_errors(name: str, read: Callable[[], T]) -> T:
         raise _corrupt(name, "PDF", exc) from exc
 
 
-def _plan_pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Settings,
+def _plan_pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: IntakeLimits,
                    budget: Budget) -> None:
     """Check one page's size as it will be decoded, and spend it from the budget (no pixels)."""
     page, number = pdf[index], index + 1
@@ -493,11 +493,11 @@ def _plan_pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Set
         page.close()
 
 
-def _render_dpi(scan: pdfium.PdfImage | None, settings: Settings) -> float:
+def _render_dpi(scan: pdfium.PdfImage | None, settings: IntakeLimits) -> float:
     return _native_dpi(scan) if scan is not None else float(settings.pdf_render_dpi)
 
 
-def _pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Settings) -> PageImage:
+def _pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: IntakeLimits) -> PageImage:
     page = pdf[index]
     try:
         scan = _sole_scan_image(page)
@@ -553,7 +553,7 @@ def _native_dpi(image: pdfium.PdfImage) -> float:
     return round(min(px_w / max(extent_w, 1e-6), px_h / max(extent_h, 1e-6)), 2)
 
 
-def _extract_scan(image: pdfium.PdfImage, number: int, name: str, settings: Settings) -> PageImage:
+def _extract_scan(image: pdfium.PdfImage, number: int, name: str, settings: IntakeLimits) -> PageImage:
     px_w, px_h = image.get_px_size()
     _check_page_pixels(px_w, px_h, number, name, settings)
     pixels = _bitmap_to_array(image.get_bitmap(render=False))
@@ -569,7 +569,7 @@ def _render_size(page: pdfium.PdfPage, dpi: float) -> tuple[int, int]:
     return round(width_pt * scale), round(height_pt * scale)
 
 
-def _render_page(page: pdfium.PdfPage, dpi: float, number: int, name: str, settings: Settings,
+def _render_page(page: pdfium.PdfPage, dpi: float, number: int, name: str, settings: IntakeLimits,
                  dpi_source: str) -> PageImage:
     _check_page_pixels(*_render_size(page, dpi), number, name, settings)
     pixels = _bitmap_to_array(page.render(scale=dpi / 72.0, may_draw_forms=False))

@@ -40,9 +40,10 @@ from minio.objectlockconfig import DAYS, ObjectLockConfig
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
-from ocr_service.config import Settings, get_settings
+from ocr_service.config import StorageSettings, get_settings
 from ocr_service.digest import sha256_hex, sha256_stream
-from ocr_service.errors import ObjectNotFound, StorageError, StorageUnavailable
+from ocr_service.errors import (
+    ObjectNotFound, RecordConflict, StorageError, StorageUnavailable)
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class ObjectStore:
         self.retention_days = retention_days
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> ObjectStore:
+    def from_settings(cls, settings: StorageSettings | None = None) -> ObjectStore:
         """The store configured by ``SOHOA_S3_*``; a clear error when no endpoint is set."""
         settings = settings or get_settings()
         if not settings.s3_endpoint:
@@ -303,13 +304,11 @@ class ObjectStore:
         version = self._single(key, versions)
         digest = sha256_hex(data)
         if self._stored_sha256(self.records_bucket, key, version) != digest:
-            raise StorageError(
+            raise RecordConflict(
                 f"record {record_id} is already archived with different content ({key}); "
                 "an archived record is never replaced: archive the new one under a new id",
                 f"hồ sơ {record_id} đã được lưu trữ với nội dung khác ({key}); hồ sơ đã lưu "
-                "không bao giờ bị thay thế: hãy lưu bản mới với mã mới",
-                code="record_conflict",
-            )
+                "không bao giờ bị thay thế: hãy lưu bản mới với mã mới")
         return ArchivedObject(key, digest, len(data), version)
 
     def _put_locked(self, record_id: str, part: RecordPart, data: bytes,
