@@ -171,7 +171,9 @@ def _check_page_count(count: int, name: str, settings: IntakeLimits, *, exact: b
         )
 
 
-def _too_large(name: str, what_en: str, what_vi: str) -> InputError:
+def too_large(name: str, what_en: str, what_vi: str) -> InputError:
+    """``too_large``: the file is sound but too much work (the intake budget, or the memory of
+    a reading process: ``isolated.py``)."""
     return InputError(
         f"The file “{name}” is too much work to read: {what_en}. Split it into smaller "
         "documents, or scan it at a lower resolution (200-300 dpi).",
@@ -195,7 +197,7 @@ class Budget:
         self.pixels += width * height
         limit = self.settings.max_document_pixels
         if self.pixels > limit:
-            raise _too_large(
+            raise too_large(
                 self.name, f"its pages hold over {limit / 1e6:.0f} megapixels together",
                 f"tổng số điểm ảnh của các trang vượt quá {limit / 1e6:.0f} megapixel")
 
@@ -218,7 +220,7 @@ def _raise_page_too_large(width: int, height: int, number: int, name: str, setti
 
 
 def _out_of_memory(name: str) -> InputError:
-    return _too_large(name, "there was not enough memory to decode it",
+    return too_large(name, "there was not enough memory to decode it",
                       "không đủ bộ nhớ để giải mã")
 
 
@@ -483,7 +485,7 @@ def _plan_pdf_page(pdf: pdfium.PdfDocument, index: int, name: str, settings: Int
         _check_page_pixels(width, height, number, name, settings)
         if scan is None and width * height > settings.max_render_pixels:
             limit = settings.max_render_pixels / 1e6
-            raise _too_large(
+            raise too_large(
                 name, f"page {number} would render at {width}×{height} pixels, over the "
                       f"{limit:.0f} megapixels a page without a scan is rendered at",
                 f"trang {number} khi dựng hình có kích thước {width}×{height} điểm ảnh, vượt "

@@ -39,7 +39,7 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import InputError, SohoaError
-from .intake import _too_large
+from .intake import too_large
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def extract_timeout(filename: str, seconds: float) -> InputError:
 
 def out_of_memory(filename: str, limit: int) -> InputError:
     mib = limit / (1 << 20)
-    return _too_large(filename, f"reading it needs more than {mib:.0f} MiB of memory",
+    return too_large(filename, f"reading it needs more than {mib:.0f} MiB of memory",
                       f"việc đọc tệp cần hơn {mib:.0f} MiB bộ nhớ")
 
 

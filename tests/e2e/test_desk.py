@@ -67,18 +67,17 @@ def qr_codes(pdf: bytes) -> list[str]:
 
 class DeskServer:
     """The app under uvicorn in a thread; ``submit`` runs the workers' tasks eagerly in one
-    background thread (documents go through the stages one at a time, as one worker would)."""
+    background thread (documents go through the stages one at a time, as one worker would);
+    ``/v1/extract`` reads in the API's child process, as in production."""
 
-    def __init__(self, settings: Settings, index: Index, store: ObjectStore, engine, signing,
-                 patch: pytest.MonkeyPatch) -> None:
+    def __init__(self, settings: Settings, index: Index, store: ObjectStore, engine,
+                 signing) -> None:
         import uvicorn
 
-        from ocr_service.api import deps
         from ocr_service.api.app import create_app
         from workers import tasks
 
         services = Services(settings, index, store)
-        patch.setattr(deps, "get_engine", lambda: engine)  # /v1/extract reads with the same one
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker")
         self.errors: list[BaseException] = []
 
@@ -127,14 +126,12 @@ def desk(tmp_path_factory: pytest.TempPathFactory, seaweed) -> Iterator[DeskServ
         repo.ensure_agency(session, AGENCY, "UBND phường Ba Đình")
         users.create_user(session, AGENCY, USERNAME, "Nguyễn Thị Lan", ["clerk"], PASSWORD,
                           min_length=settings.password_min_length)
-    patch = pytest.MonkeyPatch()
     server = DeskServer(settings, index, store, build_engine("ppocr", settings),
-                        record_signing(settings), patch)
+                        record_signing(settings))
     try:
         yield server
     finally:
         server.close()
-        patch.undo()
         store.close()
         index.close()
 
