@@ -44,7 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -60,6 +60,8 @@ from ocr_service.up import (  # noqa: E402
 
 SAMPLES = REPO_ROOT / "samples" / "forms"
 SAMPLE_SUFFIXES = (".jpg", ".pdf", ".tiff", ".png")
+COUNTER_QUEUES = "ocr,cpu,archive"
+"""What this benchmark's workers take: every queue of counter work (batches have ``ocr_batch``)."""
 DONE = ("archived", "needs_review", "failed")
 POLL_S = 0.25
 # The stack's own index, PKI and place: never the caller's database or signer.
@@ -136,9 +138,10 @@ def card_front_jpeg(seed: int) -> bytes:
 
 
 class Stack:
-    """Redis, SeaweedFS, the API and N workers under ``root``; ``stop()`` leaves nothing running."""
+    """Redis, SeaweedFS, the API and N workers (each on ``queues``, concurrency 1) under
+    ``root``; ``stop()`` leaves nothing running."""
 
-    def __init__(self, root: Path, workers: int) -> None:
+    def __init__(self, root: Path, workers: int, queues: str = COUNTER_QUEUES) -> None:
         self.root = root
         self.settings = Settings(data_dir=root, host="127.0.0.1", database_url=None, pki_dir=None)
         self.redis = RedisServer(root / "redis")
@@ -155,7 +158,7 @@ class Stack:
                                   _answers(f"{self.url}/healthz"))
         self.workers = [
             ServiceProcess(f"worker{i}", root / f"worker{i}",
-                           ["worker", "--queues", "ocr,cpu,archive", "--concurrency", "1"],
+                           ["worker", "--queues", queues, "--concurrency", "1"],
                            env, _logged_ready)
             for i in range(1, workers + 1)]
         self.parts: list[ChildServer] = []
@@ -168,7 +171,7 @@ class Stack:
             part.start()
             log(f"  {part.name} ready in {time.monotonic() - began:.1f} s")
         with contextlib.redirect_stdout(sys.stderr):  # it says where the PKI went: not a figure
-            self.key = _prepare(self.stack)
+            self.key, _ = _prepare(self.stack)  # the desk's first password: not needed
         for part in (*self.workers, self.api):
             self.parts.append(part)
             began = time.monotonic()
@@ -183,6 +186,56 @@ class Stack:
     def stop(self) -> None:
         stop_all(*(p for p in self.parts if isinstance(p, ServiceProcess)))
         stop_all(*(p for p in self.parts if not isinstance(p, ServiceProcess)))
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        """An HTTP client of the API with ``key`` (default: the admin/clerk key of ``start``)."""
+        return httpx.Client(base_url=self.url, timeout=600,
+                            headers={"Authorization": f"Bearer {key or self.key}"})
+
+
+@contextlib.contextmanager
+def running_stack(workers: int, log: Callable[[str], None], *, keep: bool,
+                  queues: str = COUNTER_QUEUES) -> Iterator[Stack]:
+    """A started throw-away stack in a new temporary folder, stopped when the block ends, also
+    on an error, Ctrl-C or SIGTERM (both raise KeyboardInterrupt in the block, even while the
+    stack starts). The folder is removed unless ``keep``, or an error other than an interrupt
+    ended the block: its logs say what went wrong."""
+    root = Path(tempfile.mkdtemp(prefix="sohoa-bench-"))
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stack = None
+    try:
+        stack = Stack(root, workers, queues)
+        log(f"starting the stack in {root}")
+        began = time.monotonic()
+        stack.start(log)
+        log(f"stack up in {time.monotonic() - began:.1f} s: {stack.url}")
+        yield stack
+        stack.check_alive()
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        keep = True
+        raise
+    finally:
+        for sig in previous:  # a second Ctrl-C must not cut the clean stop short
+            signal.signal(sig, signal.SIG_IGN)
+        if stack is not None:
+            log("stopping the stack")
+            stack.stop()
+        if keep:
+            print(f"data dir (logs, index) kept: {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_facts(script: str, argv: Sequence[str] | None) -> dict:
+    """The command line (as run), when, the CPUs and the load at the start: every report's head."""
+    return {"command": shlex.join([sys.executable,
+                                   *(sys.argv if argv is None else [script, *argv])]),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(), "load_1min": {"start": os.getloadavg()[0]}}
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -199,21 +252,23 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def new_dossier(client: httpx.Client) -> str:
-    response = client.post("/v1/dossiers", json={"procedure_code": "1.001193",
-                                                 "applicant_id_number": "001187012345"})
+def new_dossier(client: httpx.Client, review: str | None = None) -> str:
+    """A new dossier (with review policy ``review`` when given, else the agency's default)."""
+    body = {"procedure_code": "1.001193", "applicant_id_number": "001187012345"}
+    response = client.post("/v1/dossiers", json=body | ({"review": review} if review else {}))
     response.raise_for_status()
     return response.json()["id"]
 
 
 def run_dossier(client: httpx.Client, stack: Stack, documents: list[tuple[str, bytes]],
-                timeout: float, log: Callable[[str], None]) -> tuple[float, float, dict[str, dict]]:
-    """Upload ``documents`` to a new dossier, wait until each is done.
+                timeout: float, log: Callable[[str], None], review: str | None = None
+                ) -> tuple[float, float, dict[str, dict]]:
+    """Upload ``documents`` to a new dossier (review policy ``review``), wait until each is done.
 
     Returns (first upload sent, last upload answered, {file name: {"sent", "done", "status",
-    "form_type", "error"}}), times from ``time.perf_counter``.
+    "form_type", "error", "record_id"}}), times from ``time.perf_counter``.
     """
-    dossier = new_dossier(client)
+    dossier = new_dossier(client, review)
     sent: dict[str, tuple[str, float]] = {}
     first = time.perf_counter()
     for name, data in documents:
@@ -241,7 +296,7 @@ def run_dossier(client: httpx.Client, stack: Stack, documents: list[tuple[str, b
                 name, began = sent[doc["id"]]
                 done[doc["id"]] = {"file": name, "sent": began, "done": now,
                                    "status": doc["status"], "form_type": doc["form_type"],
-                                   "error": doc["error"]}
+                                   "error": doc["error"], "record_id": doc["record_id"]}
         progress = f"{len(done)}/{len(sent)} done"
         if progress != shown:
             log(f"  {progress} at {now - first:.1f} s")
@@ -291,24 +346,36 @@ def throughput(client: httpx.Client, stack: Stack, files: list[Path], timeout: f
     }
 
 
+CARD_NAME = "cccd-front.jpg"
+
+
+def extract_call(client: httpx.Client, card: bytes) -> tuple[float, str]:
+    """One ``POST /v1/extract`` of the card: (seconds from request to answer, form type read)."""
+    began = time.perf_counter()
+    response = client.post("/v1/extract", files={"file": (CARD_NAME, card, "image/jpeg")})
+    seconds = time.perf_counter() - began
+    response.raise_for_status()
+    return seconds, response.json()["form_type"]
+
+
+def latency_figures(values: Sequence[float]) -> dict:
+    return {"p50_s": percentile(values, 0.5), "p95_s": percentile(values, 0.95),
+            "mean_s": statistics.fmean(values), "min_s": min(values), "max_s": max(values)}
+
+
 def extract_latency(client: httpx.Client, card: bytes, requests: int,
                     log: Callable[[str], None]) -> dict:
     from ocr_service.pipeline.ocr import get_engine
     from ocr_service.pipeline.process import extract_document
 
     engine = get_engine()
-    name = "cccd-front.jpg"
 
     def over_http() -> tuple[float, str]:
-        began = time.perf_counter()
-        response = client.post("/v1/extract", files={"file": (name, card, "image/jpeg")})
-        seconds = time.perf_counter() - began
-        response.raise_for_status()
-        return seconds, response.json()["form_type"]
+        return extract_call(client, card)
 
     def in_process() -> tuple[float, str]:
         began = time.perf_counter()
-        result = extract_document(card, name, engine).export()
+        result = extract_document(card, CARD_NAME, engine).export()
         return time.perf_counter() - began, result["form_type"]
 
     for _ in range(2):
@@ -324,12 +391,8 @@ def extract_latency(client: httpx.Client, card: bytes, requests: int,
             log(f"  {i + 1}/{requests} extract calls, HTTP median so far "
                 f"{statistics.median(http):.2f} s")
 
-    def figures(values: list[float]) -> dict:
-        return {"p50_s": percentile(values, 0.5), "p95_s": percentile(values, 0.95),
-                "mean_s": statistics.fmean(values), "min_s": min(values), "max_s": max(values)}
-
     result = {"requests": requests, "bytes": len(card), "form_types": sorted(types),
-              "http": figures(http), "in_process": figures(local)}
+              "http": latency_figures(http), "in_process": latency_figures(local)}
     result["overhead_x_p50"] = result["http"]["p50_s"] / result["in_process"]["p50_s"]
     result["overhead_x_p95"] = result["http"]["p95_s"] / result["in_process"]["p95_s"]
     result["overhead_ms_p50"] = 1000 * (result["http"]["p50_s"] - result["in_process"]["p50_s"])
@@ -373,32 +436,20 @@ def _interrupt(*_: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    command = shlex.join([sys.executable,
-                          *(sys.argv if argv is None else ["bench/service.py", *argv])])
-    date = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    load_at_start = os.getloadavg()[0]
+    facts = run_facts("bench/service.py", argv)
     if not args.json:
-        print(f"# {command}\n# {date}  cpus={os.cpu_count()}  load={load_at_start:.2f}  "
-              f"workers={args.workers} "
+        print(f"# {facts['command']}\n# {facts['date']}  cpus={facts['cpus']}  "
+              f"load={facts['load_1min']['start']:.2f}  workers={args.workers} "
               f"docs={args.docs} requests={args.requests} card-seed={args.card_seed} "
               f"warm-up={args.workers if args.warm_up is None else args.warm_up}", flush=True)
     files = samples_in_turn()[:args.docs]
     card = card_front_jpeg(args.card_seed)
     warm_up = warm_up_documents(args.workers if args.warm_up is None else args.warm_up,
                                 args.card_seed + 1)
-    root = Path(tempfile.mkdtemp(prefix="sohoa-bench-"))
     log = lambda text: say(args, text)  # noqa: E731
-    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    stack = None
-    status = 1
     try:
-        stack = Stack(root, args.workers)
-        log(f"starting the stack in {root}")
-        began = time.monotonic()
-        stack.start(log)
-        log(f"stack up in {time.monotonic() - began:.1f} s: {stack.url}")
-        with httpx.Client(base_url=stack.url, timeout=600,
-                          headers={"Authorization": f"Bearer {stack.key}"}) as client:
+        with running_stack(args.workers, log, keep=args.keep) as stack, \
+                stack.client() as client:
             if warm_up:
                 log(f"warm-up ({len(warm_up)} document{'s' * (len(warm_up) > 1)}, not timed):")
                 run_dossier(client, stack, warm_up, args.timeout, log)
@@ -406,38 +457,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             e2e = throughput(client, stack, files, args.timeout, log)
             log("extract latency:")
             extract = extract_latency(client, card, args.requests, log)
-            stack.check_alive()
-        if args.json:
-            print(json.dumps({"command": command, "date": date, "cpus": os.cpu_count(),
-                              "load_1min": {"start": load_at_start, "end": os.getloadavg()[0]},
-                              "workers": args.workers, "worker_concurrency": 1,
-                              "warm_up_documents": len(warm_up),
-                              "end_to_end": e2e, "extract": extract},
-                             ensure_ascii=False, indent=2))
-        else:
-            print(report(e2e, extract, args.workers))
-            print(f"# load (1 min) at the end {os.getloadavg()[0]:.2f}: other work on the machine "
-                  "skews the figures")
-        status = 0 if not e2e["failed"] else 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        status = 130
-    except BaseException:
-        args.keep = True  # the logs say what went wrong
-        raise
-    finally:
-        for sig in previous:  # a second Ctrl-C must not cut the clean stop short
-            signal.signal(sig, signal.SIG_IGN)
-        if stack is not None:
-            log("stopping the stack")
-            stack.stop()
-        if args.keep:
-            print(f"data dir (logs, index) kept: {root}", file=sys.stderr)
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return status
+        return 130
+    facts["load_1min"]["end"] = os.getloadavg()[0]
+    if args.json:
+        print(json.dumps({**facts, "workers": args.workers, "worker_concurrency": 1,
+                          "warm_up_documents": len(warm_up),
+                          "end_to_end": e2e, "extract": extract},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(report(e2e, extract, args.workers))
+        print(f"# load (1 min) at the end {facts['load_1min']['end']:.2f}: other work on the "
+              "machine skews the figures")
+    return 0 if not e2e["failed"] else 1
 
 
 if __name__ == "__main__":
