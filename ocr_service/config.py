@@ -157,6 +157,18 @@ class StorageSettings(BaseModel):
     """COMPLIANCE retention of each e-record: nobody can delete it before this many days."""
     redis_url: str | None = None
     """Celery broker; None: not configured (``sohoa up`` starts Redis). Never logged."""
+    s3_timeout: float | None = None
+    """Seconds S3 has to connect or to answer, in each of a call's ``S3_TRIES`` tries; past it
+    the call fails as ``storage_unavailable``, which the workers retry. Default: a sixth of
+    ``SOHOA_TASK_TIME_LIMIT``, at most ``S3_TIMEOUT_MAX``, so that a stalled S3 (a server
+    restarting, a proxy holding the connection) ends the call well inside a stage, instead of
+    the stage's time limit failing the document as ``took_too_long`` (checked at start)."""
+
+
+S3_TRIES = 3
+"""Tries of one S3 call (``store/objects.py``: the first and two retries)."""
+S3_TIMEOUT_MAX = 120.0
+"""The longest ``s3_timeout`` derived from the stage limit (the production default)."""
 
 
 class TaskSettings(BaseModel):
@@ -279,6 +291,19 @@ class RecordSettings(BaseModel):
 class Settings(ServiceSettings, IntakeLimits, OcrSettings, ExtractSettings, StorageSettings,
                TaskSettings, AccountSettings, RecordSettings, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
+    @model_validator(mode="after")
+    def _s3_waits_inside_a_stage(self) -> Self:
+        """``s3_timeout`` from the stage time limit when unset; refused when all the tries of
+        one call could outlast a stage."""
+        if self.s3_timeout is None:
+            self.s3_timeout = min(S3_TIMEOUT_MAX, self.task_time_limit / 6)
+        elif not 0 < S3_TRIES * self.s3_timeout < self.task_time_limit:
+            raise ValueError(
+                f"SOHOA_S3_TIMEOUT ({self.s3_timeout:g} s) must be above 0 and its {S3_TRIES} "
+                f"tries shorter than SOHOA_TASK_TIME_LIMIT ({self.task_time_limit} s); otherwise "
+                "a stalled S3 fails documents as took_too_long instead of being retried")
+        return self
 
     @property
     def pki_folder(self) -> Path:

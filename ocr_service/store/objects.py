@@ -40,7 +40,7 @@ from minio.objectlockconfig import DAYS, ObjectLockConfig
 from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
-from ocr_service.config import StorageSettings, get_settings
+from ocr_service.config import S3_TIMEOUT_MAX, S3_TRIES, StorageSettings, get_settings
 from ocr_service.digest import sha256_hex, sha256_stream
 from ocr_service.errors import (
     ObjectNotFound, RecordConflict, StorageError, StorageUnavailable)
@@ -59,7 +59,8 @@ _SUFFIX: dict[str, str] = {"pdf": ".pdf", "manifest": ".manifest.json"}
 _MEDIA_TYPE: dict[str, str] = {"pdf": "application/pdf", "manifest": "application/json"}
 
 
-def _http_client(*, connect_s: float = 5.0, read_s: float = 120.0) -> urllib3.PoolManager:
+def _http_client(*, connect_s: float = 5.0, read_s: float = S3_TIMEOUT_MAX
+                 ) -> urllib3.PoolManager:
     """The SDK's default waits 5 minutes to connect and retries 5 times: a readiness check and
     an API request want an answer in seconds, so fewer and shorter tries."""
     return urllib3.PoolManager(
@@ -67,7 +68,7 @@ def _http_client(*, connect_s: float = 5.0, read_s: float = 120.0) -> urllib3.Po
         maxsize=10,
         cert_reqs="CERT_REQUIRED",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
-        retries=urllib3.Retry(total=2, backoff_factor=0.2,
+        retries=urllib3.Retry(total=S3_TRIES - 1, backoff_factor=0.2,
                               status_forcelist=[500, 502, 503, 504]),
     )
 
@@ -171,9 +172,10 @@ class ObjectStore:
                 code="storage_not_configured",
             )
         secret = settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None
+        wait = settings.s3_timeout or S3_TIMEOUT_MAX  # derived from the stage limit (Settings)
         client = Minio(settings.s3_endpoint, access_key=settings.s3_access_key,
-                       secret_key=secret, secure=settings.s3_secure,
-                       region=settings.s3_region, http_client=_http_client())
+                       secret_key=secret, secure=settings.s3_secure, region=settings.s3_region,
+                       http_client=_http_client(connect_s=min(5.0, wait), read_s=wait))
         return cls(client, raw_bucket=settings.raw_bucket,
                    records_bucket=settings.records_bucket,
                    retention_days=settings.retention_days)
