@@ -14,7 +14,8 @@ from collections.abc import Callable
 from rapidfuzz import fuzz
 
 from ..domain import ReviewReason
-from ..lexicon.names import correct_name
+from ..lexicon.names import correct_name, unknown_syllables
+from ..lexicon.syllables import unknown_words
 from .dates import normalize_date, normalize_year
 from .enums import ETHNIC_GROUPS, NATIONALITIES, RELATIONSHIPS, SEXES, match_choice
 from .ids import normalize_id_number
@@ -81,13 +82,27 @@ def _name_as_printed(raw: str) -> Normalized:
     return value, []
 
 
+NAME_UNCOMMON = reason(
+    "name.uncommon",
+    "A syllable of the name is not a common Vietnamese name syllable: a rare name, or a mark "
+    "misread; check it against the page.",
+    "Họ tên có âm tiết không thông dụng trong tên người Việt (tên hiếm hoặc đọc nhầm dấu); cần "
+    "đối chiếu với bản gốc.")
+"""Marks are what OCR gets wrong in names, and a wrong mark often still spells a syllable; the
+lexicon of common name syllables is what tells a likely slip from a name, so a syllable outside
+it that could not be put right is shown to a person rather than signed as read."""
+
+
 def _name(raw: str) -> Normalized:
-    """A name as printed, with mark slips repaired against the name lexicon and flagged."""
+    """A name as printed, with mark slips repaired against the name lexicon and flagged; a
+    syllable still outside the lexicon is flagged too."""
     value, reasons = _name_as_printed(raw)
     if value is None or reasons:
         return value, reasons
     respelled, corrections = correct_name(value)
-    return (respelled, [NAME_RESPELLED]) if corrections else (value, [])
+    if corrections:
+        return respelled, [NAME_RESPELLED]
+    return value, ([NAME_UNCOMMON] if unknown_syllables(value) else [])
 
 
 def _choice(choices: tuple[str, ...], code: str,
@@ -250,6 +265,17 @@ MACHINE_NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
 so a name is never respelled against the lexicon."""
 
 
+UNKNOWN_WORD = reason(
+    "value.unknown_word",
+    "A word of the value is not Vietnamese as written (a mark or a space misread); check it "
+    "against the page.",
+    "Giá trị có từ không đúng chính tả tiếng Việt (đọc nhầm dấu hoặc khoảng trắng); cần đối "
+    "chiếu với bản gốc.")
+WORD_CHECKED: frozenset[str] = frozenset({"place", "address", "origin"})
+"""Types written in Vietnamese words, where a word that is no syllable ("Trạm Ytế", "Cãn
+Thơ" is a syllable, "Hộii" is not) is an OCR slip more often than a foreign name."""
+
+
 def normalize(field_type: FieldType, raw: str, *, machine_read: bool = False) -> Normalized:
     """The contract value of ``raw`` for a field of ``field_type``, and what is doubtful about it.
 
@@ -263,4 +289,7 @@ def normalize(field_type: FieldType, raw: str, *, machine_read: bool = False) ->
     if (value is not None and field_type in RESPELLABLE and not machine_read
             and VALUE_RESPELLED not in reasons and respelled(raw, value)):
         reasons = [*reasons, VALUE_RESPELLED]
+    if (value is not None and field_type in WORD_CHECKED and not machine_read
+            and unknown_words(value)):
+        reasons = [*reasons, UNKNOWN_WORD]
     return value, reasons

@@ -116,6 +116,14 @@ def _respell(word: str, start: int) -> Correction | None:
                       start, start + len(word))
 
 
+def unknown_syllables(value: str) -> list[str]:
+    """The syllables of a name that are not in the lexicon of common name syllables: a rare
+    name, or a mark the OCR got wrong that the lexicon could not put right ("TIỄN" for Tiến or
+    Tiên, "LÂÃM")."""
+    return [match.group() for match in tokens(nfc(value))
+            if match.group().isalpha() and not is_name_syllable(match.group())]
+
+
 def correct_name(value: str) -> tuple[str, tuple[Correction, ...]]:
     """``value`` (made NFC) with each syllable outside the lexicon replaced by the one lexicon
     syllable spelled with the same letters and other marks ("PHAM" → "PHẠM"), case kept; the

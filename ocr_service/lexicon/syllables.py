@@ -299,6 +299,12 @@ def _judged(token: str) -> bool | None:
     return valid
 
 
+def unknown_words(text: str) -> list[str]:
+    """The words of ``text`` that are no Vietnamese syllable ("Ytế", "LÂÃM"), leaving out
+    numbers, single letters and capital acronyms as ``language_score`` does."""
+    return [match.group() for match in tokens(nfc(text)) if _judged(match.group()) is False]
+
+
 def language_score(text: str) -> float:
     """Fraction of the words of ``text`` that are valid Vietnamese syllables, 0.0 when none
     count. Higher is the better reading when two OCR engines disagree on a word or a line."""

@@ -438,3 +438,28 @@ def test_values_kept_as_read_are_not_flagged(field_type, raw, value) -> None:
     from ocr_service.forms.values import normalize
 
     assert normalize(field_type, raw) == (value, [])
+
+
+@pytest.mark.parametrize(("field_type", "raw", "code"), [
+    ("name", "LÊ TIỄN DŨNG", "name.uncommon"),  # a syllable, but no common name one
+    ("name", "LÂÃM BÍCH PHƯỢNG", "name.uncommon"),  # no syllable at all
+    ("place", "Trạm Ytế đặc khu Cát Hải, thành phố Hải Phòng", "value.unknown_word"),
+    ("origin", "Xã Lịch Hộii Thượng, thành phố Cần Thơ", "value.unknown_word"),
+])
+def test_a_word_that_is_no_name_or_no_vietnamese_is_flagged_as_read(field_type, raw,
+                                                                     code) -> None:
+    """What the lexicons cannot put right is kept as read and shown to a person, not signed."""
+    from ocr_service.forms.values import normalize
+
+    value, reasons = normalize(field_type, raw)
+    assert (value, [r.code for r in reasons]) == (raw, [code])
+    # What a person typed (or a QR code holds) is taken as spelled.
+    assert normalize(field_type, raw, machine_read=True)[1] == []
+
+
+def test_common_names_and_vietnamese_places_are_not_flagged() -> None:
+    from ocr_service.forms.values import normalize
+
+    assert normalize("name", "NGUYỄN THỊ LAN")[1] == []
+    assert normalize("place", "Trạm Y tế đặc khu Cát Hải, thành phố Hải Phòng")[1] == []
+    assert normalize("address", "Số 12 ngõ 34, Phường Ba Đình, Thành phố Hà Nội")[1] == []
