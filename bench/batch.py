@@ -24,12 +24,12 @@ whenever it was), which also catches a peak shorter than the sampling interval.
    until *i*/``--requests`` of the batch's pages are done), whose p95 is divided by the idle one.
 2. Long-document mode (``--long-document 500``): one scanned PDF of that many pages (every page a
    full-page grey JPEG at ``--dpi`` 200, as a scanner writes it; ``--distinct`` (10) held-out A4
-   form pages repeated, each page its own image object so that the file is as large as a real
-   scan; JPEG quality lowered until the file fits the upload limit, the same for both
-   documents), uploaded to a dossier with review policy ``never`` with one worker, after a
-   ``--short-document`` (5) page PDF of the same pages: seconds, pages/s and the worker's peak
-   memory for each, the seconds each task took (from the worker's log), and the size of the
-   signed PDF.
+   form pages repeated, each page numbered in its margin, so that every page is an image of its
+   own and the file and the e-record are as large as a real scan's; JPEG quality lowered until
+   the file fits the upload limit, the same for both documents), uploaded to a dossier with
+   review policy ``never`` with one worker, after a ``--short-document`` (5) page PDF of the
+   same pages: seconds, pages/s and the worker's peak memory for each, the seconds each task
+   took (from the worker's log), and the size of the signed PDF.
 
     python bench/batch.py [--pages 200] [--workers 2] [--requests 20] [--review never]
     python bench/batch.py --long-document 500 [--short-document 5] [--dpi 200] [--distinct 10]
@@ -285,15 +285,29 @@ def _jpeg(scan: np.ndarray, quality: int) -> bytes:
     return cv2.imencode(".jpg", scan, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
 
 
+def numbered(scan: np.ndarray, number: int, pages: int) -> np.ndarray:
+    """The scan with "number/pages" printed in its bottom margin, as a numbering scanner does:
+    every page of a long document is then an image of its own (the same bytes twice would be
+    stored once in the e-record, and the record would look smaller than a real one)."""
+    import cv2
+
+    page = scan.copy()
+    height, width = page.shape[:2]
+    scale = height / 2339  # 1 at 200 dpi A4
+    cv2.putText(page, f"{number}/{pages}", (round(width - 330 * scale), round(height - 40 * scale)),
+                cv2.FONT_HERSHEY_SIMPLEX, 1.2 * scale, 0, max(1, round(2 * scale)), cv2.LINE_AA)
+    return page
+
+
 def scanned_pdf(pages: int, scans: list[np.ndarray], dpi: int, quality: int) -> bytes:
-    """A PDF of ``pages`` pages, each a full-page JPEG image object of its own (``scans`` in
-    turn), as a scanner writes one."""
+    """A PDF of ``pages`` pages, each a full-page JPEG image of its own (``scans`` in turn,
+    ``numbered``), as a scanner writes one."""
     import pikepdf
 
-    jpegs = [_jpeg(scan, quality) for scan in scans]
     pdf = pikepdf.Pdf.new()
     for i in range(pages):
-        scan, jpeg = scans[i % len(scans)], jpegs[i % len(jpegs)]
+        scan = numbered(scans[i % len(scans)], i + 1, pages)
+        jpeg = _jpeg(scan, quality)
         height, width = scan.shape[:2]
         image = pikepdf.Stream(pdf, jpeg, Type=pikepdf.Name.XObject,
                                Subtype=pikepdf.Name.Image, Width=width, Height=height,
