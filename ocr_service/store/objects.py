@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Literal
+from typing import IO, Any, Literal
 from urllib.parse import quote
 
 import certifi
@@ -459,6 +459,24 @@ class ObjectStore:
             file.seek(0)
             yield file
 
+    @contextmanager
+    def open_work_ranges(self, key: str) -> Iterator[IO[bytes] | None]:
+        """The newest result under ``key`` as a seekable file read by ranged GETs, a few per
+        look-up (None: none): one page of a long document's OCR result is read without
+        downloading the rest. Its whole-object hash is not checked (that needs every byte); a
+        ZIP member's CRC-32 is, by ``zipfile``, when the member is read."""
+        if not key.startswith("work/"):
+            raise ValueError(f"not a work key: {key!r}")
+        try:
+            with _s3("read the metadata of", "đọc siêu dữ liệu của", key):
+                stat = self._client.stat_object(self.raw_bucket, key)
+        except ObjectNotFound:
+            yield None
+            return
+        raw = _RangeReader(self._client, self.raw_bucket, key, stat.version_id, stat.size or 0)
+        with io.BufferedReader(raw, _RANGE_BLOCK) as file:
+            yield file
+
     # --- versions ----------------------------------------------------------------------------
 
     def _versions(self, bucket: str, key: str) -> list[str | None]:
@@ -508,6 +526,51 @@ class ObjectStore:
             finally:
                 response.close()
                 response.release_conn()
+
+
+_RANGE_BLOCK = 256 << 10
+"""Bytes fetched per ranged GET at least: a ZIP member look-up (end of central directory,
+directory, member) then takes three or four requests."""
+
+
+class _RangeReader(io.RawIOBase):
+    """One stored object version as a read-only seekable raw file: each read is a ranged GET."""
+
+    def __init__(self, client: Minio, bucket: str, key: str, version: str | None,
+                 size: int) -> None:
+        super().__init__()
+        self._client, self._bucket, self._key, self._version = client, bucket, key, version
+        self._size, self._position = size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._size - self._position)
+        if wanted <= 0:
+            return 0
+        with _s3("read", "đọc", self._key):
+            response = self._client.get_object(self._bucket, self._key, offset=self._position,
+                                               length=wanted, version_id=self._version)
+            try:
+                data = response.read()
+            finally:
+                response.close()
+                response.release_conn()
+        buffer[:len(data)] = data
+        self._position += len(data)
+        return len(data)
 
 
 def _integrity_error(key: str) -> StorageError:

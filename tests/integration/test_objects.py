@@ -229,3 +229,37 @@ def test_settings_env_configures_the_store(seaweed: SeaweedServer,
     store.ensure_buckets()
     store.ping()
     store.close()
+
+
+def test_a_long_ocr_result_streams_up_and_one_page_is_read_by_ranges(
+        object_store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OCR result of a long document goes to S3 from its spool file and comes back whole
+    (hash checked) as a file; the review page reads one page of it with ranged GETs."""
+    import numpy as np
+
+    from ocr_service.domain import PageImage, PageText
+    from ocr_service.pipeline.pages import PackedReading, pack, page_png
+    from ocr_service.store import objects
+
+    noise = np.random.default_rng(7)
+    pages = [PageImage(number, noise.integers(0, 256, (700, 500), dtype=np.uint8), 200.0)
+             for number in range(1, 9)]  # incompressible: ~350 KB of PNG each
+    packed = pack(pages, [PageText(p.number, 500, 700, ()) for p in pages], {"m": "1"})
+    key = "work/ocr/test-ranges.zip"
+    object_store.put_work(key, packed.file)
+    with object_store.open_work(key) as whole:
+        assert whole is not None and whole.read() == packed.getvalue()
+    fetched: list[int] = []
+    real = objects._RangeReader.readinto
+    monkeypatch.setattr(objects._RangeReader, "readinto",
+                        lambda self, buffer: fetched.append(n := real(self, buffer)) or n)
+    with object_store.open_work_ranges(key) as ranged:
+        assert ranged is not None
+        png = page_png(ranged, 5)
+    expected = page_png(packed.file, 5)
+    assert png is not None and png == expected
+    assert sum(fetched) < packed.size() / 3  # a page and the directory, not the document
+    assert np.array_equal(PackedReading.from_bytes(packed.getvalue()).pages[4].image,
+                          pages[4].image)
+    with object_store.open_work_ranges("work/ocr/none.zip") as missing:
+        assert missing is None

@@ -88,7 +88,7 @@ def get_page(principal: ReviewReadKey, document_id: DocumentId, page: int, hub: 
         key = _document(session, principal, document_id).reading_key
     png = None
     if key:
-        with hub.store.open_work(key) as packed:  # on disk: never the whole document in memory
+        with hub.store.open_work_ranges(key) as packed:  # this page only, not the document
             png = page_png(packed, page) if packed is not None else None
     if png is None:
         raise repo.NotFound("page", "trang")
