@@ -124,6 +124,7 @@ def worker_killed(run: Scenario) -> Afterwards:
     run.stage_begun(victim, "ocr")
     first.kill()
     assert document(run.stack, victim).status == "processing"
+    assert jobs(run.stack, victim)["ocr"].state == "running"  # killed mid-OCR
     run.start_worker()
 
     def afterwards(run: Scenario) -> None:
