@@ -28,6 +28,7 @@ retry the job is ``dead`` (the dead-letter state the API shows) and the document
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import uuid
@@ -274,6 +275,32 @@ class WorkerLost(SohoaError):
             "lại hoặc tải lên bản quét khác.")
 
 
+class DiskFull(SohoaError):
+    """The worker's temporary directory (``TMPDIR``: page spools, downloaded results, the PDF/A
+    being written) ran out of space. It passes, like S3 down: an operator frees space, or the
+    other stages' files go away, so the stage is retried with backoff, not failed at once."""
+
+    code = "disk_full"
+    NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The worker's temporary disk (TMPDIR) is full. Processing is retried while space is "
+            "freed; if it stays full, free space there and reprocess the document.",
+            "Đĩa tạm của tiến trình xử lý (TMPDIR) đã đầy. Hệ thống sẽ thử lại trong khi chờ giải "
+            "phóng dung lượng; nếu đĩa vẫn đầy, hãy giải phóng dung lượng rồi xử lý lại tài liệu.")
+
+    @classmethod
+    def behind(cls, exc: BaseException) -> DiskFull | None:
+        """A ``DiskFull`` when ``exc``, or what it was raised from, is "no space left"."""
+        seen: BaseException | None = exc
+        while seen is not None:
+            if isinstance(seen, OSError) and seen.errno in cls.NO_SPACE:
+                return cls()
+            seen = seen.__cause__ or seen.__context__
+        return None
+
+
 class TookTooLong(SohoaError):
     """A stage that ran past ``SOHOA_TASK_TIME_LIMIT`` (Celery's soft time limit). Failed, not
     retried: the same document would take as long again, and a task must end before the
@@ -420,6 +447,9 @@ def run_stage(task: Task, document_id: str, stage: Stage,
         _fail(svc, doc_id, stage, exc)
         return
     except Exception as exc:
+        if (full := DiskFull.behind(exc)) is not None:
+            _retry_or_fail(task, svc, doc_id, stage, full)
+            return
         log.exception("%s of document %s failed unexpectedly", stage.name, document_id)
         _fail(svc, doc_id, stage, _as_error(exc))
         return

@@ -158,9 +158,12 @@ class PageSpool:
         return PackedReading(self._file)
 
     def close(self) -> None:
-        """Drop the spool unfinished (the reading failed)."""
-        self._zip.close()
-        self._file.close()
+        """Drop the spool unfinished (the reading failed; the disk may be full, so closing
+        the ZIP may fail too: the file is closed, and its space freed, whatever happens)."""
+        try:
+            self._zip.close()
+        finally:
+            self._file.close()
 
 
 class PackedReading:

@@ -92,10 +92,10 @@ def read(data: bytes, filename: str, engine: OcrEngine, settings: Settings | Non
             for page in cleaned:
                 spool.add(page)
             texts += read_texts
+        packed = spool.finish(texts, dict(engine.models))
     except BaseException:
         spool.close()
         raise
-    packed = spool.finish(texts, dict(engine.models))
     return Reading(document, packed.pages, packed.texts,
                    extract_reading(packed.pages, packed.texts, settings), packed.models,
                    packed=packed)

@@ -226,9 +226,7 @@ class Fault:
 
 FAULTS = [Fault("worker killed", worker_killed), Fault("Redis restarted", redis_restarted),
           Fault("S3 down", s3_down), Fault("PostgreSQL restarted", postgres_restarted),
-          pytest.param(Fault("temp dir full", temp_disk_full), marks=pytest.mark.xfail(
-              strict=True, reason="a full TMPDIR fails the document at once as internal_error "
-              "(an OSError); to pass once workers/tasks.py retries ENOSPC as disk_full"))]
+          Fault("temp dir full", temp_disk_full)]
 
 
 # --- the full temporary directory ----------------------------------------------------------------
