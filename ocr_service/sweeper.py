@@ -35,9 +35,6 @@ from .store.index import DocumentStatus, Index, utcnow
 
 log = logging.getLogger(__name__)
 
-notify_with_workers = handover.notify
-"""The production hand-over of a webhook (``handover``)."""
-
 
 def sweep_webhooks(index: Index, notify: Notify, settings: Settings, *,
                    now: datetime | None = None) -> list[str]:
@@ -56,7 +53,7 @@ def sweep_webhooks(index: Index, notify: Notify, settings: Settings, *,
 
 
 def sweep(index: Index, submit: Submit, settings: Settings, *,
-          now: datetime | None = None, notify: Notify = notify_with_workers) -> list[str]:
+          now: datetime | None = None, notify: Notify = handover.notify) -> list[str]:
     """Queue again the documents left behind (ids returned), then the webhooks never sent; a
     broker still down raises, and the next sweep tries again."""
     now = now or utcnow()

@@ -437,7 +437,8 @@ def test_a_webhook_the_broker_lost_when_the_document_was_archived_is_swept_and_s
     from kombu.exceptions import OperationalError
 
     from workers import tasks
-    from ocr_service.sweeper import notify_with_workers, sweep_webhooks
+    from ocr_service.handover import notify
+    from ocr_service.sweeper import sweep_webhooks
 
     first = start_worker("ocr,cpu")  # no archive queue: this process runs the archive stage
     document_id = upload(stack, unique_sample())
@@ -463,11 +464,11 @@ def test_a_webhook_the_broker_lost_when_the_document_was_archived_is_swept_and_s
 
     start_worker("archive")
     fresh = stack.settings.model_copy(update={"sweep_queued_after": 3600})
-    assert str(document_id) not in sweep_webhooks(stack.services.index, notify_with_workers,
+    assert str(document_id) not in sweep_webhooks(stack.services.index, notify,
                                                   fresh)
     assert stack.hooks.of(document_id) == []  # nothing sent it meanwhile
     stale = stack.settings.model_copy(update={"sweep_queued_after": 0})
-    assert str(document_id) in sweep_webhooks(stack.services.index, notify_with_workers, stale)
+    assert str(document_id) in sweep_webhooks(stack.services.index, notify, stale)
     [(_, body)] = wait_for(lambda: stack.hooks.of(document_id), "the swept webhook", timeout=30)
     assert json.loads(body)["status"] == "archived"
     assert json.loads(body)["record_id"] == str(record_id_for(document_id))
@@ -475,5 +476,5 @@ def test_a_webhook_the_broker_lost_when_the_document_was_archived_is_swept_and_s
                     and job, "the webhook job to succeed", timeout=20)
     assert sent.attempts == 1
     # Delivered: a later sweep sends nothing again.
-    assert str(document_id) not in sweep_webhooks(stack.services.index, notify_with_workers,
+    assert str(document_id) not in sweep_webhooks(stack.services.index, notify,
                                                   stale)
