@@ -50,6 +50,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 import httpx
 import numpy as np
@@ -68,7 +69,9 @@ DOCUMENTS_PER_DOSSIER = 3
 MIB = 1 << 20
 UPLOAD_MARGIN = 4 * MIB
 """The long document stays this far under the upload limit (the multipart envelope)."""
-TASK_DONE = re.compile(rb"Task (sohoa\.\w+)\[[^\]]+\] succeeded in ([0-9.]+)s")
+TASK_DONE = re.compile(rb"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*?Task (sohoa\.\w+)\[[^\]]+\] "
+                       rb"succeeded in ([0-9.]+)s", re.MULTILINE)
+"""Celery's line for a task done, stamped (local time) when it ended."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -149,6 +152,8 @@ class TreeMemory:
     def __init__(self, roots: dict[str, int], interval: float) -> None:
         self.roots, self.interval = roots, interval
         self.peak_kib = dict.fromkeys(roots, 0)
+        self.samples: dict[str, list[tuple[float, int]]] = {name: [] for name in roots}
+        """(time.time(), VmRSS sum in KiB) of every reading: which task a peak fell in."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tree-memory", daemon=True)
@@ -171,6 +176,7 @@ class TreeMemory:
             now = tree_kib(pid, "VmRSS")
             with self._lock:
                 self.peak_kib[name] = max(self.peak_kib[name], now)
+                self.samples[name].append((time.time(), now))
 
     def reset(self) -> None:
         with self._lock:
@@ -198,15 +204,27 @@ def worker_memory(stack: Stack, interval: float) -> TreeMemory:
     return TreeMemory(roots, interval)
 
 
-def task_seconds(log_path: Path, offset: int) -> dict[str, list[float]]:
-    """Seconds each task took, by task name, as Celery logged it after byte ``offset``."""
+def task_figures(log_path: Path, offset: int, samples: Sequence[tuple[float, int]]
+                 ) -> dict[str, dict]:
+    """Per task name, as the worker's log tells after byte ``offset``: how many ran, their
+    seconds in all, and the largest memory reading (``samples``) taken while one of them ran
+    (None when they all ran between two readings)."""
     with log_path.open("rb") as log:
         log.seek(offset)
         text = log.read()
-    seconds: dict[str, list[float]] = {}
-    for name, value in TASK_DONE.findall(text):
-        seconds.setdefault(name.decode(), []).append(float(value))
-    return seconds
+    figures: dict[str, dict] = {}
+    for stamp, name, value in TASK_DONE.findall(text):
+        end = datetime.strptime(stamp.decode(), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        seconds = float(value)
+        during = [kib for at, kib in samples if end - seconds - 0.01 <= at <= end + 0.01]
+        task = figures.setdefault(name.decode(), {"runs": 0, "seconds": 0.0, "peak_kib": []})
+        task["runs"] += 1
+        task["seconds"] += seconds
+        task["peak_kib"] += during
+    for task in figures.values():
+        peak = task.pop("peak_kib")
+        task["peak_rss_mib"] = max(peak) / 1024 if peak else None
+    return figures
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -455,9 +473,12 @@ def batch_mode(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
             at_rest = memory.figures()
             log("batch:")
             memory.reset()
+            offsets = {w.name: w.log_path.stat().st_size for w in stack.workers}
             counter = CounterCalls(stack, card, args.requests)
             batch = run_batch(stack, path, args.review, counter, args.timeout, log)
             busy = memory.figures()
+            tasks = {w.name: task_figures(w.log_path, offsets[w.name], memory.samples[w.name])
+                     for w in stack.workers}
     if not counter.seconds:
         raise RuntimeError("no counter call was made while the batch ran")
     extract = {"requests": args.requests, "idle": latency_figures(idle),
@@ -466,7 +487,7 @@ def batch_mode(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
     extract["p95_ratio"] = extract["during_batch"]["p95_s"] / extract["idle"]["p95_s"]
     extract["p50_ratio"] = extract["during_batch"]["p50_s"] / extract["idle"]["p50_s"]
     return {"generated": generated, "batch": batch, "extract": extract,
-            "memory": {"after_warm_up": at_rest, "batch": busy}}
+            "memory": {"after_warm_up": at_rest, "batch": busy}, "tasks": tasks}
 
 
 # --- long-document mode --------------------------------------------------------------------------
@@ -487,7 +508,7 @@ def one_document(stack: Stack, client: httpx.Client, memory: TreeMemory, name: s
                "error": result["error"], "upload_seconds": uploaded - first,
                "seconds": seconds, "pages_per_second": pages / seconds,
                "memory": memory.figures()[worker.name],
-               "task_seconds": task_seconds(worker.log_path, offset)}
+               "tasks": task_figures(worker.log_path, offset, memory.samples[worker.name])}
     if result["record_id"]:
         figures["signed_pdf"] = signed_pdf(client, result["record_id"])
     return figures
@@ -553,6 +574,14 @@ def memory_rows(memory: dict[str, dict], label: Callable[[str], str]) -> list[li
     return rows
 
 
+def task_line(tasks: dict[str, dict]) -> str:
+    """"ocr 765 s (peak 1400 MiB), record ...": each stage's seconds and peak memory."""
+    return ", ".join(f"{name.removeprefix('sohoa.')} {t['seconds']:.0f} s"
+                     + (f" x{t['runs']}" if t["runs"] > 1 else "")
+                     + (f" (peak {t['peak_rss_mib']:.0f} MiB)" if t["peak_rss_mib"] else "")
+                     for name, t in tasks.items() if name != "sohoa.webhook")
+
+
 def batch_report(result: dict, args: argparse.Namespace) -> str:
     batch, extract = result["batch"], result["extract"]
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(batch["by_status"].items()))
@@ -567,6 +596,7 @@ def batch_report(result: dict, args: argparse.Namespace) -> str:
         "",
         "worker memory during the batch:",
         *table(memory_rows(result["memory"]["batch"], str)),
+        *(f"  {name}: {task_line(tasks)}" for name, tasks in result["tasks"].items()),
         "",
         f"counter POST /v1/extract (ID card front), {extract['requests']} calls idle, "
         f"{extract['during_batch']['calls']} during the batch:",
@@ -588,16 +618,16 @@ def long_report(result: dict) -> str:
     lines = [f"scanned PDFs ({result['dpi']} dpi grey JPEG pages, {result['distinct_pages']} "
              "distinct), one worker, review never:"]
     rows = [["pages", "file MiB", "status", "seconds", "pages/s", "peak RSS MiB", "VmHWM MiB",
-             "signed PDF MiB", "tasks (s)"]]
+             "signed PDF MiB"]]
     for key in ("short", "long"):
         d = result[key]
-        tasks = ", ".join(f"{name.split('.')[-1]} {sum(v):.0f}"
-                          for name, v in d["task_seconds"].items())
         rows.append([str(d["pages"]), f"{d['mib']:.1f}", d["status"], f"{d['seconds']:.0f}",
                      f"{d['pages_per_second']:.3f}", f"{d['memory']['peak_rss_mib']:.0f}",
                      f"{d['memory']['hwm_sum_mib']:.0f}",
-                     f"{d['signed_pdf']['mib']:.1f}" if "signed_pdf" in d else "-", tasks])
+                     f"{d['signed_pdf']['mib']:.1f}" if "signed_pdf" in d else "-"])
     lines += table(rows)
+    lines += [f"  {result[key]['pages']} pages: {task_line(result[key]['tasks'])}"
+              for key in ("short", "long")]
     for key in ("short", "long"):
         if result[key]["error"]:
             lines.append(f"{result[key]['pages']} pages failed: {result[key]['error']}")
