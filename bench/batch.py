@@ -18,10 +18,11 @@ whenever it was), which also catches a peak shorter than the sampling interval.
    ``--review``, default ``never``: every page goes through OCR, the PDF/A and the signature).
    Workers take every queue, batch OCR (``ocr_batch``) after counter work. After an untimed
    warm-up document per worker, ``--requests`` counter ``POST /v1/extract`` calls of a held-out
-   ID card front (the idle p95), then the batch: pages/s from the first byte of the upload to the
-   poll of ``GET /v1/batches/{id}`` that first saw it done, the peak memory of each worker, and
-   ``--requests`` more extract calls made while the batch runs, spread over it (call *i* waits
-   until *i*/``--requests`` of the batch's pages are done), whose p95 is divided by the idle one.
+   ID card front one after the other (the idle p95), then the batch: pages/s from the first byte
+   of the upload to the poll of ``GET /v1/batches/{id}`` that first saw it done, the peak memory
+   of each worker, and the same card read every ``--every`` seconds (10) from the first byte to
+   the end, whose p95 is divided by the idle one (choose ``--requests`` near the number of calls
+   the batch will see: about its seconds over ``--every``).
 2. Long-document mode (``--long-document 500``): one scanned PDF of that many pages (every page a
    full-page grey JPEG at ``--dpi`` 200, as a scanner writes it; ``--distinct`` (10) held-out A4
    form pages repeated, each page numbered in its margin, so that every page is an image of its
@@ -31,7 +32,8 @@ whenever it was), which also catches a peak shorter than the sampling interval.
    same pages: seconds, pages/s and the worker's peak memory for each, the seconds each task
    took (from the worker's log), and the size of the signed PDF.
 
-    python bench/batch.py [--pages 200] [--workers 2] [--requests 20] [--review never]
+    python bench/batch.py [--pages 200] [--workers 2] [--requests 20] [--every 10]
+                          [--review never]
     python bench/batch.py --long-document 500 [--short-document 5] [--dpi 200] [--distinct 10]
     common: [--card-seed 700000] [--seed 910000] [--sample 0.5] [--timeout S] [--keep] [--json]
 """
@@ -81,7 +83,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int,
                         help="`sohoa worker` processes, concurrency 1 each (2; long document: 1)")
     parser.add_argument("--requests", type=int, default=20,
-                        help="counter POST /v1/extract calls idle, and as many during the batch")
+                        help="counter POST /v1/extract calls, one after the other, when idle "
+                             "(20)")
+    parser.add_argument("--every", type=float, default=10.0,
+                        help="seconds between two counter calls while the batch runs (10)")
     parser.add_argument("--review", choices=("always", "flagged", "never"), default="never",
                         help="the batch's review policy (never: every document is signed)")
     parser.add_argument("--long-document", type=int, metavar="PAGES",
@@ -108,6 +113,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     for name in ("pages", "workers", "requests", "short_document", "dpi", "distinct"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("every", "sample"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name} must be more than 0")
     if args.long_document is not None and args.long_document < 1:
         parser.error("--long-document must be at least 1")
     return args
@@ -373,44 +381,29 @@ def idle_extract(client: httpx.Client, card: bytes, requests: int,
 
 
 class CounterCalls(threading.Thread):
-    """``requests`` sequential extract calls while a batch runs, call *i* once *i*/``requests``
-    of its pages are done (``progress`` updated by the poller), none after it is done."""
+    """Sequential extract calls while a batch runs, one every ``every`` seconds (start to start;
+    at once when the last took longer), until ``finish``: a counter's steady trickle, spread
+    evenly over the batch whatever order its documents end in."""
 
-    def __init__(self, stack: Stack, card: bytes, requests: int) -> None:
+    def __init__(self, stack: Stack, card: bytes, every: float) -> None:
         super().__init__(name="counter-calls", daemon=True)
-        self.stack, self.card, self.requests = stack, card, requests
-        self.progress = {"pages_done": 0, "pages_total": 0}
-        self.changed = threading.Condition()
+        self.stack, self.card, self.every = stack, card, every
         self.done = threading.Event()
         self.seconds: list[float] = []
         self.errors: list[str] = []
 
-    def update(self, progress: dict) -> None:
-        with self.changed:
-            self.progress = progress
-            self.changed.notify_all()
-
     def finish(self) -> None:
         self.done.set()
-        with self.changed:
-            self.changed.notify_all()
-
-    def _due(self, i: int) -> bool:
-        total = self.progress["pages_total"]
-        return self.done.is_set() or (
-            total > 0 and self.progress["pages_done"] >= i * total / self.requests)
 
     def run(self) -> None:
         with self.stack.client() as client:
-            for i in range(self.requests):
-                with self.changed:
-                    self.changed.wait_for(lambda: self._due(i))  # noqa: B023 (called here)
-                if self.done.is_set():
-                    return
+            while not self.done.is_set():
+                began = time.monotonic()
                 try:
                     self.seconds.append(extract_call(client, self.card)[0])
                 except httpx.HTTPError as exc:
                     self.errors.append(str(exc))
+                self.done.wait(max(0.0, began + self.every - time.monotonic()))
 
 
 def run_batch(stack: Stack, path: Path, review: str, counter: CounterCalls, timeout: float,
@@ -418,6 +411,7 @@ def run_batch(stack: Stack, path: Path, review: str, counter: CounterCalls, time
     """Send the ZIP as an operator, follow it until done; times from the first byte sent."""
     with stack.client(operator_key(stack)) as client, path.open("rb") as upload:
         first = time.perf_counter()
+        counter.start()
         response = client.post("/v1/batches", data={"contract_code": "BENCH", "review": review},
                                files={"file": (path.name, upload, "application/zip")})
         response.raise_for_status()
@@ -425,7 +419,6 @@ def run_batch(stack: Stack, path: Path, review: str, counter: CounterCalls, time
         answered = time.perf_counter()
         log(f"  batch accepted in {answered - first:.1f} s: {accepted['documents']} documents, "
             f"{accepted['pages']} pages, {len(accepted['errors'])} rows refused")
-        counter.start()
         shown = ""
         while True:
             if time.perf_counter() - first > timeout:
@@ -436,7 +429,6 @@ def run_batch(stack: Stack, path: Path, review: str, counter: CounterCalls, time
             response.raise_for_status()
             progress = response.json()
             now = time.perf_counter()
-            counter.update(progress)
             line = f"{progress['pages_done']}/{progress['pages_total']} pages"
             if line != shown:
                 log(f"  {line} at {now - first:.1f} s ({len(counter.seconds)} counter calls)")
@@ -474,7 +466,7 @@ def batch_mode(args: argparse.Namespace, log: Callable[[str], None]) -> dict:
             log("batch:")
             memory.reset()
             offsets = {w.name: w.log_path.stat().st_size for w in stack.workers}
-            counter = CounterCalls(stack, card, args.requests)
+            counter = CounterCalls(stack, card, args.every)
             batch = run_batch(stack, path, args.review, counter, args.timeout, log)
             busy = memory.figures()
             tasks = {w.name: task_figures(w.log_path, offsets[w.name], memory.samples[w.name])
