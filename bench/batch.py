@@ -60,8 +60,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from service import (  # noqa: E402  (bench/ is no package)
-    POLL_S, Stack, card_front_jpeg, extract_call, latency_figures, run_dossier, run_facts,
-    running_stack, say, warm_up_documents)
+    Stack, card_front_jpeg, changes_logged, extract_call, latency_figures, polled, run_dossier,
+    run_facts, running_stack, say, warm_up_documents)
 
 from ocr_service.config import Settings  # noqa: E402
 
@@ -419,20 +419,11 @@ def run_batch(stack: Stack, path: Path, review: str, counter: CounterCalls, time
         answered = time.perf_counter()
         log(f"  batch accepted in {answered - first:.1f} s: {accepted['documents']} documents, "
             f"{accepted['pages']} pages, {len(accepted['errors'])} rows refused")
-        shown = ""
-        while True:
-            if time.perf_counter() - first > timeout:
-                raise TimeoutError(f"the batch is not done after {timeout:.0f} s")
-            stack.check_alive()
-            time.sleep(POLL_S)
-            response = client.get(f"/v1/batches/{accepted['id']}")
-            response.raise_for_status()
-            progress = response.json()
-            now = time.perf_counter()
-            line = f"{progress['pages_done']}/{progress['pages_total']} pages"
-            if line != shown:
-                log(f"  {line} at {now - first:.1f} s ({len(counter.seconds)} counter calls)")
-                shown = line
+        show = changes_logged(log, first)
+        for now, progress in polled(client, stack, f"/v1/batches/{accepted['id']}", first,
+                                    timeout, lambda: "the batch is not done"):
+            show(f"{progress['pages_done']}/{progress['pages_total']} pages", now,
+                 f" ({len(counter.seconds)} counter calls)")
             if progress["status"] == "done":
                 break
         counter.finish()

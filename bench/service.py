@@ -282,26 +282,46 @@ def run_dossier(client: httpx.Client, stack: Stack, documents: list[tuple[str, b
         sent[document_id] = (name, began)
     uploaded = time.perf_counter()
     done: dict[str, dict] = {}
-    shown = ""
-    while len(done) < len(sent):
-        if time.perf_counter() - first > timeout:
-            raise TimeoutError(f"{len(sent) - len(done)} documents not done after {timeout:.0f} s")
-        stack.check_alive()
-        time.sleep(POLL_S)
-        response = client.get(f"/v1/dossiers/{dossier}")
-        response.raise_for_status()
-        now = time.perf_counter()
-        for doc in response.json()["documents"]:
+    show = changes_logged(log, first)
+    for now, answer in polled(client, stack, f"/v1/dossiers/{dossier}", first, timeout,
+                              lambda: f"{len(sent) - len(done)} documents not done"):
+        for doc in answer["documents"]:
             if doc["id"] in sent and doc["id"] not in done and doc["status"] in DONE:
                 name, began = sent[doc["id"]]
                 done[doc["id"]] = {"file": name, "sent": began, "done": now,
                                    "status": doc["status"], "form_type": doc["form_type"],
                                    "error": doc["error"], "record_id": doc["record_id"]}
-        progress = f"{len(done)}/{len(sent)} done"
-        if progress != shown:
-            log(f"  {progress} at {now - first:.1f} s")
-            shown = progress
+        show(f"{len(done)}/{len(sent)} done", now)
+        if len(done) == len(sent):
+            break
     return first, uploaded, {d["file"]: d for d in done.values()}
+
+
+def polled(client: httpx.Client, stack: Stack, path: str, first: float, timeout: float,
+           waiting: Callable[[], str]) -> Iterator[tuple[float, dict]]:
+    """``GET path`` every ``POLL_S`` seconds, for as long as the caller iterates: (when it
+    answered, its JSON). Past ``timeout`` seconds from ``first`` it raises TimeoutError saying
+    ``waiting()``; a part of the stack that stopped raises at once."""
+    while True:
+        if time.perf_counter() - first > timeout:
+            raise TimeoutError(f"{waiting()} after {timeout:.0f} s")
+        stack.check_alive()
+        time.sleep(POLL_S)
+        response = client.get(path)
+        response.raise_for_status()
+        yield time.perf_counter(), response.json()
+
+
+def changes_logged(log: Callable[[str], None], first: float) -> Callable[..., None]:
+    """``show(state, now, aside="")`` logs "state at N s aside" when ``state`` changed."""
+    shown = [""]
+
+    def show(state: str, now: float, aside: str = "") -> None:
+        if state != shown[0]:
+            log(f"  {state} at {now - first:.1f} s{aside}")
+            shown[0] = state
+
+    return show
 
 
 def warm_up_documents(count: int, seed: int) -> list[tuple[str, bytes]]:
