@@ -83,14 +83,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .handover import submit
+    from .handover import submit, submit_batch
     from .store.index import Index, database_url
     from .sweeper import sweep
 
     settings = get_settings()
     index = Index.open(database_url(settings))
     try:
-        queued = sweep(index, submit, settings)
+        queued = sweep(index, submit, settings, submit_batch=submit_batch)
     finally:
         index.close()
     print(f"{len(queued)} tài liệu được xếp hàng lại / document(s) queued again", flush=True)

@@ -194,7 +194,13 @@ class TaskSettings(BaseModel):
     outside the database (``store/audit.py``: a locked object in the records bucket, written when
     a head moved); a rewrite of the index is found up to the last anchor. 0 turns it off."""
     sweep_queued_after: int = 120
-    """A document ``queued`` this long was never handed to a worker (the broker was down)."""
+    """A document ``queued`` this long and never handed to the broker (it was down when the
+    document was accepted) is queued by the sweeper."""
+    sweep_handed_over_after: int = 86_400
+    """A document handed to the broker this long ago and still ``queued``: the broker lost its
+    message (restarted without its data), and the sweeper queues it again. A long queue waits
+    less: the largest batch backlog allowed (``max_batch_queued_pages``, 20,000 pages) takes
+    about 8 hours on one two-core worker."""
     sweep_processing_after: int = 4500
     """A document ``processing`` with no change this long lost its task: past the visibility
     timeout, when the broker would have handed a dead worker's task on itself (checked at

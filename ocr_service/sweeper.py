@@ -31,7 +31,7 @@ from . import handover
 from .config import Settings
 from .handover import Notify, Submit
 from .store import audit, repo
-from .store.index import DocumentStatus, Index, utcnow
+from .store.index import Index, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +53,31 @@ def sweep_webhooks(index: Index, notify: Notify, settings: Settings, *,
 
 
 def sweep(index: Index, submit: Submit, settings: Settings, *,
-          now: datetime | None = None, notify: Notify = handover.notify) -> list[str]:
+          submit_batch: Submit | None = None, now: datetime | None = None,
+          notify: Notify = handover.notify) -> list[str]:
     """Queue again the documents left behind (ids returned), then the webhooks never sent; a
-    broker still down raises, and the next sweep tries again."""
+    broker still down raises, and the next sweep tries again.
+
+    Left behind: ``queued`` and never handed to the broker (it was down), ``queued`` and handed
+    over so long ago that the broker must have lost it, ``processing`` with no change past the
+    visibility timeout. A document of a postal batch goes back on the batch queue
+    (``submit_batch``; default ``submit``), behind counter work: a batch waiting its turn is
+    not left behind, and must not be moved ahead of the counter."""
     now = now or utcnow()
     with index.session() as session:
-        stale = repo.stale_documents(session, {
-            DocumentStatus.QUEUED: now - timedelta(seconds=settings.sweep_queued_after),
-            DocumentStatus.PROCESSING: now - timedelta(seconds=settings.sweep_processing_after),
-        })
-    for document_id in stale:
-        submit(str(document_id))
+        stale = repo.stale_documents(
+            session,
+            never_handed_over=now - timedelta(seconds=settings.sweep_queued_after),
+            handed_over=now - timedelta(seconds=settings.sweep_handed_over_after),
+            processing=now - timedelta(seconds=settings.sweep_processing_after))
+    for found in stale:
+        ((submit_batch or submit) if found.in_batch else submit)(str(found.document_id))
+        with index.session() as session:
+            repo.mark_handed_over(session, [found.document_id], now=now)
     if stale:
         log.warning("sweeper queued %d document(s) again", len(stale))
     sweep_webhooks(index, notify, settings, now=now)
-    return [str(d) for d in stale]
+    return [str(found.document_id) for found in stale]
 
 
 def _store_of(settings: Settings) -> audit.AnchorStore:
@@ -81,9 +91,11 @@ class SweeperThread(threading.Thread):
     every ``audit_anchor_interval``; failures are logged, not fatal."""
 
     def __init__(self, index: Callable[[], Index], submit: Submit, settings: Settings,
-                 anchors: Callable[[], audit.AnchorStore] | None = None) -> None:
+                 anchors: Callable[[], audit.AnchorStore] | None = None, *,
+                 submit_batch: Submit | None = None) -> None:
         super().__init__(name="sohoa-sweeper", daemon=True)
         self._index, self._submit, self._settings = index, submit, settings
+        self._submit_batch = submit_batch
         self._anchors = anchors or (lambda: _store_of(settings))
         self._anchored_at: float | None = None
         self._stopped = threading.Event()
@@ -91,7 +103,8 @@ class SweeperThread(threading.Thread):
     def run(self) -> None:
         while not self._stopped.wait(self._settings.sweep_interval):
             try:
-                sweep(self._index(), self._submit, self._settings)
+                sweep(self._index(), self._submit, self._settings,
+                      submit_batch=self._submit_batch)
             except Exception as exc:  # noqa: BLE001 - the broker or index is down: next time
                 log.warning("sweep failed (%s); trying again later", type(exc).__name__)
             self.anchor_when_due()

@@ -52,7 +52,8 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
         if sweep and hub.settings.sweep_interval > 0:
             from ..sweeper import SweeperThread
 
-            sweeper = SweeperThread(lambda: hub.index, app.state.submit, hub.settings)
+            sweeper = SweeperThread(lambda: hub.index, app.state.submit, hub.settings,
+                                    submit_batch=app.state.submit_batch)
             sweeper.start()
         try:
             yield
@@ -65,6 +66,9 @@ def create_app(services: Services | None = None, submit: Submit | None = None, *
                   dependencies=[Depends(uploads.one_part_each)])
     app.state.hub = hub
     app.state.submit = submit or handover.submit
+    # Batch documents wait behind counter work on the workers' batch queue; an app given its own
+    # ``submit`` (tests) queues them with it too (tests may set ``app.state.submit_batch``).
+    app.state.submit_batch = handover.submit_batch if submit is None else submit
     app.state.metrics = ApiMetrics()
     app.state.caller_checks = [limits.api_key_check(hub), limits.session_check(hub)]
     app.add_middleware(limits.BodyLimits, settings=hub.settings,

@@ -10,6 +10,7 @@ documents (``pipeline.isolated``), started on first use too: the API process loa
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -25,7 +26,10 @@ from ..pipeline.ocr import OcrEngine, get_engine
 from ..services import Services
 from ..store.index import Index, database_url
 from ..store.objects import ObjectStore
+from ..store import repo
 from ..store.repo import NotFound
+
+log = logging.getLogger(__name__)
 
 
 
@@ -91,6 +95,21 @@ class BrokerUnavailable(SohoaError):
             "upload again later to queue it (it will not be duplicated).",
             "Tài liệu đã được lưu nhưng chưa thể đưa vào hàng đợi xử lý; hãy gửi lại đúng tệp "
             "này sau ít phút để xếp hàng (tài liệu sẽ không bị trùng).")
+
+
+def hand_over(submit: Submit, index: Index, document_id: str | uuid.UUID) -> None:
+    """Hand a stored document to the workers and note when (``handed_over_at``: the sweeper
+    queues again only what was never handed over, or was lost). A broker that is down is a 503
+    the client may retry; the document stays stored and ``queued``, and the sweeper queues it
+    once the broker is back."""
+    try:
+        submit(str(document_id))
+    except Exception as exc:  # noqa: BLE001 - any broker failure
+        log.warning("document %s stored but not handed to the workers: %s", document_id,
+                    type(exc).__name__)
+        raise BrokerUnavailable() from exc
+    with index.session() as session:
+        repo.mark_handed_over(session, [uuid.UUID(str(document_id))])
 
 
 def hub_dep(request: Request) -> ServiceHub:

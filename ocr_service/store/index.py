@@ -280,6 +280,9 @@ class Document(Base):
     """Who approved the draft, when, and which flagged fields they took on; None before."""
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(Uuid())
     """While a corrected record is being made: the record it will replace."""
+    handed_over_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the document was last handed to the broker (None: never, the broker was down):
+    the sweeper queues again what was never handed over, not what waits in a long queue."""
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -15,10 +15,11 @@ import re
 import secrets
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from ..procedures import due_date_for
 from .audit import append_event
 from .index import (
     Agency,
+    BatchItem,
     Correction,
     Document,
     DocumentEvent,
@@ -195,16 +197,37 @@ def documents_in_status(session: Session, agency_id: uuid.UUID, status: Document
     return [(document, dossier) for document, dossier in session.execute(query)]
 
 
-def stale_documents(session: Session,
-                    unchanged_since: dict[DocumentStatus, datetime]) -> list[uuid.UUID]:
-    """Documents, of every agency (for the sweeper only), in a status unchanged since the time
-    given for it, oldest first."""
-    found: list[uuid.UUID] = []
-    for status, since in unchanged_since.items():
-        query = select(Document.id).where(Document.status == status,
-                                          Document.updated_at < since)
-        found += session.scalars(query.order_by(Document.updated_at)).all()
-    return found
+@dataclass(frozen=True)
+class Stale:
+    """A document the sweeper queues again, and whether it came in a postal batch (it goes back
+    behind counter work, on the batch queue)."""
+
+    document_id: uuid.UUID
+    in_batch: bool
+
+
+def stale_documents(session: Session, *, never_handed_over: datetime, handed_over: datetime,
+                    processing: datetime) -> list[Stale]:
+    """Documents, of every agency (for the sweeper only), left behind, oldest first: ``queued``
+    and never handed to the broker since before ``never_handed_over``; ``queued`` and handed
+    over before ``handed_over`` (the broker lost the message: a long batch queue waits less);
+    ``processing`` with no change since ``processing``."""
+    waiting = Document.status == DocumentStatus.QUEUED
+    lost = or_(
+        and_(waiting, Document.handed_over_at.is_(None), Document.updated_at < never_handed_over),
+        and_(waiting, Document.handed_over_at < handed_over),
+        and_(Document.status == DocumentStatus.PROCESSING, Document.updated_at < processing))
+    in_batch = exists().where(BatchItem.document_id == Document.id)
+    query = select(Document.id, in_batch).where(lost).order_by(Document.updated_at)
+    return [Stale(document_id, bool(batch)) for document_id, batch in session.execute(query)]
+
+
+def mark_handed_over(session: Session, document_ids: list[uuid.UUID], *,
+                     now: datetime | None = None) -> None:
+    """The documents were handed to the broker (``handed_over_at``)."""
+    if document_ids:
+        session.execute(update(Document).where(Document.id.in_(document_ids))
+                        .values(handed_over_at=now or utcnow()))
 
 
 def count_documents(session: Session, agency_id: uuid.UUID) -> dict[str, int]:

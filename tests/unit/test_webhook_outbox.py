@@ -80,3 +80,39 @@ def test_an_owed_webhook_is_swept_once_per_period_until_a_worker_picks_it_up(
     sweep(index, lambda _: None, settings, now=utcnow() + timedelta(hours=2),
           notify=lambda *a: sent.append(a))
     assert sent[-1] == (str(owed), "failed")
+
+
+def test_the_sweeper_queues_what_was_never_handed_over_not_a_batch_waiting_its_turn(
+        index: Index) -> None:
+    """A document the broker never got (it was down) is queued after ``sweep_queued_after``;
+    one handed over and waiting in a long batch queue is left alone until the broker must have
+    lost it (``sweep_handed_over_after``), and then goes back on the batch queue, never ahead
+    of counter work."""
+    from ocr_service.store import batches
+
+    settings = Settings(sweep_queued_after=120, sweep_handed_over_after=86_400)
+    _, never = _document(index, "T-NEVER", None)
+    _, waiting = _document(index, "T-WAIT", None)
+    _, lost = _document(index, "T-LOST", None)
+    now = utcnow()
+    with index.session() as session:
+        repo.mark_handed_over(session, [waiting], now=now - timedelta(hours=3))
+        repo.mark_handed_over(session, [lost], now=now - timedelta(hours=25))
+        for number, document_id in enumerate((waiting, lost), start=1):
+            owner = repo.document_agency(session, document_id)
+            assert owner is not None
+            batch = batches.create_batch(session, owner, contract_code="BD-01",
+                                         review=ReviewPolicy.NEVER, operator="key:x",
+                                         sha256=f"{number}" * 64, actor_key_id=None,
+                                         actor_user_id=None)
+            batches.add_item(session, batch.id, 2, "a.jpg", None, document_id=document_id,
+                             pages=1)
+    counter: list[str] = []
+    batch_queue: list[str] = []
+    later = now + timedelta(minutes=5)  # past sweep_queued_after for all three
+    swept = sweep(index, counter.append, settings, submit_batch=batch_queue.append, now=later)
+    assert sorted(swept) == sorted([str(never), str(lost)])
+    assert counter == [str(never)] and batch_queue == [str(lost)]
+    # Both are handed over now: the next sweep leaves them for a day.
+    assert sweep(index, counter.append, settings, submit_batch=batch_queue.append,
+                 now=later + timedelta(minutes=5)) == []

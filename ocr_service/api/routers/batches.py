@@ -35,13 +35,12 @@ from ...pipeline.intake import check_size, detect_type
 from ...store import batches as stored_batches
 from ...store.index import DocumentStatus, ReviewPolicy, Role
 from ..auth import ApiKeyPrincipal, BatchKey, require
-from ... import handover
 from ...handover import Submit
-from ..deps import HubDep, SettingsDep
+from ..deps import HubDep, SettingsDep, hand_over
 from ..idempotency import IdempotencyDep
 from ..schemas import ErrorResponse, error_responses
 from ..uploads import CHUNK, Upload, clean_filename
-from .dossiers import queue_document, store_document
+from .dossiers import store_document
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +78,8 @@ class BatchQueueFull(SohoaError):
 
 
 def submit_batch_dep(request: Request) -> Submit:
-    """How a batch document is queued: ``app.state.submit_batch`` when the app has one (tests),
-    else the app's ``submit`` when it was given one, else the workers' batch queue."""
-    submit = getattr(request.app.state, "submit_batch", None)
-    if submit is not None:
-        return submit
-    if request.app.state.submit is not handover.submit:
-        return request.app.state.submit
-    return handover.submit_batch
+    """How a batch document is queued: ``app.state.submit_batch`` (``create_app``)."""
+    return request.app.state.submit_batch
 
 
 SubmitBatch = Annotated[Submit, Depends(submit_batch_dep)]
@@ -150,7 +143,7 @@ def create_batch(
         batch = stored_batches.close_batch(session, batch.id)
         answer = stored_batches.progress(session, batch)
     for document_id in intake.to_queue:
-        queue_document(submit, document_id)
+        hand_over(submit, hub.index, document_id)
     log.info("batch %s: %d documents, %d pages, %d rows refused", batch.id, batch.documents,
              batch.pages, batch.errors)
     body = BatchAccepted(id=str(batch.id), documents=batch.documents, pages=batch.pages,

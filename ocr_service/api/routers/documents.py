@@ -29,7 +29,7 @@ from ...store.audit import append_event
 from ...store.index import Document, DocumentStatus
 from ...store.objects import sha256_hex
 from ..auth import ApiKeyPrincipal, ReviewKey, ReviewReadKey
-from ..deps import BrokerUnavailable, DocumentId, HubDep, SettingsDep, SubmitDep
+from ..deps import DocumentId, HubDep, SettingsDep, SubmitDep, hand_over
 from ..idempotency import IdempotencyDep
 from ..schemas import (
     ApproveBody,
@@ -142,7 +142,7 @@ def approve(body: ApproveBody, principal: ReviewKey, document_id: DocumentId, hu
 
     answer = idempotency.create(idempotency.fingerprint(
         {"document": str(document_id), **body.model_dump()}), 202, approve_now)
-    queue(submit, document_id)
+    hand_over(submit, hub.index, document_id)
     return answer
 
 
@@ -203,7 +203,7 @@ def reprocess(
                        stage=None, actor=principal.actor(), actor_key_id=principal.key_id,
                        note="reprocess" + (" (new scan)" if raw is not None else ""))
         answer = _detail(session, principal, document).model_dump()
-    queue(submit, document_id)
+    hand_over(submit, hub.index, document_id)
     return idempotency.remember(fingerprint, 202, answer)
 
 
@@ -227,16 +227,6 @@ def _replace_scan(session: Session, agency_id: uuid.UUID, document: Document, sh
         raise DuplicateScan()
     document.sha256, document.raw_key, document.size = sha256, key, size
     document.filename, document.media_type = filename, media_type
-
-
-def queue(submit: Any, document_id: uuid.UUID) -> None:
-    """Hand the document to the workers; a broker that is down is a 503 the client may retry
-    (the change is kept, and the retry queues it: processing is idempotent)."""
-    try:
-        submit(str(document_id))
-    except Exception as exc:  # noqa: BLE001 - any broker failure
-        log.warning("document %s changed but not queued: %s", document_id, type(exc).__name__)
-        raise BrokerUnavailable() from exc
 
 
 def _document(session: Session, principal: ApiKeyPrincipal, document_id: uuid.UUID) -> Document:

@@ -22,8 +22,7 @@ from ...store import repo
 from ...store.index import Document, DocumentStatus, ReviewPolicy
 from ...digest import sha256_hex
 from ..auth import ApiKeyPrincipal, DossierKey
-from ..deps import (
-    BrokerUnavailable, DossierId, HubDep, ServiceHub, SettingsDep, Submit, SubmitDep)
+from ..deps import DossierId, HubDep, ServiceHub, SettingsDep, SubmitDep, hand_over
 from ..idempotency import IdempotencyDep
 from ..schemas import (
     DocumentAccepted,
@@ -82,7 +81,7 @@ def upload_document(
             raise repo.NotFound("dossier", "hồ sơ")
     stored = store_document(hub, principal, dossier_id, upload, component)
     if stored.status == DocumentStatus.QUEUED:
-        queue_document(submit, stored.id)
+        hand_over(submit, hub.index, stored.id)
     log.info("document %s %s (%d bytes)", stored.id,
              "accepted" if stored.created else "re-sent", stored.size)
     answer = DocumentAccepted(id=stored.id, status=stored.status).model_dump()
@@ -116,16 +115,6 @@ def store_document(hub: ServiceHub, principal: ApiKeyPrincipal, dossier_id: uuid
         if also is not None:
             also(session, document, created)
         return StoredDocument(str(document.id), document.status, created, raw.size)
-
-
-def queue_document(submit: Submit, document_id: str) -> None:
-    """Hand a stored, ``queued`` document to the workers; 503 when the broker is down (the
-    document stays stored: sending the same upload again queues it)."""
-    try:
-        submit(document_id)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: stored, retry queues it
-        log.warning("document %s stored but not queued: %s", document_id, type(exc).__name__)
-        raise BrokerUnavailable() from exc
 
 
 @router.get("/{dossier_id}", response_model=DossierOut,

@@ -22,7 +22,7 @@ from ...store import repo
 from ...store.audit import append_event
 from ...store.index import DocumentStatus, Record, RecordState
 from ..auth import AdminKey, ApiKeyPrincipal, RecordKey, ReviewKey
-from ..deps import HubDep, RecordId, ServiceHub, SubmitDep
+from ..deps import HubDep, RecordId, ServiceHub, SubmitDep, hand_over
 from ..idempotency import IdempotencyDep
 from ..schemas import (
     MANIFEST_EXAMPLE,
@@ -33,7 +33,7 @@ from ..schemas import (
     SupersedeBody,
     error_responses,
 )
-from .documents import RECORD_PROGRESS, correct_draft, correction_out, queue
+from .documents import RECORD_PROGRESS, correct_draft, correction_out
 
 router = APIRouter(prefix="/v1/records", tags=["records"])
 
@@ -147,7 +147,7 @@ def supersede_record(body: SupersedeBody, principal: ReviewKey, record_id: Recor
 
     answer = idempotency.create(idempotency.fingerprint(
         {"record": str(record_id), **body.model_dump()}), 202, start)
-    queue(submit, uuid.UUID(json.loads(answer.body)["document_id"]))
+    hand_over(submit, hub.index, json.loads(answer.body)["document_id"])
     return answer
 
 
