@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import tempfile
 import threading
 import zipfile
@@ -190,11 +189,6 @@ class PackedReading:
 
     def size(self) -> int:
         return self.file.seek(0, io.SEEK_END)
-
-    def copy_to(self, target: IO[bytes]) -> None:
-        """Write the packed bytes to ``target`` (an upload), a MiB at a time."""
-        self.file.seek(0)
-        shutil.copyfileobj(self.file, target, 1 << 20)
 
     def getvalue(self) -> bytes:
         """The packed bytes (small results and tests only)."""

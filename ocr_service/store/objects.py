@@ -439,15 +439,9 @@ class ObjectStore:
             try:
                 with _s3("read the metadata of", "đọc siêu dữ liệu của", key):
                     stat = self._client.stat_object(self.raw_bucket, key)
-                with _s3("read", "đọc", key):
-                    response = self._client.get_object(self.raw_bucket, key,
-                                                       version_id=stat.version_id)
-                    try:
-                        for part in response.stream(_PART_SIZE):
-                            file.write(part)
-                    finally:
-                        response.close()
-                        response.release_conn()
+                with _object(self._client, self.raw_bucket, key, stat.version_id) as response:
+                    for part in response.stream(_PART_SIZE):
+                        file.write(part)
             except ObjectNotFound:
                 yield None
                 return
@@ -519,13 +513,23 @@ class ObjectStore:
         return stat.metadata or {}
 
     def _read(self, bucket: str, key: str, version: str | None) -> bytes:
-        with _s3("read", "đọc", key):
-            response = self._client.get_object(bucket, key, version_id=version)
-            try:
-                return response.read()
-            finally:
-                response.close()
-                response.release_conn()
+        with _object(self._client, bucket, key, version) as response:
+            return response.read()
+
+
+@contextmanager
+def _object(client: Minio, bucket: str, key: str, version: str | None, *, offset: int = 0,
+            length: int = 0) -> Iterator[Any]:
+    """The answer to one GET (of ``length`` bytes from ``offset``; 0: to the end), its errors
+    translated, its connection given back to the pool however the reading ends."""
+    with _s3("read", "đọc", key):
+        response = client.get_object(bucket, key, offset=offset, length=length,
+                                     version_id=version)
+        try:
+            yield response
+        finally:
+            response.close()
+            response.release_conn()
 
 
 _RANGE_BLOCK = 256 << 10
@@ -560,14 +564,9 @@ class _RangeReader(io.RawIOBase):
         wanted = min(len(buffer), self._size - self._position)
         if wanted <= 0:
             return 0
-        with _s3("read", "đọc", self._key):
-            response = self._client.get_object(self._bucket, self._key, offset=self._position,
-                                               length=wanted, version_id=self._version)
-            try:
-                data = response.read()
-            finally:
-                response.close()
-                response.release_conn()
+        with _object(self._client, self._bucket, self._key, self._version,
+                     offset=self._position, length=wanted) as response:
+            data = response.read()
         buffer[:len(data)] = data
         self._position += len(data)
         return len(data)

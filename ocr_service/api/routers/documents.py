@@ -9,7 +9,6 @@ change needs (409 otherwise), and only by the agency that owns it (404 for any o
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -42,8 +41,6 @@ from ..schemas import (
 )
 from ..uploads import accept_upload
 from .dossiers import document_out
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/documents", tags=["review"])
 
