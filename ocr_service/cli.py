@@ -409,8 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="default: SOHOA_PORT (8000)")
     serve.set_defaults(run=_cmd_serve)
     sweep = commands.add_parser(
-        "sweep", help="queue again documents left behind (queued while the broker was down, "
-                      "or processing with no change for SOHOA_SWEEP_PROCESSING_AFTER s)")
+        "sweep", help="queue again documents left behind (never handed to the broker, lost "
+                      "by it, or processing with no change for SOHOA_SWEEP_PROCESSING_AFTER s)")
     sweep.set_defaults(run=_cmd_sweep)
 
     worker = commands.add_parser(
