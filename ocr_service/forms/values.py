@@ -26,10 +26,10 @@ from .units import address_problems, correct_address
 
 Normalized = tuple[str | None, list[ReviewReason]]
 
-_LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:\(?\d{1,2}\)[\s:]*)?"
+_LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:[^\s\d]?\d{1,2}\)[\s:]*)?"
                       r"(?:/\s*[A-Za-z][A-Za-z ,.']*:)?[\s:;.,|]*")
-"""Punctuation after a label, a footnote mark ("Kính gửi(1):") and an English half
-("/ Full name:")."""
+"""Punctuation after a label, a footnote mark ("Kính gửi(1):", its bracket sometimes read as
+another letter: "ệ1):") and an English half ("/ Full name:")."""
 _TRAILING_NUMBER = re.compile(r"\s+\d{1,2}[.)]\s*$")
 """The number of the next label ("05/06/1998 3." before "3. Giới tính")."""
 _EDGE_MARKS = " .,;:-|/'\"*#_~`^"

@@ -167,6 +167,15 @@ def test_residence_change_fields_and_members_table():
     ]
 
 
+@pytest.mark.parametrize("call", ["(1):", "(1)", "1):", "ệ1):", "C1): "])
+def test_a_footnote_call_after_a_label_is_not_part_of_the_value(call):
+    """The fast reader sometimes reads the footnote call's opening bracket as a letter."""
+    from ocr_service.forms.values import clean_value
+
+    assert clean_value(f"{call} Công an phường Thanh Đức") == "Công an phường Thanh Đức"
+    assert clean_value(" Số 12, đường Trần Phú") == "Số 12, đường Trần Phú"
+
+
 def test_a_member_id_that_disagrees_with_the_birth_year_is_flagged():
     result = extract([residence_change_page("079299003344")])  # born 2015, digits say 1999 male
     member = result.tables["members"][0]["id_number"]
