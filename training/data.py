@@ -1,12 +1,17 @@
 """Training lines for the fast recognizer, built exactly as the service builds its inputs.
 
-Two sources, both deterministic by seed:
+Three sources, all deterministic by seed:
 
 - ``page_lines``: synthetic pages of the ``dev`` pool (never the ``heldout`` pool that
   ``bench/ocr.py`` reports on), degraded like scans, run through the service's own detector; a
   detected box is kept when it matches one ground-truth line (so it has the detector's margins
   and the real neighbours above and below, dotted blanks included) and the reader would take it
   in one piece.
+- ``form_lines``: filled documents of the ``dev`` pool (``sohoa_dev.synth.forms``: ID cards, CT01,
+  birth registration; never the seeds ``bench/fields.py`` tunes on, 500000 and up), read by the
+  service's detector and matched like pages, each true line first cut before a trailing dot
+  leader as the detector cuts it. They carry what prose pages lack: digits typed one per box,
+  e-mail addresses, a short value ending at a leader ("Nam ....."), card labels in two languages.
 - ``generated_lines``: ``sohoa_dev.synth.lines`` strips (corpus words, names, addresses,
   dates, numbers, labels; every Vietnamese-capable font; scan, photocopy and phone degradations),
   with the ground-truth box grown by the margins the detector was measured to add.
@@ -132,6 +137,29 @@ def page_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterato
                             f"page:{seed}")
 
 
+def form_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
+    """Samples from filled ``dev``-pool documents (form types in turn by seed), boxes from the
+    service's detector; upright pages only (turned ones are the clean-up's to stand up)."""
+    from sohoa_dev.synth.forms import FORM_TYPES, make_form_sample
+
+    settings = get_settings()
+    session = open_session(model_path("ppocrv6-det-small", settings.models_dir),
+                           SessionOptions.from_settings(settings))
+    params = DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
+    for seed in seeds:
+        sample = make_form_sample(FORM_TYPES[seed % len(FORM_TYPES)], seed, "dev")
+        for number, (image, lines) in enumerate(zip(sample.pages, sample.lines)):
+            if sample.turns and sample.turns[number]:
+                continue
+            grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            truth = [cut for quad, text in ((q, t) for t, q in lines)
+                     if (cut := as_detected(grey, quad, text)) is not None]
+            boxes = [quad for quad, _ in detect(session, [image], params)[0]]
+            yield from _samples(reader, encoder, grey,
+                                match_lines(boxes, [(text, quad) for quad, text in truth]),
+                                f"form:{seed}:{number}")
+
+
 def grow(quad: Quad, rng: random.Random) -> Quad:
     """The ground-truth box moved by margins like the detector's, drawn between the 10th and
     90th percentiles measured on dev pages (detected minus true edge, in line heights: left
@@ -155,24 +183,31 @@ def as_detected(grey: np.ndarray, quad: Quad, text: str) -> tuple[Quad, str] | N
     "......"), so the reader sees a line's words with the first dots in its margin, and must not
     read them. A line ending in a leader is cut after its last ink above the dots' height (the
     colon's upper dot counts) and labelled without the dots; a line with a leader inside would
-    come as two boxes, and a tilted one cannot be cut by columns, so both are left out.
+    come as two boxes, so it is left out. A tilted line (a skewed form page) is straightened
+    to find the cut, which is then put back on its quad's top and bottom edges.
     Measured: a model trained on whole lines read "ĐẠT ...." (leader in the margin) as "ĐẤ"."""
     if not _ANY_LEADER.search(text):
         return quad, text
     words = _TRAILING_LEADER.sub("", text).strip()
-    (ax, ay), (bx, by) = quad[0], quad[1]
-    if _ANY_LEADER.search(words) or not words or abs(by - ay) > 0.005 * abs(bx - ax):
+    if _ANY_LEADER.search(words) or not words:
         return None
-    x0, y0, x1, y1 = (int(round(v)) for v in bounds(quad))
-    pixels = np.ascontiguousarray(grey[max(0, y0):y1, max(0, x0):x1])
-    if pixels.size == 0:
+    corners = np.array(quad, dtype=np.float32)
+    width = int(round(float(np.linalg.norm(corners[1] - corners[0]))))
+    height = int(round(float(np.linalg.norm(corners[3] - corners[0]))))
+    if width < 2 or height < 2:
         return None
-    _, ink = cv2.threshold(pixels, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    above_dots = np.flatnonzero(ink[: int(0.6 * ink.shape[0])].any(axis=0))
+    upright = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    strip = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(corners, upright), (width, height),
+                                flags=cv2.INTER_LINEAR, borderValue=255)
+    _, ink = cv2.threshold(strip, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    above_dots = np.flatnonzero(ink[: int(0.6 * height)].any(axis=0))
     if above_dots.size == 0:
         return None
-    end = x0 + int(above_dots[-1]) + 1 + 0.05 * (y1 - y0)
-    return ((x0, y0), (end, y0), (end, y1), (x0, y1)), words
+    share = min(1.0, (int(above_dots[-1]) + 1 + 0.05 * height) / width)
+    top_right = corners[0] + share * (corners[1] - corners[0])
+    bottom_right = corners[3] + share * (corners[2] - corners[3])
+    cut = (corners[0], top_right, bottom_right, corners[3])
+    return tuple((float(x), float(y)) for x, y in cut), words  # type: ignore[return-value]
 
 
 def generated_lines(seeds: range, reader: ContextReader, encoder: Encoder,

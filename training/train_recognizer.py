@@ -32,12 +32,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sohoa_dev.evaluation import ErrorCount, char_errors, total  # noqa: E402
 from training.data import (  # noqa: E402
-    Sample, generated_lines, page_lines, reader_and_encoder,
+    Sample, form_lines, generated_lines, page_lines, reader_and_encoder,
 )
 from training.trueocr_torch import TrueOcrRecognizer, load_onnx, write_onnx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HALO = 8
+VAL_FORMS = 200_000
+"""First seed of the validation documents (training documents are seeds 0..N-1, ``bench/fields.py
+--pool dev`` tunes on 500000 and up)."""
 
 
 def save_samples(path: Path, samples: list[Sample]) -> None:
@@ -106,17 +109,22 @@ def greedy(logits: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
 
 
 def evaluate(net: TrueOcrRecognizer, samples: list[Sample], encoder, device: str) -> float:
-    """Micro-averaged CER of greedy decoding on ``samples``."""
+    """Micro-averaged CER of greedy decoding on ``samples``; printed per source kind too
+    (generated lines, form lines)."""
     net.eval()
-    counts: list[ErrorCount] = []
+    counts: dict[str, list[ErrorCount]] = {}
     with torch.no_grad():
         for chunk in batches(samples, 64, random.Random(0)):
             x, widths, _, _ = tensors(samples, chunk, device)
             logits, lengths = net(x, widths)
             for i, ids in zip(chunk, greedy(logits, lengths)):
-                counts.append(char_errors(encoder.decode(ids), samples[i].text))
+                kind = samples[i].source.split(":")[0]
+                counts.setdefault(kind, []).append(char_errors(encoder.decode(ids), samples[i].text))
     net.train()
-    return total(counts).rate
+    if len(counts) > 1:
+        print("  " + ", ".join(f"{kind} CER {total(c).rate:.4%}" for kind, c in sorted(counts.items())),
+              flush=True)
+    return total([c for kind in counts.values() for c in kind]).rate
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -126,6 +134,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pages", type=int, default=300, help="dev-pool pages (seeds 0..N-1)")
     parser.add_argument("--lines", type=int, default=30000, help="generated-line seeds 0..N-1")
     parser.add_argument("--val-lines", type=int, default=4000, help="held-out generated-line seeds scanned")
+    parser.add_argument("--forms", type=int, default=0,
+                        help="filled dev-pool documents (seeds 0..N-1) through the detector")
+    parser.add_argument("--val-forms", type=int, default=0,
+                        help="filled dev-pool documents for validation (seeds 200000..)")
     parser.add_argument("--minutes", type=float, default=60.0, help="training time budget")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-4)
@@ -150,6 +162,12 @@ def main(argv=None) -> int:
                  lambda: generated_lines(range(1_000_000, 1_000_000 + args.val_lines), reader, encoder, "heldout"))
     train = cached(args.out / f"data-pages-{args.pages}.npz",
                    lambda: page_lines(range(args.pages), reader, encoder))
+    if args.forms:
+        train += cached(args.out / f"data-forms-{args.forms}.npz",
+                        lambda: form_lines(range(args.forms), reader, encoder))
+    if args.val_forms:
+        val += cached(args.out / f"data-val-forms-{args.val_forms}.npz",
+                      lambda: form_lines(range(VAL_FORMS, VAL_FORMS + args.val_forms), reader, encoder))
     if args.lines:
         train += cached(args.out / f"data-lines-{args.lines}.npz",
                         lambda: generated_lines(range(args.lines), reader, encoder))
@@ -205,6 +223,9 @@ def main(argv=None) -> int:
         "resumed_from": str(args.resume) if args.resume else None,
         "data": {"train_samples": len(train), "pages": f"dev pool seeds 0..{args.pages - 1}",
                  "lines": f"synth.lines train-split seeds 0..{args.lines - 1}",
+                 "forms": f"synth.forms dev pool seeds 0..{args.forms - 1}" if args.forms else None,
+                 "validation_forms": (f"synth.forms dev pool seeds {VAL_FORMS}.."
+                                      f"{VAL_FORMS + args.val_forms - 1}" if args.val_forms else None),
                  "validation": f"synth.lines held-out-split seeds 1000000..{1_000_000 + args.val_lines - 1}"},
         "steps": step, "best_step": best_step, "batch": args.batch, "lr": args.lr,
         "heldout_line_cer_before": start_cer, "heldout_line_cer_after": best, "history": history,
