@@ -83,17 +83,22 @@ class OcrSettings(BaseModel):
     ocr_page_chunk: int = 4
     """Pages decoded, cleaned and read together (one engine call) before they go to disk: the
     pixels a reading holds at once."""
-    ocr_recognizer: Literal["fused", "accurate", "fast"] = "fused"
+    ocr_recognizer: Literal["fused", "accurate", "fast"] = "fast"
     """How the ppocr engine reads lines: see ``ocr_service.pipeline.ocr.ppocr``."""
-    ocr_fast_model: Literal["sohoa-rec-vi", "trueocr-rec-vi"] = "trueocr-rec-vi"
-    """The fast reader's weights: the published TrueOCR ones, or ours (``sohoa-rec-vi``,
-    fine-tuned by ``training/``: far lower page CER, but on generated forms it reads the last
-    letter before a dot leader as a dot, so it is not the default yet; see README)."""
+    ocr_fast_model: Literal["sohoa-rec-vi", "trueocr-rec-vi"] = "sohoa-rec-vi"
+    """The fast reader's weights: ours (``sohoa-rec-vi``, fine-tuned by ``training/``; the
+    default since it wins on page CER and on fields on both held-out generators, README,
+    Benchmarks) or the published TrueOCR ones."""
     ocr_second_reader: Literal["", "sohoa-rec-vi", "trueocr-rec-vi"] = ""
     """A second fast reader whose surer words replace the first's (``fusion.second_opinion``);
     empty for none."""
     ocr_reread_below: float = 0.85
     """``fused``: words holding a character below this probability are read again accurately."""
+    ocr_det_model: Literal["auto", "ppocrv6-det-small", "ppocrv6-det-small-int8"] = "auto"
+    """The text detector's weights: the published float ones, or the same quantized to int8 by
+    ``training/quantize_detector.py`` (0.7x the detection time on our CPUs, same field accuracy,
+    README, Benchmarks). ``auto``: int8 where the models run on the CPU, float on a GPU (its
+    providers would run the int8 graph's conversions, not int8 kernels)."""
     ocr_det_limit_side: int = 1600
     """Longest side (pixels) of the page image fed to the text detector."""
     ocr_rec_batch_size: int = 16
@@ -179,8 +184,9 @@ class TaskSettings(BaseModel):
     """The longest one stage of one document may run, in seconds (Celery's soft time limit; the
     hard one, which kills the worker process, is ``task_hard_time_limit``). A stage past it fails
     its document with ``took_too_long``. An hour lets the largest allowed document through: 500
-    pages in the ``accurate`` reader take about 1,800 s on two idle CPU cores (0.28 pages/s,
-    see README's benchmarks; ``fused`` about 550 s), so twice that covers a loaded machine."""
+    pages in the slowest reader, ``accurate``, take about 1,800 s on two idle CPU cores (0.28
+    pages/s, see README's benchmarks; the default ``fast`` about 300 s), so twice that covers a
+    loaded machine."""
     task_visibility_timeout: int = 3900
     """Seconds after which the broker hands a task that nobody acknowledged to another worker
     (its worker died). It must be longer than ``task_hard_time_limit``: a task still running

@@ -69,7 +69,7 @@ def test_process_writes_a_record_and_its_manifest(processed):
     assert manifest["procedure_code"] == "1.001234" and manifest["owner_id_number"] == "001187012345"
     assert [s["role"] for s in manifest["signatures"]] == ["digitizer", "agency"]
     assert manifest["document_type"] == "unknown" and manifest["source"]["pages"] == 1
-    assert "asternet-vi" in manifest["models"] and manifest["software"]["sohoa"]
+    assert "sohoa-rec-vi" in manifest["models"] and manifest["software"]["sohoa"]
 
 
 def test_the_record_is_searchable_vietnamese_text(processed):

@@ -144,12 +144,31 @@ def test_accurate_and_fast_readers_also_read_the_page_and_the_published_weights_
     keep = len(page.lines) // 3  # the first third of the page, cut between two lines
     cut = int((max(y for _, y in page.lines[keep - 1][1]) + min(y for _, y in page.lines[keep][1])) / 2)
     expected = " ".join(text for text, _ in page.lines[:keep])
-    for recognizer, weights in (("accurate", "sohoa-rec-vi"), ("fast", "sohoa-rec-vi"),
-                                ("fast", "trueocr-rec-vi")):
+    for recognizer, weights, detector in (("accurate", "sohoa-rec-vi", "auto"),
+                                          ("fused", "trueocr-rec-vi", "auto"),
+                                          ("fast", "trueocr-rec-vi", "ppocrv6-det-small")):
         engine = build_engine("ppocr", get_settings().model_copy(
-            update={"ocr_recognizer": recognizer, "ocr_fast_model": weights}))
+            update={"ocr_recognizer": recognizer, "ocr_fast_model": weights,
+                    "ocr_det_model": detector}))
         [text] = read_pages([page_image(page.image[:cut])], engine)
         assert cer(text.text, expected) <= 0.05, (recognizer, weights, text.text)
+
+
+def test_the_defaults_are_our_reader_alone_and_the_int8_detector_on_a_cpu():
+    engine = build_engine("ppocr", get_settings().model_copy(update={"ocr_device": "cpu"}))
+    assert set(engine.models) == {"ppocrv6-det-small-int8", "sohoa-rec-vi"}
+
+
+@pytest.mark.parametrize(("choice", "device", "available", "model"), [
+    ("auto", "auto", ["CPUExecutionProvider"], "ppocrv6-det-small-int8"),
+    ("auto", "auto", ["CUDAExecutionProvider", "CPUExecutionProvider"], "ppocrv6-det-small"),
+    ("auto", "cpu", ["CUDAExecutionProvider", "CPUExecutionProvider"], "ppocrv6-det-small-int8"),
+    ("ppocrv6-det-small", "cpu", ["CPUExecutionProvider"], "ppocrv6-det-small"),
+])
+def test_the_detector_is_int8_on_a_cpu_and_float_on_a_gpu(choice, device, available, model):
+    from ocr_service.pipeline.ocr.ppocr import detector_model
+
+    assert detector_model(choice, device, available) == model
 
 
 def test_tesseract_baseline_reads_prose(scans):

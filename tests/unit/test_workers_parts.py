@@ -103,7 +103,7 @@ def test_ocr_key_follows_the_engine_and_its_settings() -> None:
     settings = Settings()
     first = engine_fingerprint(Engine(), settings)
     assert first == engine_fingerprint(Engine(), Settings())
-    assert first != engine_fingerprint(Engine(), Settings(ocr_recognizer="fast"))
+    assert first != engine_fingerprint(Engine(), Settings(ocr_recognizer="accurate"))
     assert ocr_key("a" * 64, first).startswith("work/ocr/" + "a" * 64 + "/")
 
 

@@ -2,15 +2,16 @@
 
 ``SOHOA_OCR_RECOGNIZER`` chooses how lines are read:
 
-- ``fused`` (default): the fast reader on every line, the accurate reader on the words the fast
-  one is unsure of (see ``fusion``);
-- ``accurate``: AsterNet on every line (lowest error, several times slower on a CPU);
-- ``fast``: the fast reader alone.
+- ``fast`` (default): the fast reader alone;
+- ``fused``: the fast reader on every line, the accurate reader on the words the fast one is
+  unsure of (see ``fusion``): it paid with the published fast weights, not with ours;
+- ``accurate``: AsterNet on every line (several times slower on a CPU).
 
-The fast reader is TrueOCR's recognizer with its published weights (``trueocr-rec-vi``, the
-default) or ours (``SOHOA_OCR_FAST_MODEL=sohoa-rec-vi``, fine-tuned by
-``training/train_recognizer.py``); ``SOHOA_OCR_SECOND_READER`` adds the other as a second
-opinion per word (``fusion.second_opinion``).
+The fast reader is TrueOCR's recognizer with our weights (``sohoa-rec-vi``, fine-tuned by
+``training/train_recognizer.py``, the default) or its published ones
+(``SOHOA_OCR_FAST_MODEL=trueocr-rec-vi``); ``SOHOA_OCR_SECOND_READER`` adds the other as a
+second opinion per word (``fusion.second_opinion``). The detector is PP-OCRv6 small, quantized
+to int8 on a CPU (``SOHOA_OCR_DET_MODEL``, ``detector_model``).
 
 ``SOHOA_OCR_BATCH_PAGES`` above 1 reads the pages of one call together, for GPUs: the detector
 takes up to that many pages of equal input size per call, and the readers' calls of equal input
@@ -42,8 +43,22 @@ from .detect import DetectorParams, detect, input_size
 from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
-from .runtime import SessionOptions, open_session
+from .runtime import SessionOptions, choose_providers, open_session
 from .stops import restore_full_stop
+
+
+def detector_model(choice: str, device: str, available: list[str] | None = None) -> str:
+    """The detector's manifest name for ``SOHOA_OCR_DET_MODEL``: ``auto`` is the int8 model
+    where the provider ``device`` resolves to (among ``available``, onnxruntime's by default)
+    is the CPU, and the float one on a GPU."""
+    if choice != "auto":
+        return choice
+    if available is None:
+        import onnxruntime as ort
+
+        available = ort.get_available_providers()
+    on_cpu = choose_providers(device, available)[0] == "CPUExecutionProvider"
+    return "ppocrv6-det-small-int8" if on_cpu else "ppocrv6-det-small"
 
 
 class PpocrEngine:
@@ -73,7 +88,7 @@ class PpocrEngine:
         self._batch_pages = max(1, settings.ocr_batch_pages)
         merge_rows = settings.ocr_batch_rows if self._batch_pages > 1 else 0
         self._reread_below = settings.ocr_reread_below
-        self._det = session("ppocrv6-det-small")
+        self._det = session(detector_model(settings.ocr_det_model, settings.ocr_device))
         self._det_params = DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
         self._accurate = self._fast = self._second = None
         if self._mode in ("accurate", "fused"):
