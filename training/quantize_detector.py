@@ -5,13 +5,18 @@
 Detection is the largest stage of a page on a CPU (README, Benchmarks: 0.44 of about 1.1 s a
 page on 2 cores). The published PP-OCRv6 small detector (``models/ppocrv6_det_small.onnx``,
 fetched by ``make models``) is converted to opset 13 (per-channel QDQ needs it) and quantized
-statically by onnxruntime's ``quantize_static``: QDQ format, int8 weights per channel, uint8
-activations, MinMax ranges calibrated on ``--pages`` degraded ``dev``-pool pages at the service's
-detector input size, every operator onnxruntime can run in int8 (not only the convolutions:
-with only those quantized, converting tensors in and out of int8 between layers ate half the
-gain; measured with one thread on a 1600 x 1120 input, convolutions only 0.76 of the float
-time, all operators 0.58). The result is deterministic for a given onnxruntime and calibration
-set; ``SOHOA_OCR_DET_MODEL`` picks it.
+statically by onnxruntime's ``quantize_static``:
+
+- QDQ format, int8 weights per channel, uint8 activations;
+- MinMax ranges calibrated on ``--pages`` degraded ``dev``-pool pages at a detector input size of
+  ``--limit-side`` (1600, the service's default when the committed model was made);
+- every operator onnxruntime can run in int8, not only the convolutions. With only those
+  quantized, converting tensors in and out of int8 between layers ate half the gain: measured
+  with one thread on a 1600 x 1120 input, convolutions only 0.76 of the float time, all
+  operators 0.58.
+
+The result is deterministic for a given onnxruntime and calibration set;
+``SOHOA_OCR_DET_MODEL`` picks it.
 
 Needs the ``train`` extra (``onnx``). Calibration pages are seeds 7000 and up of the ``dev`` pool,
 which neither ``bench/ocr.py`` (held-out pools) nor the recognizer's training (seeds 0..299) use.
@@ -78,10 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=24, help="calibration pages")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "ppocrv6_det_small_int8.onnx")
+    parser.add_argument("--limit-side", type=int, default=1600,
+                        help="calibration pages' detector input size (the committed model: 1600)")
     args = parser.parse_args(argv)
     settings = get_settings()
     source = model_path("ppocrv6-det-small", settings.models_dir)
-    quantize(source, args.out, args.pages, settings.ocr_det_limit_side)
+    quantize(source, args.out, args.pages, args.limit_side)
     import onnxruntime
 
     print(json.dumps({"out": str(args.out), "sha256": hashlib.sha256(args.out.read_bytes()).hexdigest(),
