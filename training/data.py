@@ -118,23 +118,38 @@ def _samples(reader: ContextReader, encoder: Encoder, grey: np.ndarray,
         yield Sample(ink, label, text, source)
 
 
+def _detector() -> tuple[object, DetectorParams]:
+    """The service's detector as the committed reader was trained with: the float weights, the
+    configured input size, the engine's unclip ratio."""
+    settings = get_settings()
+    session = open_session(model_path("ppocrv6-det-small", settings.models_dir),
+                           SessionOptions.from_settings(settings))
+    return session, DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
+
+
+def _detected_samples(detector: tuple[object, DetectorParams], reader: ContextReader,
+                      encoder: Encoder, image: np.ndarray, grey: np.ndarray,
+                      truth: list[tuple[str, Quad]], source: str) -> Iterator[Sample]:
+    """Samples of the boxes the detector finds on ``image`` (``grey`` is the same page in grey,
+    which the reader takes) that match one ``truth`` line."""
+    session, params = detector
+    boxes = [quad for quad, _ in detect(session, [image], params)[0]]
+    yield from _samples(reader, encoder, grey, match_lines(boxes, truth), source)
+
+
 def page_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
     """Samples from degraded ``dev``-pool pages, boxes from the service's detector."""
 
     from sohoa_dev.synth import degrade_page, render_page
 
-    settings = get_settings()
-    session = open_session(model_path("ppocrv6-det-small", settings.models_dir),
-                           SessionOptions.from_settings(settings))
-    params = DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
+    detector = _detector()
     for seed in seeds:
         rng = random.Random(f"train-page:{seed}")
         page = render_page(seed, "dev", rng.choice(("form", "prose")), rng.choice((150, 200, 250, 300)))
         page = degrade_page(page, seed, rng.choice(("light", "scan", "scan", "heavy")))
-        boxes = [quad for quad, _ in detect(session, [page.image], params)[0]]
         grey = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
-        yield from _samples(reader, encoder, grey, match_lines(boxes, list(page.lines)),
-                            f"page:{seed}")
+        yield from _detected_samples(detector, reader, encoder, page.image, grey,
+                                     list(page.lines), f"page:{seed}")
 
 
 def form_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
@@ -142,22 +157,17 @@ def form_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterato
     service's detector; upright pages only (turned ones are the clean-up's to stand up)."""
     from sohoa_dev.synth.forms import FORM_TYPES, make_form_sample
 
-    settings = get_settings()
-    session = open_session(model_path("ppocrv6-det-small", settings.models_dir),
-                           SessionOptions.from_settings(settings))
-    params = DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
+    detector = _detector()
     for seed in seeds:
         sample = make_form_sample(FORM_TYPES[seed % len(FORM_TYPES)], seed, "dev")
         for number, (image, lines) in enumerate(zip(sample.pages, sample.lines)):
             if sample.turns and sample.turns[number]:
                 continue
             grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            truth = [cut for quad, text in ((q, t) for t, q in lines)
-                     if (cut := as_detected(grey, quad, text)) is not None]
-            boxes = [quad for quad, _ in detect(session, [image], params)[0]]
-            yield from _samples(reader, encoder, grey,
-                                match_lines(boxes, [(text, quad) for quad, text in truth]),
-                                f"form:{seed}:{number}")
+            cuts = filter(None, (as_detected(grey, quad, text) for text, quad in lines))
+            yield from _detected_samples(detector, reader, encoder, image, grey,
+                                         [(text, quad) for quad, text in cuts],
+                                         f"form:{seed}:{number}")
 
 
 def grow(quad: Quad, rng: random.Random) -> Quad:

@@ -25,7 +25,6 @@ which neither ``bench/ocr.py`` (held-out pools) nor the recognizer's training (s
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import sys
@@ -38,6 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ocr_service.config import get_settings  # noqa: E402
+from ocr_service.digest import sha256_file  # noqa: E402
 from ocr_service.pipeline.ocr.detect import preprocess  # noqa: E402
 from ocr_service.weights import model_path  # noqa: E402
 
@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     quantize(source, args.out, args.pages, args.limit_side)
     import onnxruntime
 
-    print(json.dumps({"out": str(args.out), "sha256": hashlib.sha256(args.out.read_bytes()).hexdigest(),
-                      "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+    print(json.dumps({"out": str(args.out), "sha256": sha256_file(args.out),
+                      "source_sha256": sha256_file(source),
                       "onnxruntime": onnxruntime.__version__, "calibration_pages": args.pages}))
     return 0
 

@@ -124,7 +124,7 @@ def evaluate(net: TrueOcrRecognizer, samples: list[Sample], encoder, device: str
     if len(counts) > 1:
         print("  " + ", ".join(f"{kind} CER {total(c).rate:.4%}" for kind, c in sorted(counts.items())),
               flush=True)
-    return total([c for kind in counts.values() for c in kind]).rate
+    return total([count for of_kind in counts.values() for count in of_kind]).rate
 
 
 def parse_args(argv=None) -> argparse.Namespace:

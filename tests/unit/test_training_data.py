@@ -7,6 +7,7 @@ import random
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -14,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from ocr_service.pipeline.ocr.recognize import bounds  # noqa: E402
 from sohoa_dev.synth.lines import line_sample, split_of  # noqa: E402
 from training.data import (  # noqa: E402
-    Encoder, generated_lines, grow, match_lines, reader_and_encoder,
+    Encoder, as_detected, form_lines, generated_lines, grow, match_lines, reader_and_encoder,
 )
 from training.publish import _without  # noqa: E402
 
@@ -41,6 +42,32 @@ def test_a_box_that_stops_short_of_its_line_is_not_given_the_whole_line_as_label
     truth = [("Họ và tên: ĐOÀN XUÂN ĐẠT ......", box(0, 0, 100, 20))]
     assert match_lines([box(0, 0, 80, 20)], truth) == []  # IoU 0.8, but a fifth of the line is missing
     assert match_lines([box(2, 0, 104, 21)], truth) == [(box(2, 0, 104, 21), truth[0][0])]
+
+
+def test_a_tilted_line_ending_in_a_leader_is_cut_before_its_dots():
+    """A skewed form page: the cut is found on the straightened line and put back on its quad."""
+    page = np.full((200, 600), 255, np.uint8)
+    cv2.rectangle(page, (20, 40), (200, 80), 0, -1)  # the words: ink up to the line's top
+    for x in range(230, 560, 15):  # the leader: dots at the line's foot
+        cv2.rectangle(page, (x, 73), (x + 4, 78), 0, -1)
+    turn = cv2.getRotationMatrix2D((300, 100), 1.0, 1.0)
+    tilted = cv2.warpAffine(page, turn, (600, 200), borderValue=255)
+    line = [(10, 35), (570, 35), (570, 85), (10, 85)]
+    quad = tuple(tuple(map(float, turn @ (x, y, 1))) for x, y in line)
+    cut = as_detected(tilted, quad, "Nam ..........")
+    assert cut is not None and cut[1] == "Nam"
+    back = cv2.invertAffineTransform(turn)
+    right = [float((back @ (x, y, 1))[0]) for x, y in cut[0][1:3]]
+    assert all(200 < x < 230 for x in right), right  # after the words, before the first dot
+
+
+def test_form_lines_are_labelled_as_the_detector_cuts_them():
+    reader, encoder = reader_and_encoder()
+    samples = list(form_lines(range(2, 3), reader, encoder))  # seed 2: a CT01 declaration
+    texts = [sample.text for sample in samples]
+    assert {sample.source.split(":")[0] for sample in samples} == {"form"}
+    assert "3. Giới tính: Nam" in texts  # "3. Giới tính: Nam ......" on the page
+    assert not [text for text in texts if "..." in text or "…" in text]
 
 
 def test_grown_boxes_stay_within_the_measured_detector_margins():
