@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ocr_service.domain import PageImage, PageText
 from ocr_service.pipeline.ocr.base import OcrEngine
+from ocr_service.pipeline.orientation import second_look
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,11 @@ class OcrBatcher:
         """Documents per engine call so far (for tests and logs; the last 1000)."""
 
     def read(self, pages: Sequence[PageImage]) -> tuple[list[PageImage], list[PageText]]:
-        """The cleaned pages and their texts, as ``process.read_clean_pages`` returns them; the
-        clean-up runs in the caller's thread, the OCR in the batcher's."""
+        """The cleaned pages and their texts, as ``process.read_clean_pages`` returns them (a
+        doubtful page read again turned over); the clean-up runs in the caller's thread, the
+        OCR in the batcher's."""
         cleaned = self._clean(list(pages))
-        return cleaned, self.recognize(cleaned)
+        return second_look(cleaned, self.recognize(cleaned), self.recognize)
 
     def recognize(self, pages: list[PageImage]) -> list[PageText]:
         """``engine.recognize(pages)``, in a call shared with other documents."""

@@ -26,6 +26,7 @@ from .intake import load_document
 from .pages import PageSpool, images
 from .pages import chunks as page_chunks
 from .ocr import OcrEngine
+from .orientation import second_look
 from .records_model import UNKNOWN, ERecord, RecordInfo
 
 if TYPE_CHECKING:  # PDF and signing libraries load only when a record is made
@@ -41,10 +42,11 @@ OWNER_FIELDS = ("id_number", "requester_id_number")
 
 
 def read_clean_pages(pages: list[PageImage], engine: OcrEngine) -> tuple[list[PageImage], list[PageText]]:
-    """Clean the pages (upright, deskewed, cropped, quality-checked) and recognise their text;
-    the text's boxes are in the cleaned pages' coordinates, so both are returned."""
+    """Clean the pages (upright, deskewed, cropped, quality-checked) and recognise their text,
+    reading a page turned over when its reading says it is upside down (``second_look``); the
+    text's boxes are in the cleaned pages' coordinates, so both are returned."""
     cleaned = clean_pages(pages)
-    return cleaned, engine.recognize(cleaned)
+    return second_look(cleaned, engine.recognize(cleaned), engine.recognize)
 
 
 def read_pages(pages: Sequence[PageImage], engine: OcrEngine, chunk: int = 0) -> list[PageText]:
