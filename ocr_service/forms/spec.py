@@ -32,9 +32,10 @@ SPEC_DIR = Path(__file__).with_name("specs")
 
 FieldType = Literal[
     "text", "place", "name", "date", "year", "sex", "nationality", "ethnicity", "relationship",
-    "id_number", "phone", "email", "address", "origin", "expiry",
+    "id_number", "phone", "email", "address", "origin", "expiry", "agency",
 ]
-"""``origin``: a place in the units of its time (a card's place of origin), kept as read;
+"""``agency``: an office named with its commune and province (a form's recipient), whose units
+must exist; ``origin``: a place in the units of its time (a card's place of origin), kept as read;
 ``expiry``: a date or "Không thời hạn" (valid for life)."""
 
 

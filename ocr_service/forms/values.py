@@ -26,10 +26,11 @@ from .units import address_problems, correct_address
 
 Normalized = tuple[str | None, list[ReviewReason]]
 
-_LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:[^\s\d]?\d{1,2}\)[\s:]*)?"
+_LEADING = re.compile(r"^[\s:;.,\-–/|]*(?:[^\s\d]?\s?\d{1,2}\s?\)[\s:]*)?"
                       r"(?:/\s*[A-Za-z][A-Za-z ,.']*:)?[\s:;.,|]*")
-"""Punctuation after a label, a footnote mark ("Kính gửi(1):", its bracket sometimes read as
-another letter: "ệ1):") and an English half ("/ Full name:")."""
+"""Punctuation after a label, a footnote mark ("Kính gửi(1):", "( 1):" with the spaces a
+superscript call leaves, its bracket sometimes read as another letter: "ệ1):") and an English
+half ("/ Full name:")."""
 _TRAILING_NUMBER = re.compile(r"\s+\d{1,2}[.)]\s*$")
 """The number of the next label ("05/06/1998 3." before "3. Giới tính")."""
 _EDGE_MARKS = " .,;:-|/'\"*#_~`^"
@@ -168,6 +169,21 @@ def _place(raw: str) -> Normalized:
     return (correct_address(respell_phrases(raw, AGENCY_WORDS)) if raw else None), []
 
 
+def _agency(raw: str) -> Normalized:
+    """An office named with its commune and province ("Công an xã X, tỉnh Y", a form's
+    recipient): spelled like a place, and its units checked like an address's once the agency
+    words are cut off. A recipient that wraps onto a line the reading did not join ends in a
+    broken province ("…, thành phố Hải") and goes to review instead of being signed short."""
+    value, reasons = _place(raw)
+    if value is None or "," not in value:
+        return value, reasons
+    units = value
+    for phrase in AGENCY_WORDS:
+        if units.startswith(phrase + " "):
+            units = units[len(phrase) + 1:]
+    return value, [*reasons, *address_problems(units)]
+
+
 MAIL_DOMAINS = ("gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com", "hotmail.com",
                 "icloud.com")
 """Providers most Vietnamese citizens' addresses use: an OCR slip on "@gmail.com" is
@@ -225,7 +241,7 @@ commune respelled to the 2025 list): usually an OCR slip put right, but a wrong 
 silent error, so a person confirms it. The reading stays in ``raw``."""
 
 RESPELLABLE: frozenset[str] = frozenset({
-    "place", "address", "sex", "nationality", "ethnicity", "relationship"})
+    "place", "agency", "address", "sex", "nationality", "ethnicity", "relationship"})
 """Types whose normalisers may change letters (names carry their own ``name.respelled``)."""
 
 
@@ -243,6 +259,7 @@ def respelled(raw: str, value: str) -> bool:
 NORMALIZERS: dict[FieldType, Callable[[str], Normalized]] = {
     "text": _text,
     "place": _place,
+    "agency": _agency,
     "name": _name,
     "date": normalize_date,
     "year": normalize_year,
@@ -271,7 +288,7 @@ UNKNOWN_WORD = reason(
     "against the page.",
     "Giá trị có từ không đúng chính tả tiếng Việt (đọc nhầm dấu hoặc khoảng trắng); cần đối "
     "chiếu với bản gốc.")
-WORD_CHECKED: frozenset[str] = frozenset({"place", "address", "origin"})
+WORD_CHECKED: frozenset[str] = frozenset({"place", "agency", "address", "origin"})
 """Types written in Vietnamese words, where a word that is no syllable ("Trạm Ytế", "Cãn
 Thơ" is a syllable, "Hộii" is not) is an OCR slip more often than a foreign name."""
 

@@ -98,6 +98,12 @@ def _lexicon() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
 
 
 _WRITTEN, _BY_LETTERS = _lexicon()
+_SURNAME_KEYS = frozenset(_key(name) for name in SURNAMES)
+_SURNAMES_BY_LETTERS: dict[str, tuple[str, ...]] = {}
+for _name in SURNAMES:
+    _letters = strip_marks(nfc(_name).lower())
+    _SURNAMES_BY_LETTERS[_letters] = (*_SURNAMES_BY_LETTERS.get(_letters, ()),
+                                      nfc(_name).lower())
 
 
 def is_name_syllable(word: str) -> bool:
@@ -105,30 +111,50 @@ def is_name_syllable(word: str) -> bool:
     return _key(word) in _WRITTEN
 
 
-def _respell(word: str, start: int) -> Correction | None:
-    if not word.isalpha() or is_name_syllable(word):
+def is_surname(word: str) -> bool:
+    """Whether ``word`` is one of the family names of ``SURNAMES`` (any case, tone style)."""
+    return _key(word) in _SURNAME_KEYS
+
+
+def _respell(word: str, start: int, first: bool) -> Correction | None:
+    """The correction of one syllable; the ``first`` of a name against the family names alone.
+
+    A family name comes first and is drawn from a short list, so a first syllable that is a
+    name syllable but no family name ("TRÂN", a given name, read for TRẦN) is a mark slip as
+    surely as a syllable outside the lexicon."""
+    if not word.isalpha() or (is_surname(word) if first else is_name_syllable(word)):
         return None
-    matches = _BY_LETTERS.get(strip_marks(word).lower(), ())
+    index = _SURNAMES_BY_LETTERS if first else _BY_LETTERS
+    matches = index.get(strip_marks(word).lower(), ())
     if len(matches) != 1:
         return None
-    return Correction(word, match_case(word, matches[0]),
-                      "not a common name syllable; the only one with the same letters",
-                      start, start + len(word))
+    why = "not a family name; the only one with the same letters" if first else \
+        "not a common name syllable; the only one with the same letters"
+    return Correction(word, match_case(word, matches[0]), why, start, start + len(word))
+
+
+def _syllables(value: str) -> list[tuple[int, str, bool]]:
+    """(start, syllable, whether it is the first) of each word of letters of a name."""
+    words = [match for match in tokens(value) if match.group().isalpha()]
+    return [(match.start(), match.group(), i == 0) for i, match in enumerate(words)]
 
 
 def unknown_syllables(value: str) -> list[str]:
-    """The syllables of a name that are not in the lexicon of common name syllables: a rare
-    name, or a mark the OCR got wrong that the lexicon could not put right ("TIỄN" for Tiến or
-    Tiên, "LÂÃM")."""
-    return [match.group() for match in tokens(nfc(value))
-            if match.group().isalpha() and not is_name_syllable(match.group())]
+    """The syllables of a name that are not in the lexicon of common name syllables, and a
+    first syllable that is no family name: a rare name, a mark the OCR got wrong that the
+    lexicon could not put right ("TIỄN" for Tiến or Tiên, "LÂÃM"), or a name read from the
+    wrong place ("THỊ THẢO", the end of another name)."""
+    return [word for _, word, first in _syllables(nfc(value))
+            if not (is_surname(word) if first else is_name_syllable(word))]
 
 
 def correct_name(value: str) -> tuple[str, tuple[Correction, ...]]:
     """``value`` (made NFC) with each syllable outside the lexicon replaced by the one lexicon
-    syllable spelled with the same letters and other marks ("PHAM" → "PHẠM"), case kept; the
-    syllables with no or several such entries stay as read ("NGUYEN": Nguyễn or Nguyên)."""
+    syllable spelled with the same letters and other marks ("PHAM" → "PHẠM"), and a first
+    syllable that is no family name by the one family name so spelled ("TRÂN" → "TRẦN"), case
+    kept; syllables with no or several such entries stay as read ("NGUYEN": Nguyễn or
+    Nguyên)."""
     value = nfc(value)
-    corrections = tuple(correction for match in tokens(value)
-                        if (correction := _respell(match.group(), match.start())))
+    corrections = tuple(correction for start, word, first in _syllables(value)
+                        if (correction := _respell(word, start, first)))
     return apply(value, corrections), corrections

@@ -134,7 +134,8 @@ def test_name_lexicon_is_written_in_valid_syllables():
     ("Bui Văn Hùng", "Bùi Văn Hùng"),
     ("NGÔ ĐỨC HUYNH", "NGÔ ĐỨC HUỲNH"),
     ("Hoàng Thị Quỳnh", "Hoàng Thị Quỳnh"),  # in the lexicon: untouched
-    ("NGUYEN VAN DUNG", "NGUYEN VAN DUNG"),  # Nguyễn/Nguyên, Văn/Vân, Dũng/Dung: no guess
+    ("NGUYEN VAN DUNG", "NGUYỄN VAN DUNG"),  # Văn/Vân, Dũng/Dung: no guess; first, Nguyễn alone
+    ("TRÂN THU MỸ", "TRẦN THU MỸ"),  # a given name first: the one family name so spelled
     ("LÊ THỊ THUỲ", "LÊ THỊ THUỲ"),  # the new tone style of a lexicon name
 ])
 def test_correct_name_respells_only_to_a_single_lexicon_match(read, fixed):
@@ -157,3 +158,10 @@ def test_a_respelled_name_field_goes_to_review():
 
 def test_a_machine_read_name_is_never_respelled():
     assert normalize("name", "Pham Thị Hoa", machine_read=True) == ("PHAM THỊ HOA", [])
+
+
+@pytest.mark.parametrize("read", ["THỊ THẢO", "ĐIÊN THU MỸ", "Y BIH NIÊ"])
+def test_a_name_that_does_not_start_with_a_family_name_goes_to_review(read):
+    """The end of another name read in its place, or a rare family name: a person looks."""
+    value, reasons = normalize("name", read)
+    assert value == read and [r.code for r in reasons] == ["name.uncommon"]
