@@ -184,6 +184,19 @@ def _agency(raw: str) -> Normalized:
     return value, [*reasons, *address_problems(units)]
 
 
+UNIT_ENDED: frozenset[str] = frozenset({"agency", "address"})
+"""Types whose value ends with a 2025 commune and province: a wrap can be told from them."""
+
+
+def completes_units(value: str, longer: str) -> bool:
+    """Whether ``longer`` (``value`` and the next row) ends in a province ``value`` lacks:
+    ``value`` was cut at a wrap inside its province's name."""
+    def province_unknown(text: str) -> bool:
+        return any(r.code == "address.province_unknown" for r in address_problems(text))
+
+    return "," in value and province_unknown(value) and not province_unknown(longer)
+
+
 MAIL_DOMAINS = ("gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com", "hotmail.com",
                 "icloud.com")
 """Providers most Vietnamese citizens' addresses use: an OCR slip on "@gmail.com" is

@@ -28,7 +28,7 @@ from ..forms.rows import (
     SEPARATOR, Match, Row, Span, document_rows, find_label, find_labels, to_quad)
 from ..forms.spec import FieldSpec, FormSpec, TableSpec
 from ..forms.text import fold, reason
-from ..forms.values import clean_value, normalize
+from ..forms.values import UNIT_ENDED, clean_value, completes_units, normalize
 from .classify import classify
 
 WRAP_EDGE = 0.12
@@ -117,17 +117,23 @@ def _reaches_edge(doc: _Doc, span: Span) -> bool:
     return box[2] >= doc.text_right[page] - WRAP_EDGE * width
 
 
+def _next_free(doc: _Doc, nxt: int) -> Span | None:
+    """Row ``nxt``'s text before any label, when it may continue the row above: same page,
+    close below it, not starting with a label."""
+    row, previous = doc.rows[nxt], doc.rows[nxt - 1]
+    if row.page != previous.page:
+        return None
+    if row.top - previous.bottom > WRAP_GAP * max(row.height, previous.height):
+        return None
+    if doc.matches[nxt] and doc.matches[nxt][0].start == 0:
+        return None
+    return _row_start_free(doc, nxt)
+
+
 def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]:
     spans, last = [], first
     for nxt in range(index + 1, limit):
-        row, previous = doc.rows[nxt], doc.rows[nxt - 1]
-        if row.page != previous.page or not _reaches_edge(doc, last):
-            break
-        if row.top - previous.bottom > WRAP_GAP * max(row.height, previous.height):
-            break
-        if doc.matches[nxt] and doc.matches[nxt][0].start == 0:
-            break
-        span = _row_start_free(doc, nxt)
+        span = _next_free(doc, nxt) if _reaches_edge(doc, last) else None
         if span is None:
             break
         spans.append(span)
@@ -135,6 +141,16 @@ def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]
         if doc.matches[nxt]:
             break
     return spans
+
+
+def _unit_completion(doc: _Doc, index: int, spans: list[Span], limit: int) -> list[Span]:
+    """The next row, when it completes the province a value of units was cut in ("…, thành
+    phố Hải" / "Phòng"): a value wrapped short of the right edge (a narrower column, a wider
+    margin) is still one value when its words say so."""
+    if index + 1 >= limit or (span := _next_free(doc, index + 1)) is None:
+        return []
+    value = clean_value(" ".join(part.text for part in spans))
+    return [span] if completes_units(value, clean_value(f"{value} {span.text}")) else []
 
 
 def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:
@@ -161,6 +177,8 @@ def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:
         return []
     if spec.wrap:
         spans += _continuations(doc, where, spans[0], hi)
+        if len(spans) == 1 and spec.type in UNIT_ENDED:
+            spans += _unit_completion(doc, where, spans, hi)
     return spans
 
 

@@ -35,13 +35,14 @@ def values(extraction) -> dict:
 ID_MALE_1990 = "001090123456"
 
 
-def birth_registration_page(child_dob: str = "05/06/2024", wrap: bool = False) -> PageText:
+def birth_registration_page(child_dob: str = "05/06/2024", wrap: bool = False,
+                            recipient: list[str] | None = None) -> PageText:
     residence = "Số 12, đường Lê Lợi, tổ dân phố 5, Phường Ba Đình, Thành phố Hà Nội"
     rows: list = [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
         "TỜ KHAI ĐĂNG KÝ KHAI SINH",
-        "Kính gửi: Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội",
+        *(recipient or ["Kính gửi: Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội"]),
         "Họ, chữ đệm, tên người yêu cầu: TRẦN VĂN BÌNH",
     ]
     if wrap:
@@ -101,6 +102,25 @@ def test_a_value_that_reaches_the_right_edge_continues_on_the_next_row():
     result = extract([birth_registration_page(wrap=True)])
     assert result.fields["requester_residence"].value == (
         "Số 12, đường Lê Lợi, tổ dân phố 5, Phường Ba Đình, Thành phố Hà Nội")
+
+
+def test_a_recipient_wrapped_short_of_the_right_edge_is_joined_when_its_province_says_so():
+    """A narrower column wraps "…, thành phố Hải" / "Phòng" well before the edge of the text."""
+    result = extract([birth_registration_page(recipient=[
+        "Kính gửi: Ủy ban nhân dân phường Dương Kinh, thành phố Hải", "Phòng"])])
+    recipient = result.fields["recipient"]
+    assert recipient.value == "Ủy ban nhân dân phường Dương Kinh, thành phố Hải Phòng"
+    assert not recipient.review
+
+
+def test_a_recipient_cut_in_its_province_goes_to_review():
+    from ocr_service.forms.values import normalize
+
+    value, reasons = normalize("agency", "Ủy ban nhân dân phường Điện Bàn Đông, thành")
+    assert value == "Ủy ban nhân dân phường Điện Bàn Đông, thành"
+    assert [r.code for r in reasons] == ["address.province_unknown"]
+    assert normalize("agency", "Công an xã Thăng An, thành phố Đà Nẵng") == (
+        "Công an xã Thăng An, thành phố Đà Nẵng", [])
 
 
 def test_an_impossible_date_is_flagged_for_review():
