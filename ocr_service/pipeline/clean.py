@@ -65,7 +65,7 @@ COLOR_SHARE = 0.0005
 """Share of coloured pixels (a red seal, a blue signature, tinted paper) that makes a page colour."""
 
 _CLOCKWISE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
-_COARSE_STEP, _FINE_STEP, _FINE_SPAN = 0.5, 0.02, 0.6
+_COARSE_STEP, _MID_STEP, _FINE_STEP, _FINE_SPAN = 0.5, 0.1, 0.02, 0.6
 _MAX_POINTS = 40_000
 
 
@@ -101,12 +101,12 @@ def clean_page(page: PageImage) -> PageImage:
     """
     analysis = _analyse(page)
     quality = _quality(page, analysis)
-    rotation = _turn(analysis, sharp=quality.blur >= MIN_BLUR)
+    rotation, skew = _turn(analysis, sharp=quality.blur >= MIN_BLUR)
     upright = page
     if rotation:
         upright = replace(page, image=cv2.rotate(page.image, _CLOCKWISE[rotation]))
         analysis = _analyse(upright)
-    skew = _skew(analysis.text) if analysis.letters >= MIN_LETTERS else 0.0
+        skew = _skew(analysis.text) if analysis.letters >= MIN_LETTERS else 0.0
     box = _border_box(analysis.grey)
     image = _transform(_crop(upright.image, box, analysis.grey.shape), 0, skew, analysis.paper,
                        cv2.INTER_CUBIC)
@@ -117,18 +117,19 @@ def clean_page(page: PageImage) -> PageImage:
                    color=quality.color)
 
 
-def _turn(analysis: _Analysis, sharp: bool) -> int:
-    """Clockwise quarter turns (0/90/180/270) that make the page upright; 0 for blank pages.
+def _turn(analysis: _Analysis, sharp: bool) -> tuple[int, float]:
+    """Clockwise quarter turns (0/90/180/270) that make the page upright, and the skew of the
+    page as it is (the page's skew when it needs no turn: measured once); 0, 0 for blank pages.
 
     Blurred letters run together and their shapes mislead the upside-down test, so on blurred
     pages only the direction of the lines is set right.
     """
     if analysis.letters < MIN_LETTERS:
-        return 0
+        return 0, 0.0
     few = analysis.letters < FEW_LETTERS
     return _orientation_and_skew(
         analysis.text, analysis.dpi, check_upside_down=sharp,
-        strip_upright_margin=FEW_LETTERS_UPRIGHT_MARGIN if few else UPRIGHT_MARGIN)[0]
+        strip_upright_margin=FEW_LETTERS_UPRIGHT_MARGIN if few else UPRIGHT_MARGIN)
 
 
 def _skew(text: np.ndarray) -> float:
@@ -139,7 +140,11 @@ def _skew(text: np.ndarray) -> float:
 
 
 def _fine_skew(ys: np.ndarray, xs: np.ndarray, coarse: float) -> float:
-    fine = np.arange(coarse - _FINE_SPAN, coarse + _FINE_SPAN + 1e-9, _FINE_STEP)
+    """The skew to ``_FINE_STEP`` around the ``coarse`` angle, searched in two passes (every
+    ``_MID_STEP``, then every ``_FINE_STEP`` around the best): 24 projections instead of 61."""
+    mid = np.arange(coarse - _FINE_SPAN, coarse + _FINE_SPAN + 1e-9, _MID_STEP)
+    near, _ = _best_angle(ys, xs, mid)
+    fine = np.arange(near - _MID_STEP, near + _MID_STEP + 1e-9, _FINE_STEP)
     skew, _ = _best_angle(ys, xs, fine)
     return skew if abs(skew) >= MIN_SKEW else 0.0
 

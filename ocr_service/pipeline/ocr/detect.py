@@ -43,8 +43,12 @@ def preprocess(images: list[np.ndarray], limit_side: int) -> np.ndarray:
     h, w = input_size(*images[0].shape[:2], limit_side)
     batch = np.empty((len(images), 3, h, w), dtype=np.float32)
     for i, image in enumerate(images):
-        resized = cv2.resize(as_bgr(image), (w, h), interpolation=cv2.INTER_AREA)
-        batch[i] = (resized.astype(np.float32).transpose(2, 0, 1) / 127.5) - 1.0
+        # A grey page is resized once and its one channel copied: a third of the work of
+        # resizing it as three equal channels, the same numbers.
+        resized = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        resized *= 1 / 127.5
+        resized -= 1.0
+        batch[i] = resized if resized.ndim == 2 else resized.transpose(2, 0, 1)
     return batch
 
 
