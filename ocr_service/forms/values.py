@@ -190,11 +190,11 @@ UNIT_ENDED: frozenset[str] = frozenset({"agency", "address"})
 
 def completes_units(value: str, longer: str) -> bool:
     """Whether ``longer`` (``value`` and the next row) ends in a province ``value`` lacks:
-    ``value`` was cut at a wrap inside its province's name."""
+    ``value`` was cut at a wrap inside or before its province's name."""
     def province_unknown(text: str) -> bool:
         return any(r.code == "address.province_unknown" for r in address_problems(text))
 
-    return "," in value and province_unknown(value) and not province_unknown(longer)
+    return province_unknown(value) and not province_unknown(longer)
 
 
 MAIL_DOMAINS = ("gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com", "hotmail.com",

@@ -144,13 +144,14 @@ def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]
 
 
 def _unit_completion(doc: _Doc, index: int, spans: list[Span], limit: int) -> list[Span]:
-    """The next row, when it completes the province a value of units was cut in ("…, thành
-    phố Hải" / "Phòng"): a value wrapped short of the right edge (a narrower column, a wider
-    margin) is still one value when its words say so."""
+    """The next row, when it completes the province a value of units was cut in or before
+    ("…, thành phố Hải" / "Phòng", "…, Phường Ba Đình," / "Thành phố Hà Nội"): a value wrapped
+    short of the right edge (a narrower column, a wider margin) is still one value when its
+    words say so."""
     if index + 1 >= limit or (span := _next_free(doc, index + 1)) is None:
         return []
-    value = clean_value(" ".join(part.text for part in spans))
-    return [span] if completes_units(value, clean_value(f"{value} {span.text}")) else []
+    raw = " ".join(part.text for part in spans)
+    return [span] if completes_units(clean_value(raw), clean_value(f"{raw} {span.text}")) else []
 
 
 def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:

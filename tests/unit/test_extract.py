@@ -104,10 +104,14 @@ def test_a_value_that_reaches_the_right_edge_continues_on_the_next_row():
         "Số 12, đường Lê Lợi, tổ dân phố 5, Phường Ba Đình, Thành phố Hà Nội")
 
 
-def test_a_recipient_wrapped_short_of_the_right_edge_is_joined_when_its_province_says_so():
-    """A narrower column wraps "…, thành phố Hải" / "Phòng" well before the edge of the text."""
-    result = extract([birth_registration_page(recipient=[
-        "Kính gửi: Ủy ban nhân dân phường Dương Kinh, thành phố Hải", "Phòng"])])
+@pytest.mark.parametrize("first, second", [
+    ("Kính gửi: Ủy ban nhân dân phường Dương Kinh, thành phố Hải", "Phòng"),
+    ("Kính gửi: Ủy ban nhân dân phường Dương Kinh,", "thành phố Hải Phòng"),
+])
+def test_a_recipient_wrapped_short_of_the_right_edge_is_joined_when_its_province_says_so(
+        first, second):
+    """A narrower column wraps a recipient well before the edge of the text."""
+    result = extract([birth_registration_page(recipient=[first, second])])
     recipient = result.fields["recipient"]
     assert recipient.value == "Ủy ban nhân dân phường Dương Kinh, thành phố Hải Phòng"
     assert not recipient.review

@@ -504,11 +504,22 @@ class FormFlow:
         self.italic = self.font("italic")
         self.value = family_font(self.value_family, value_face, self.pt, dpi)
         self.leaders_after_values = rng.random() < 0.8
+        # Drawn from a stream of its own, so that adding it changed no other draw of a seed.
+        variety = random.Random(f"flow:{rng.getstate()[1][:4]}")
+        self.call_style = variety.choice(("({})", "({})", " ({})", "( {})", "({} )"))
+        """How footnote calls after labels are typed ("Kính gửi(1):", "Kính gửi ( 1):")."""
+        self.wrap_share = 1.0 if variety.random() < 0.6 else variety.uniform(0.75, 0.92)
+        """Share of the text width a long value fills before it wraps: whoever typed it may
+        break lines early, so a wrapped line need not reach the right edge."""
         self.canvases: list[PageCanvas] = []
         self.new_page()
 
     def font(self, face: str, delta: float = 0.0) -> Font:
         return family_font(self.family, face, self.pt + delta, self.style.dpi)
+
+    def call(self, number: int) -> str:
+        """A footnote call in this form's style: "(1)", " (1)", "( 1)" or "(1 )"."""
+        return self.call_style.format(number)
 
     @property
     def canvas(self) -> PageCanvas:
@@ -649,7 +660,7 @@ class FormFlow:
             self._cell_line(cell, self.baseline(), canvas.left, canvas.right)
             return
         label_w = text_length(self.label, cell.label) + text_length(self.label, " ")
-        width = canvas.right - canvas.left
+        width = (canvas.right - canvas.left) * self.wrap_share
         lines = wrap(cell.value.split(), self.value, width, indent=label_w)
         for number, words in enumerate(lines):
             piece = " ".join(words)
@@ -976,7 +987,7 @@ def residence_change(rng: random.Random, pool: Pool, seed: int) -> tuple[list[Pa
     _motto(flow)
     flow.aligned("TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", flow.font("bold", 2.0))
     flow.space(0.3)
-    flow.row(Cell("Kính gửi(1):", recipient))
+    flow.row(Cell(f"Kính gửi{flow.call(1)}:", recipient))
     name_label = rng.choice(("1. Họ, chữ đệm và tên:", "1. Họ, chữ đệm, tên:", "1. Họ và tên:"))
     flow.row(Cell(name_label, declarant.name.upper()))
     flow.row(Cell("2. Ngày, tháng, năm sinh:", dmy(declarant.born)),
@@ -987,7 +998,7 @@ def residence_change(rng: random.Random, pool: Pool, seed: int) -> tuple[list[Pa
              Cell("8. Mối quan hệ với chủ hộ:", relation))
     flow.row(Cell("9. Số định danh cá nhân của chủ hộ:", head.id_number,
                   boxes=12 if boxed else 0))
-    flow.row(Cell("10. Nội dung đề nghị(2):", request))
+    flow.row(Cell(f"10. Nội dung đề nghị{flow.call(2)}:", request))
     flow.paragraph("11. Những thành viên trong hộ gia đình cùng thay đổi:", indent=False)
     rows = [(str(i), m.name.upper(), dmy(m.born), m.sex, m.id_number, r)
             for i, (m, r) in enumerate(members, start=1)]
@@ -995,11 +1006,11 @@ def residence_change(rng: random.Random, pool: Pool, seed: int) -> tuple[list[Pa
     flow.space(0.5)
     day = spelled_date(signed.day, signed.month, signed.year)
     flow.aligned(f"{office.ward_name}, {day}", flow.italic, "right")
-    blocks = [("Ý KIẾN CỦA CHỦ HỘ(3)", "(Ghi rõ nội dung, ký, ghi rõ họ tên)",
+    blocks = [(f"Ý KIẾN CỦA CHỦ HỘ{flow.call(3)}", "(Ghi rõ nội dung, ký, ghi rõ họ tên)",
                None if is_head else head.name),
               ("NGƯỜI KÊ KHAI", "(Ký, ghi rõ họ tên)", declarant.name)]
     if rng.random() < 0.4:
-        blocks.insert(1, ("Ý KIẾN CỦA CHỦ SỞ HỮU CHỖ Ở HỢP PHÁP(4)",
+        blocks.insert(1, (f"Ý KIẾN CỦA CHỦ SỞ HỮU CHỖ Ở HỢP PHÁP{flow.call(4)}",
                           "(Ghi rõ nội dung, ký, ghi rõ họ tên)", None))
     flow.signature_blocks(blocks)
 

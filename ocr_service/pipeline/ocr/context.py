@@ -64,8 +64,13 @@ class ContextReader:
         self._spec = spec
         self._batch_size = batch_size
 
-    def _ink_map(self, grey: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> tuple[np.ndarray, float, float]:
-        """Ink map of the box grown by the model's paddings; returns it, its page x and scale."""
+    def _ink_map(self, grey: np.ndarray, x0: float, y0: float, x1: float, y1: float,
+                 cut_left: bool = False, cut_right: bool = False) -> tuple[np.ndarray, float, float]:
+        """Ink map of the box grown by the model's paddings; returns it, its page x and scale.
+
+        A side where a long line was cut into pieces (``cut_left``, ``cut_right``) is padded
+        with paper, not with the page: there the padding would hold the first letter of the next
+        word, and the reader read its sliver as a mark ("trung học cơ: sở")."""
         h = max(1.0, y1 - y0)
         pad_y = (WINDOW * (1 + 2 * self._spec.pad_y) - 1) / 2
         ix0, iy0 = math.floor(x0 - self._spec.pad_x * h), math.floor(y0 - pad_y * h)
@@ -73,6 +78,10 @@ class ContextReader:
         crop = np.full((iy1 - iy0, ix1 - ix0), 255, np.uint8)
         sx0, sy0 = max(0, ix0), max(0, iy0)
         sx1, sy1 = min(grey.shape[1], ix1), min(grey.shape[0], iy1)
+        if cut_left:
+            sx0 = max(sx0, math.floor(x0))
+        if cut_right:
+            sx1 = min(sx1, math.ceil(x1))
         if sx1 > sx0 and sy1 > sy0:
             crop[sy0 - iy0 : sy1 - iy0, sx0 - ix0 : sx1 - ix0] = grey[sy0:sy1, sx0:sx1]
         scale = HEIGHT * WINDOW / crop.shape[0]
@@ -93,7 +102,8 @@ class ContextReader:
             band = grey[max(0, int(y0)) : max(int(y0) + 1, int(y1)), max(0, int(x0)) : max(int(x0) + 1, int(x1))]
             edges = [0, *cut_points(column_ink(band), max(limit, 8)), band.shape[1]]
             for a, b in zip(edges, edges[1:]):
-                ink, page_x, s = self._ink_map(grey, x0 + a, y0, x0 + b, y1)
+                ink, page_x, s = self._ink_map(grey, x0 + a, y0, x0 + b, y1,
+                                               cut_left=a > 0, cut_right=b < band.shape[1])
                 pieces.append(Piece(line, ink, page_x, s))
         return pieces
 
