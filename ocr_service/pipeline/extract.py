@@ -7,7 +7,9 @@ Pure stage: recognised pages (and, for ID cards, their images for the QR code) i
 2. Nothing there (the label ends the row, as on ID cards): the value is the next row, if that row
    does not start with a label.
 3. Long values wrap: the following rows continue the value while the value reaches the right
-   edge of the text and the next row holds no label.
+   edge of the text (or the rows start at the text's left margin, as a line broken early
+   does, or the next row completes the province the value was cut in) and the next row
+   holds no label, stop or section.
 4. Tables: the header row's labels give the columns; each row below is cut at column boundaries.
 5. Checks run on the normalised values (dates, ID numbers, units), then across fields (an ID
    number against the date of birth and sex) and, on ID cards, against the MRZ and the QR code,
@@ -35,6 +37,11 @@ WRAP_EDGE = 0.12
 """A value wraps when it ends within this share of the page's text width from the right edge."""
 WRAP_GAP = 1.3
 """Most vertical gap, in row heights, between a row and its continuation."""
+MARGIN_ROWS = 2.0
+"""How far, in row heights, a row may start right of the page's text edge and still be at the
+margin: a value whose row and next row both start there continues on the next row even short
+of the right edge (whoever typed it broke the line early), unless that row holds a label, a
+stop or a new section."""
 Column = tuple[str, float, float, float, float]
 """A table column: name, left and right bounds, and the extent of its header text."""
 
@@ -130,10 +137,18 @@ def _next_free(doc: _Doc, nxt: int) -> Span | None:
     return _row_start_free(doc, nxt)
 
 
+def _at_margin(doc: _Doc, row: Row) -> bool:
+    """Whether a row starts at the left edge of the page's text, as a wrapped line of a
+    full-width form row does (not in a column, not indented under a label)."""
+    return row.left <= doc.text_left[row.page] + MARGIN_ROWS * row.height
+
+
 def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]:
     spans, last = [], first
     for nxt in range(index + 1, limit):
-        span = _next_free(doc, nxt) if _reaches_edge(doc, last) else None
+        wraps = _reaches_edge(doc, last) or (
+            _at_margin(doc, doc.rows[index]) and _at_margin(doc, doc.rows[nxt]))
+        span = _next_free(doc, nxt) if wraps else None
         if span is None:
             break
         spans.append(span)
