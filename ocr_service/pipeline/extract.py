@@ -134,7 +134,10 @@ def _next_free(doc: _Doc, nxt: int) -> Span | None:
         return None
     if doc.matches[nxt] and doc.matches[nxt][0].start == 0:
         return None
-    return _row_start_free(doc, nxt)
+    span = _row_start_free(doc, nxt)
+    if span is None or sum(char.isalnum() for char in span.text) < 2:
+        return None  # a stray mark under the row (a bracket or a rule read as "I") is no text
+    return span
 
 
 def _at_margin(doc: _Doc, row: Row) -> bool:

@@ -117,6 +117,12 @@ def test_a_recipient_wrapped_short_of_the_right_edge_is_joined_when_its_province
     assert not recipient.review
 
 
+def test_a_stray_mark_under_a_value_does_not_continue_it():
+    result = extract([birth_registration_page(recipient=[
+        "Kính gửi: Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội", "I"])])
+    assert result.fields["recipient"].value == "Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội"
+
+
 def test_a_recipient_cut_in_its_province_goes_to_review():
     from ocr_service.forms.values import normalize
 
