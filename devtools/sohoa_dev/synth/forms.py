@@ -508,6 +508,8 @@ class FormFlow:
         variety = random.Random(f"flow:{rng.getstate()[1][:4]}")
         self.call_style = variety.choice(("({})", "({})", " ({})", "( {})", "({} )"))
         """How footnote calls after labels are typed ("Kính gửi(1):", "Kính gửi ( 1):")."""
+        self.leader = variety.choice((".", ".", "…", "_"))
+        """The blank's character: dot leaders mostly, ellipses ("……") or a rule ("____")."""
         self.wrap_share = 1.0 if variety.random() < 0.6 else variety.uniform(0.75, 0.92)
         """Share of the text width a long value fills before it wraps: whoever typed it may
         break lines early, so a wrapped line need not reach the right edge."""
@@ -632,7 +634,7 @@ class FormFlow:
             text = f"{text} {cell.value}"
             x += text_length(self.value, cell.value) + text_length(self.label, " ")
         if not cell.value or self.leaders_after_values:
-            dots, box = canvas.dots(x, end, baseline, self.label)
+            dots, box = canvas.dots(x, end, baseline, self.label, self.leader)
             if box:
                 text, boxes = f"{text} {dots}", boxes + [box]
         canvas.record(text, boxes)
@@ -675,7 +677,7 @@ class FormFlow:
             text, boxes = piece, [box]
             if last and self.leaders_after_values:
                 x = box[2] + text_length(self.label, " ")
-                dots, dot_box = canvas.dots(x, canvas.right, baseline, self.label)
+                dots, dot_box = canvas.dots(x, canvas.right, baseline, self.label, self.leader)
                 if dot_box:
                     text, boxes = f"{piece} {dots}", boxes + [dot_box]
             canvas.record(text, boxes)

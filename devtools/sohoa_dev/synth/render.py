@@ -292,12 +292,13 @@ class PageCanvas:
         return self.draw.textbbox((x, baseline), text, font=font, anchor="ls")
 
     def dots(self, x: float, end: float, baseline: float,
-             font: ImageFont.FreeTypeFont) -> tuple[str, Box | None]:
-        """A printed dot leader from ``x`` to ``end``; fewer than three dots is no leader."""
-        count = int((end - x) // text_length(font, "."))
+             font: ImageFont.FreeTypeFont, leader: str = ".") -> tuple[str, Box | None]:
+        """A printed leader of ``leader`` characters ("." dots, "…" ellipses, "_" a rule of
+        underscores) from ``x`` to ``end``; fewer than three is no leader."""
+        count = int((end - x) // text_length(font, leader))
         if count < 3:
             return "", None
-        return "." * count, self.text(x, baseline, "." * count, font)
+        return leader * count, self.text(x, baseline, leader * count, font)
 
     def checkbox(self, x: float, baseline: float, font: ImageFont.FreeTypeFont,
                  ticked: bool) -> float:
