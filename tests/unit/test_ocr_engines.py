@@ -159,6 +159,15 @@ def test_the_defaults_are_our_reader_alone_and_the_int8_detector_on_a_cpu():
     assert set(engine.models) == {"ppocrv6-det-small-int8", "sohoa-rec-vi"}
 
 
+def test_two_pages_are_read_at_a_time_by_default_with_threads_that_do_not_spin():
+    from ocr_service.config import Settings
+    from ocr_service.pipeline.ocr.runtime import SessionOptions
+
+    settings = Settings()
+    assert settings.ocr_page_workers == 2 and settings.ocr_threads == 0
+    assert SessionOptions.from_settings(settings).spin is False
+
+
 @pytest.mark.parametrize(("choice", "device", "available", "model"), [
     ("auto", "auto", ["CPUExecutionProvider"], "ppocrv6-det-small-int8"),
     ("auto", "auto", ["CUDAExecutionProvider", "CPUExecutionProvider"], "ppocrv6-det-small"),
