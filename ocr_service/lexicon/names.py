@@ -17,6 +17,8 @@ name to review instead of accepting it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .correct import Correction, apply, match_case
 from .syllables import nfc, parse, strip_marks, strip_tone, tokens, with_tone
 
@@ -84,26 +86,28 @@ def _key(syllable: str) -> str:
     return lower if parsed is None else with_tone(strip_tone(lower), parsed.tone)
 
 
-def _lexicon() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
-    """Each syllable as written in the lists, by ``_key``; and the distinct syllables that share
-    each mark-free spelling ("hoa" → hoa, hòa, hoà ...)."""
-    written: dict[str, str] = {}
-    for name in SURNAMES + MIDDLE_NAMES + GIVEN_NAMES:
-        written.setdefault(_key(name), nfc(name).lower())
-    by_letters: dict[str, tuple[str, ...]] = {}
-    for name in written.values():
+def _by_letters(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The distinct syllables of ``names`` that share each mark-free spelling ("hoa" → hoa,
+    hòa ...)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name in names:
         letters = strip_marks(name)
-        by_letters[letters] = (*by_letters.get(letters, ()), name)
-    return written, by_letters
+        found[letters] = (*found.get(letters, ()), name)
+    return found
 
 
-_WRITTEN, _BY_LETTERS = _lexicon()
-_SURNAME_KEYS = frozenset(_key(name) for name in SURNAMES)
-_SURNAMES_BY_LETTERS: dict[str, tuple[str, ...]] = {}
-for _name in SURNAMES:
-    _letters = strip_marks(nfc(_name).lower())
-    _SURNAMES_BY_LETTERS[_letters] = (*_SURNAMES_BY_LETTERS.get(_letters, ()),
-                                      nfc(_name).lower())
+def _written(names: Iterable[str]) -> dict[str, str]:
+    """Each syllable as written in the lists, lower case, by ``_key``."""
+    written: dict[str, str] = {}
+    for name in names:
+        written.setdefault(_key(name), nfc(name).lower())
+    return written
+
+
+_WRITTEN = _written(SURNAMES + MIDDLE_NAMES + GIVEN_NAMES)
+_BY_LETTERS = _by_letters(_WRITTEN.values())
+_SURNAMES = _written(SURNAMES)
+_SURNAMES_BY_LETTERS = _by_letters(_SURNAMES.values())
 
 
 def is_name_syllable(word: str) -> bool:
@@ -113,7 +117,7 @@ def is_name_syllable(word: str) -> bool:
 
 def is_surname(word: str) -> bool:
     """Whether ``word`` is one of the family names of ``SURNAMES`` (any case, tone style)."""
-    return _key(word) in _SURNAME_KEYS
+    return _key(word) in _SURNAMES
 
 
 def _respell(word: str, start: int, first: bool) -> Correction | None:
