@@ -305,18 +305,15 @@ def unknown_words(text: str) -> list[str]:
     return [match.group() for match in tokens(nfc(text)) if _judged(match.group()) is False]
 
 
-def _verdicts(text: str) -> list[bool]:
-    return [verdict for match in tokens(nfc(text))
-            if (verdict := _judged(match.group())) is not None]
-
-
-def judged_words(text: str) -> int:
-    """How many words of ``text`` ``language_score`` judges: the weight of its evidence."""
-    return len(_verdicts(text))
+def language_evidence(text: str) -> tuple[float, int]:
+    """``language_score`` of ``text`` and how many words it judged (the weight of that
+    evidence), in one pass over the words."""
+    judged = [verdict for match in tokens(nfc(text))
+              if (verdict := _judged(match.group())) is not None]
+    return (sum(judged) / len(judged) if judged else 0.0), len(judged)
 
 
 def language_score(text: str) -> float:
     """Fraction of the words of ``text`` that are valid Vietnamese syllables, 0.0 when none
     count. Higher is the better reading when two OCR engines disagree on a word or a line."""
-    judged = _verdicts(text)
-    return sum(judged) / len(judged) if judged else 0.0
+    return language_evidence(text)[0]

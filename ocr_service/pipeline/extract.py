@@ -148,9 +148,9 @@ def _at_margin(doc: _Doc, row: Row) -> bool:
 
 def _continuations(doc: _Doc, index: int, first: Span, limit: int) -> list[Span]:
     spans, last = [], first
+    starts_at_margin = _at_margin(doc, doc.rows[index])
     for nxt in range(index + 1, limit):
-        wraps = _reaches_edge(doc, last) or (
-            _at_margin(doc, doc.rows[index]) and _at_margin(doc, doc.rows[nxt]))
+        wraps = _reaches_edge(doc, last) or (starts_at_margin and _at_margin(doc, doc.rows[nxt]))
         span = _next_free(doc, nxt) if wraps else None
         if span is None:
             break

@@ -23,8 +23,7 @@ from dataclasses import replace
 import cv2
 
 from ..domain import PageImage, PageText
-from ..lexicon import language_score
-from ..lexicon.syllables import judged_words
+from ..lexicon.syllables import language_evidence
 
 Recognize = Callable[[list[PageImage]], list[PageText]]
 """An engine's (or the workers' batcher's) ``recognize``."""
@@ -37,9 +36,11 @@ MIN_WORDS = 8
 """Fewer judged words than this say too little either way: the page is left as clean-up left it."""
 
 
-def doubtful(text: PageText) -> bool:
-    """Whether a page's reading has enough words and too few of them are Vietnamese."""
-    return judged_words(text.text) >= MIN_WORDS and language_score(text.text) < DOUBTFUL_BELOW
+def _doubtful(evidence: tuple[float, int]) -> bool:
+    """Whether a page's reading (its ``language_evidence``) has enough words and too few of
+    them are Vietnamese."""
+    score, words = evidence
+    return words >= MIN_WORDS and score < DOUBTFUL_BELOW
 
 
 def turned_over(page: PageImage) -> PageImage:
@@ -55,12 +56,13 @@ def second_look(pages: Sequence[PageImage], texts: Sequence[PageText],
 
     The texts' boxes stay in the coordinates of the page returned beside them."""
     pages, texts = list(pages), list(texts)
-    suspects = [i for i, text in enumerate(texts) if doubtful(text)]
+    evidence = [language_evidence(text.text) for text in texts]
+    suspects = [i for i, found in enumerate(evidence) if _doubtful(found)]
     if not suspects:
         return pages, texts
     turned = [turned_over(pages[i]) for i in suspects]
     for i, page, text in zip(suspects, turned, recognize(turned)):
-        if language_score(text.text) >= language_score(texts[i].text) + BETTER_BY \
-                and judged_words(text.text) >= MIN_WORDS:
+        score, words = language_evidence(text.text)
+        if score >= evidence[i][0] + BETTER_BY and words >= MIN_WORDS:
             pages[i], texts[i] = page, replace(text, page=texts[i].page)
     return pages, texts
