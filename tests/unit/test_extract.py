@@ -117,6 +117,24 @@ def test_a_recipient_wrapped_short_of_the_right_edge_is_joined_when_its_province
     assert not recipient.review
 
 
+def test_a_recipient_continued_on_an_indented_row_is_joined_only_when_that_completes_it():
+    """Not at the margin, the row below joins only because it completes the province."""
+    cut = "Kính gửi: Ủy ban nhân dân phường Dương Kinh, thành phố Hải"
+    joined = extract([birth_registration_page(recipient=[cut, [(400, "Phòng")]])])
+    assert joined.fields["recipient"].value == (
+        "Ủy ban nhân dân phường Dương Kinh, thành phố Hải Phòng")
+    whole = "Kính gửi: Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội"
+    kept = extract([birth_registration_page(recipient=[whole, [(400, "Phòng")]])])
+    assert kept.fields["recipient"].value == "Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội"
+
+
+def test_a_value_broken_early_continues_on_a_row_at_the_margin():
+    """A request typed on two lines, the first well short of the right edge."""
+    result = extract([residence_change_page("079215003344", request=[
+        "10. Nội dung đề nghị(2): Đăng ký thường trú", "tại Số 12, đường Lê Lợi"])])
+    assert result.fields["request_content"].value == "Đăng ký thường trú tại Số 12, đường Lê Lợi"
+
+
 def test_a_stray_mark_under_a_value_does_not_continue_it():
     result = extract([birth_registration_page(recipient=[
         "Kính gửi: Ủy ban nhân dân Phường Ba Đình, Thành phố Hà Nội", "I"])])
@@ -149,7 +167,7 @@ def test_unknown_documents_get_their_text_and_no_fields():
     assert result.export()["form_type"] == "unknown"
 
 
-def residence_change_page(member_id: str) -> PageText:
+def residence_change_page(member_id: str, request: list[str] | None = None) -> PageText:
     head = personal_id(__import__("random").Random(3), "079", "Nam", 1970)
     table_x = (50, 100, 300, 530, 640, 850)
     header = ["TT", "Họ, chữ đệm và tên", "Ngày, tháng, năm sinh", "Giới tính",
@@ -164,7 +182,7 @@ def residence_change_page(member_id: str) -> PageText:
         [(50, "5. Số điện thoại liên hệ: 0912 345 678"), (500, "6. Email: mai.nt@example.vn")],
         [(50, "7. Họ, chữ đệm và tên chủ hộ: NGUYỄN VĂN HÙNG"), (520, "8. Mối quan hệ với chủ hộ: Con")],
         f"9. Số định danh cá nhân của chủ hộ: {head}",
-        "10. Nội dung đề nghị(2): Đăng ký thường trú",
+        *(request or ["10. Nội dung đề nghị(2): Đăng ký thường trú"]),
         "11. Những thành viên trong hộ gia đình cùng thay đổi:",
         list(zip(table_x, header)),
         list(zip(table_x, ["1", "NGUYỄN VĂN TÈO", "01/02/2015", "Nam", member_id, "Cháu"])),

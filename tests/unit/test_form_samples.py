@@ -309,3 +309,21 @@ def test_qr_payload_shape() -> None:
     holder = card_holder(random.Random(5))
     parts = qr_payload(holder).split("|")
     assert len(parts) == 7 and ID12.fullmatch(parts[0]) and re.fullmatch(r"\d{8}", parts[3])
+
+
+def test_forms_vary_footnote_calls_blanks_and_where_long_values_wrap() -> None:
+    """Styles the extractor must not depend on: calls typed with spaces, blanks of dots,
+    ellipses or underscores, long values broken before the right edge."""
+    import random
+
+    from sohoa_dev.synth.forms import FormFlow
+
+    lines = [text for seed in range(3000, 3016)
+             for text, _ in make_form_sample("residence_change", seed, "dev").lines[0]]
+    calls = {text[len("Kính gửi"):text.index(":")] for text in lines
+             if text.startswith("Kính gửi")}
+    assert "(1)" in calls and calls & {" (1)", "( 1)", "(1 )"}
+    assert any("....." in text for text in lines)
+    assert any("……" in text for text in lines) and any("_____" in text for text in lines)
+    shares = [FormFlow(random.Random(seed), 200).wrap_share for seed in range(30)]
+    assert 1.0 in shares and any(0.75 <= share <= 0.92 for share in shares)

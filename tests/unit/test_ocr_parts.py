@@ -163,3 +163,34 @@ def test_a_requested_gpu_that_is_missing_is_an_error_not_a_silent_fallback():
     with pytest.raises(ModelError) as error:
         choose_providers("cuda", ["CPUExecutionProvider"])
     assert "gpu" in error.value.message and "cài" in error.value.message_vi
+
+
+def test_a_line_cut_into_pieces_is_padded_with_paper_at_the_cut():
+    """The padding past a cut would otherwise hold the next word's first letter, which the
+    reader read as a mark ("cơ: sở"); the line's own ends keep the page around them."""
+    from ocr_service.pipeline.ocr.context import ContextReader, ContextSpec
+
+    grey = np.full((60, 2400), 255, np.uint8)
+    for x in range(100, 2300, 10):  # strokes 2 px wide, 8 px apart: a cut is 4 px from ink
+        grey[20:40, x : x + 2] = 0
+    grey[20:40, 95:97] = 0  # ink just before the line's box, inside its 6 px padding
+    reader = ContextReader(None, ContextSpec(charset=["a"], max_width=256, pad_x=0.3))
+    pieces = reader.pieces(grey, [((100, 20), (2300, 20), (2300, 40), (100, 40))])
+    assert len(pieces) > 1
+    for piece in pieces[:-1]:
+        pad = int(piece.scale * 0.3 * 20)  # the padding's columns in the model's input
+        assert piece.pixels[:, -(pad - 1):].max() == 0.0  # paper past the cut
+    for piece in pieces[1:]:
+        pad = int(piece.scale * 0.3 * 20)
+        assert piece.pixels[:, : pad - 1].max() == 0.0  # and before it
+    assert pieces[0].pixels[:, : int(pieces[0].scale * 0.3 * 20) - 1].max() > 0.5
+
+
+def test_a_grey_page_is_fed_to_the_detector_as_its_colour_copy_would_be():
+    import cv2
+
+    from ocr_service.pipeline.ocr.detect import preprocess
+
+    grey = np.random.default_rng(0).integers(0, 256, (700, 500), dtype=np.uint8)
+    colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    assert np.allclose(preprocess([grey], 640), preprocess([colour], 640), atol=1e-6)
