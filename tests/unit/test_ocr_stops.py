@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr_service.pipeline.ocr.stops import ends_with_full_stop, restore_full_stop
+from ocr_service.pipeline.ocr.stops import (
+    ends_with_full_stop, ends_with_leader, restore_full_stop, settle_full_stop,
+)
 from sohoa_dev.synth.render import installed_font
 
 SIZE = 40  # pixels: 12 pt at 240 dpi
@@ -58,3 +60,24 @@ def test_the_dot_under_a_last_letter_is_no_full_stop():
     assert not ends_with_full_stop(grey, quad)
     grey, quad = line("đã nộp hồ sơ hợp lệ", "đã nộp hồ sơ hợp lệ")
     assert not ends_with_full_stop(grey, quad)
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+@pytest.mark.parametrize("leader", ["…", "....", ". . . .", "………"])
+def test_a_full_stop_read_out_of_a_short_leader_is_taken_away(font_file, leader):
+    """The reader wrote DejaVu's "Kinh …" as "Kinh." (the box held the leader)."""
+    grey, quad = line(f"Dân tộc: Kinh {leader}", f"Dân tộc: Kinh {leader}", font_file)
+    assert ends_with_leader(grey, quad)
+    assert settle_full_stop(grey, quad, "Dân tộc: Kinh.") == "Dân tộc: Kinh"
+    assert settle_full_stop(grey, quad, "Dân tộc: Kinh") == "Dân tộc: Kinh"
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+@pytest.mark.parametrize("text", ["có giá trị pháp lý như bản giấy.", "Văn bản này có giá trị.",
+                                  "Trân trọng cảm ơn quý vị.", "Tổ dân phố số 3, phường Hạ.",
+                                  "ngày 12 tháng 3 năm 2025, v.v."])
+def test_a_real_full_stop_is_kept_and_is_no_leader(font_file, text):
+    """Not even after a dot under the last letter ("trị.", "Hạ."): the two dots are not in a row."""
+    grey, quad = line(text, text, font_file)
+    assert not ends_with_leader(grey, quad)
+    assert settle_full_stop(grey, quad, text) == text

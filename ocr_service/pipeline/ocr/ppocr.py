@@ -44,7 +44,7 @@ from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, choose_providers, open_session
-from .stops import restore_full_stop
+from .stops import settle_full_stop
 
 
 def detector_model(choice: str, device: str, available: list[str] | None = None) -> str:
@@ -172,7 +172,7 @@ class PpocrEngine:
         lines = []
         grey = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
         for quad, reading in zip(quads, readings):
-            text = restore_full_stop(grey, quad, clean_text(reading.text))
+            text = settle_full_stop(grey, quad, clean_text(reading.text))
             if text:
                 lines.append(OcrLine(text, reading.confidence, quad))
         return PageText(page=page.number, width=page.width, height=page.height, lines=tuple(lines))
