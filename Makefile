@@ -22,7 +22,8 @@ bench: setup
 # Fine-tune the fast recognizer (training/README.md); its output is reviewed and committed by hand.
 train: setup
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
-	.venv/bin/python training/train_recognizer.py --out training/runs/latest
+	bash training/fonts.sh training/runs/fonts
+	SOHOA_DEV_FONT_DIRS=training/runs/fonts .venv/bin/python training/train_recognizer.py --out training/runs/latest
 
 clean:
 	rm -rf .venv .cache var

@@ -3,8 +3,8 @@
     python training/publish.py training/runs/r1 [--bench "CER figures and the command"]
 
 Copies ``RUN/model.onnx`` to ``models/sohoa_rec_vi.onnx``, writes the vocabulary file
-``models/sohoa_rec_vi_meta.json`` (the charset and input paddings of the model it started from:
-fine-tuning changed weights, not classes), and writes the two ``models/manifest.yaml`` entries
+``models/sohoa_rec_vi_meta.json`` (the input paddings of the model it started from and the run's
+charset: TrueOCR's, plus the classes training added at its end), and writes the two ``models/manifest.yaml`` entries
 with their sha256 and the run's model card in place of the old ones (other entries untouched);
 review the diff before committing.
 """
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copyfile(args.run / "model.onnx", models / "sohoa_rec_vi.onnx")
     meta = json.loads((models / "trueocr_rec_vi_meta.json").read_text(encoding="utf-8"))
     meta["name"] = "sohoa-rec-vi"
+    meta["charset"] = card.get("charset", meta["charset"])
     meta["fine_tuned_from"] = "trueocr-vi-r01 (trueocr==0.1.1)"
     (models / "sohoa_rec_vi_meta.json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -43,13 +44,14 @@ def main(argv: list[str] | None = None) -> int:
          "license": "Apache-2.0 (fine-tuned from TrueOCR trueocr-vi-r01, Apache-2.0)",
          "origin": "TrueOCR's Vietnamese CTC line recognizer fine-tuned by training/train_recognizer.py",
          "source": {"repository": True},
-         "input": "as trueocr-rec-vi (same graph, our weights)",
+         "input": "as trueocr-rec-vi (same graph, our weights, a wider head)",
          "card": {k: card[k] for k in ("command", "seed", "init", "data", "steps", "best_step",
                                        "batch", "lr", "heldout_line_cer_before",
-                                       "heldout_line_cer_after", "torch", "stages") if k in card}},
+                                       "heldout_line_cer_after", "torch", "stages", "fonts") if k in card}},
         {"name": "sohoa-rec-vi-meta", "role": "vocabulary", "file": "sohoa_rec_vi_meta.json",
          "sha256": sha256_file(models / "sohoa_rec_vi_meta.json"),
-         "license": "Apache-2.0", "origin": "charset and paddings of sohoa-rec-vi (those of trueocr-rec-vi)",
+         "license": "Apache-2.0", "origin": "charset of sohoa-rec-vi (trueocr-rec-vi's, then the classes training added) "
+                   "and paddings (trueocr-rec-vi's)",
          "source": {"repository": True}},
     ]
     manifest = models / "manifest.yaml"

@@ -34,7 +34,7 @@ from sohoa_dev.evaluation import ErrorCount, char_errors, total  # noqa: E402
 from training.data import (  # noqa: E402
     Sample, form_lines, generated_lines, page_lines, reader_and_encoder,
 )
-from training.trueocr_torch import TrueOcrRecognizer, load_onnx, write_onnx  # noqa: E402
+from training.trueocr_torch import TrueOcrRecognizer, load_onnx, widen_head, write_onnx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HALO = 8
@@ -149,6 +149,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _line_fonts() -> list[str]:
+    """The font files generated lines were drawn with (system fonts and ``SOHOA_DEV_FONT_DIRS``)."""
+    from sohoa_dev.synth.lines import vietnamese_fonts
+
+    return [path.name for path in vietnamese_fonts()]
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     command = shlex.join([sys.executable, *(sys.argv if argv is None else ["training/train_recognizer.py", *argv])])
@@ -173,7 +180,10 @@ def main(argv=None) -> int:
                         lambda: generated_lines(range(args.lines), reader, encoder))
     print(f"# train {len(train)} samples, validate on {len(val)}", flush=True)
 
-    net = load_onnx(args.init).to(args.device)
+    net = load_onnx(args.init)
+    charset = encoder.charset
+    widen_head(net, len(charset) + 1, like={charset.index('"') + 1: charset.index("“") + 1})
+    net = net.to(args.device)
     if args.resume:
         net.load_state_dict(torch.load(args.resume))
     start_cer = evaluate(net, val, encoder, args.device)
@@ -229,7 +239,7 @@ def main(argv=None) -> int:
                  "validation": f"synth.lines held-out-split seeds 1000000..{1_000_000 + args.val_lines - 1}"},
         "steps": step, "best_step": best_step, "batch": args.batch, "lr": args.lr,
         "heldout_line_cer_before": start_cer, "heldout_line_cer_after": best, "history": history,
-        "torch": torch.__version__,
+        "torch": torch.__version__, "charset": charset, "fonts": _line_fonts(),
     }
     (args.out / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps({k: card[k] for k in ("heldout_line_cer_before", "heldout_line_cer_after", "best_step")}))

@@ -110,6 +110,29 @@ class TrueOcrRecognizer(nn.Module):
         return self.head(h).transpose(1, 2), lengths
 
 
+def widen_head(net: TrueOcrRecognizer, classes: int, like: dict[int, int]) -> None:
+    """Give the head ``classes`` outputs (CTC blank included), keeping the trained ones.
+
+    A new class ``c`` starts as a copy of class ``like[c]`` (a straight quote as the curly one),
+    or, without one, with zero weights and the lowest bias of the head, so that it is never the
+    greedy choice before training has taught it. ``write_onnx`` writes the wider head into the
+    graph: nothing downstream of the head depends on the class count.
+    """
+    old = net.head
+    if classes <= old.out_channels:
+        return
+    head = nn.Conv1d(old.in_channels, classes, 1)
+    with torch.no_grad():
+        head.weight.zero_()
+        head.bias.fill_(float(old.bias.min()))
+        head.weight[: old.out_channels] = old.weight
+        head.bias[: old.out_channels] = old.bias
+        for new, source in like.items():
+            head.weight[new] = old.weight[source]
+            head.bias[new] = old.bias[source]
+    net.head = head
+
+
 def _initializers(model: onnx.ModelProto) -> dict[str, np.ndarray]:
     return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
 

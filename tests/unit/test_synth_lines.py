@@ -98,6 +98,9 @@ def test_text_mix_covers_the_kinds_of_line(texts) -> None:
     assert some(r"^(\d+\.|[a-zđ]\)|[IVX]+\.|Điều \d+\.) ")  # numbered headings
     assert some(r"^[^a-zà-ỹđ]*[A-ZĐ][^a-zà-ỹđ]{5,}$")  # ALL CAPS lines
     assert some(r"^[a-zà-ỹđ ]+$")  # all lower case
+    assert some(r'^"') and some(r'[.?!]"$')  # direct speech: the reader must learn the quotes
+    assert some(r"\?") and some("!")
+    assert some(r"(^|: )[a-z]+[._-][a-z]+[\w.-]*@[a-z]+(\.[a-z]+)+$")  # e-mails, dots between names
     assert some(r"(phường|xã) .*, (tỉnh|thành phố) ")  # addresses in the 2025 units
 
 

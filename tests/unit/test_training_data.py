@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from ocr_service.pipeline.ocr.recognize import bounds  # noqa: E402
 from sohoa_dev.synth.lines import line_sample, split_of  # noqa: E402
 from training.data import (  # noqa: E402
-    Encoder, as_detected, form_lines, generated_lines, grow, match_lines, reader_and_encoder,
+    ADDED_CHARS, Encoder, as_detected, form_lines, generated_lines, grow, match_lines,
+    reader_and_encoder, training_charset,
 )
 from training.publish import _without  # noqa: E402
 
@@ -30,6 +31,16 @@ def test_labels_are_charset_indices_and_unknown_characters_refuse_the_line():
     assert encoder.encode("a…") == (1, 6, 6, 6)  # "…" is learnt as the three dots it looks like
     assert encoder.encode("ab€") is None
     assert encoder.decode([4, 7]) == "đố"
+
+
+def test_quotes_and_question_marks_are_classes_appended_after_trueocrs():
+    """TrueOCR's classes keep their indices (its weights stay meaningful); the added ones follow."""
+    assert ADDED_CHARS == ('"', "?", "!")
+    assert training_charset(["a", "“", "?"]) == ["a", "“", "?", '"', "!"]
+    _, encoder = reader_and_encoder()
+    base = encoder.charset[: -len(ADDED_CHARS)]
+    assert encoder.charset[-3:] == ['"', "?", "!"] and not set(ADDED_CHARS) & set(base)
+    assert encoder.encode('"Ai?"') is not None and encoder.encode("Ồ!") is not None
 
 
 def test_a_detected_box_is_kept_only_when_it_matches_exactly_one_true_line():

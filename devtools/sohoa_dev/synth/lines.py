@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.domain import Quad
+from ocr_service.lexicon.syllables import strip_marks
 from sohoa_dev.synth import corpus
 from sohoa_dev.synth.corpus import ALLOWED_CHARS, VIETNAMESE_LETTERS
 from sohoa_dev.synth.degrade import Strength, _move, degrade_with_matrix
@@ -69,9 +70,11 @@ MAX_ASPECT = 30.0
 bounded width, so a longer line would be squeezed (or need a wider network) for nothing."""
 
 ELLIPSIS = "…"
-LINE_CHARS = ALLOWED_CHARS | {ELLIPSIS}
+LINE_CHARS = ALLOWED_CHARS | {ELLIPSIS, "?", "!", "@", "_"}
 """What a line's text may contain: corpus.ALLOWED_CHARS, plus "…" because forms print blanks as
-runs of it as well as of dots (evaluation.py already treats both as leaders)."""
+runs of it as well as of dots (evaluation.py already treats both as leaders), the "?" and "!"
+of prose, which our forms never print but books and letters do, and e-mail addresses' "@" and
+"_"."""
 HUNSPELL_VI = Path("/usr/share/hunspell/vi_VN.dic")
 """Debian ``hunspell-vi``: some 6,600 Vietnamese syllables, the vocabulary beyond our templates."""
 
@@ -244,14 +247,27 @@ def _words_line(rng: random.Random) -> str:
     text = _case(rng, " ".join(words))
     if rng.random() < 0.08:
         text = f"({text})" if rng.random() < 0.5 else f"\"{text}\""
-    return text + rng.choices(("", ".", ":", ";", ","), (0.6, 0.25, 0.06, 0.05, 0.04))[0]
+    return text + rng.choices(("", ".", ":", ";", ",", "?", "!"),
+                              (0.53, 0.25, 0.06, 0.05, 0.04, 0.035, 0.035))[0]
 
 
 def _prose_line(rng: random.Random) -> str:
-    """A run of 3-14 consecutive words of a dev-pool paragraph: real Vietnamese word order."""
+    """A run of 3-14 consecutive words of a dev-pool paragraph: real Vietnamese word order.
+
+    A quarter are direct speech as books and letters print it: opened, closed, or both, with the
+    sentence's own "?" or "!" inside the closing quote.
+    """
     _, body = rng.choice(corpus.paragraphs("dev"))
     filled = corpus.fill(body, corpus.field_values(rng), rng, 1.0)
-    return " ".join(_window(rng, filled.split(), 3, 14))
+    text = " ".join(_window(rng, filled.split(), 3, 14))
+    speech = rng.random()
+    if speech >= 0.25:
+        return text
+    ending = rng.choice((".", "?", "!", ""))
+    if speech < 0.1:
+        return f"\"{text}"
+    closed = text.rstrip(".,;:") + ending + "\""
+    return closed if speech < 0.17 else "\"" + closed
 
 
 def _name_line(rng: random.Random) -> str:
@@ -304,6 +320,31 @@ def _phone_line(rng: random.Random) -> str:
     return prefix + corpus.phone_number(rng)
 
 
+_MAIL_DOMAINS = ("gmail.com", "gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com",
+                 "hotmail.com", "icloud.com", "vnpt.vn", "fpt.com.vn", "hanoi.gov.vn",
+                 "hcmcpv.org.vn", "moj.gov.vn")
+
+
+def _email_line(rng: random.Random) -> str:
+    """An e-mail address as a citizen writes it, alone or after its label: name parts joined by
+    ".", "_", "-" or nothing, in any order, with initials or a year. Stage 5 read the dots
+    between name parts poorly: forms gave it one style of address, "tên.hđ12"."""
+    parts = strip_marks(corpus.person(rng).name).lower().split()
+    sep = rng.choice((".", ".", "_", "", "-"))
+    user = rng.choice((
+        sep.join(parts),
+        sep.join([parts[-1], *parts[:-1]]),
+        parts[-1] + sep + "".join(p[0] for p in parts[:-1]),
+        "".join(p[0] for p in parts[:-1]) + sep + parts[-1],
+        parts[0] + sep + parts[-1],
+    ))
+    if rng.random() < 0.6:
+        user += rng.choice(("", ".", "_")) + str(rng.choice((rng.randint(1, 99), rng.randint(1950, 2010))))
+    prefix = rng.choices(("", "Email: ", "E-mail: ", "Thư điện tử: ", "Địa chỉ thư điện tử: "),
+                         (0.4, 0.25, 0.15, 0.1, 0.1))[0]
+    return f"{prefix}{user}@{rng.choice(_MAIL_DOMAINS)}"
+
+
 def _label_line(rng: random.Random) -> str:
     """A dev-form line filled or left blank, blanks printed as dot (or ellipsis) leaders."""
     if rng.random() < 0.25:
@@ -344,8 +385,8 @@ def _heading_line(rng: random.Random) -> str:
 
 _GENERATORS: tuple[tuple[Callable[[random.Random], str], float], ...] = (
     (_words_line, 0.25), (_prose_line, 0.12), (_name_line, 0.08), (_address_line, 0.08),
-    (_date_line, 0.07), (_id_line, 0.05), (_phone_line, 0.04), (_label_line, 0.22),
-    (_heading_line, 0.09),
+    (_date_line, 0.07), (_id_line, 0.05), (_phone_line, 0.04), (_email_line, 0.04),
+    (_label_line, 0.22), (_heading_line, 0.09),
 )
 
 

@@ -15,6 +15,7 @@ the ground truth.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,7 +30,12 @@ from sohoa_dev.synth.corpus import KINDS, Block, Kind, PageContent, Pool, Segmen
 
 A4_MM = (210.0, 297.0)
 MIN_DPI, MAX_DPI = 72, 600
-FONT_ROOTS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+EXTRA_FONT_DIRS_ENV = "SOHOA_DEV_FONT_DIRS"
+FONT_ROOTS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
+              *(Path(d) for d in os.environ.get(EXTRA_FONT_DIRS_ENV, "").split(os.pathsep) if d))
+"""Where fonts are looked for: the system's, then the directories named in
+``SOHOA_DEV_FONT_DIRS`` (``os.pathsep``-separated). Training adds ``training/fonts.sh``'s typefaces
+that way, without installing them, so the pages and lines of every other run keep their fonts."""
 Face = Literal["regular", "bold", "italic"]
 LINE_SPACING: dict[str, tuple[float, float]] = {"form": (1.45, 1.8), "prose": (1.2, 1.45)}
 """Line height as a multiple of the font size; forms leave room to write on the blanks."""
@@ -69,9 +75,16 @@ HELD_OUT_FONT_PREFIXES: tuple[str, ...] = ("FreeMono", "FreeSans", "FreeSerif", 
 trained and no rule tuned on their shapes, and that generator's pages stay truly unseen."""
 
 
+HELD_OUT_KIN_PREFIXES: tuple[str, ...] = ("texgyretermes", "texgyreheros", "texgyrecursor", "Nimbus")
+"""File names of the fonts drawn from the same URW originals (Nimbus Roman, Sans and Mono) as
+the reserved FreeSerif, FreeSans and FreeMono: training on them would be training on the held-out
+generator's shapes. Debian ``fonts-texgyre`` (Termes, Heros, Cursor) and ``fonts-urw-base35``."""
+
+
 def is_held_out_font(path: Path) -> bool:
-    """Whether ``path`` is one of the fonts only the second held-out generator may use."""
-    return path.name.startswith(HELD_OUT_FONT_PREFIXES)
+    """Whether ``path`` is one of the fonts only the second held-out generator may use, or kin of
+    one (``HELD_OUT_KIN_PREFIXES``)."""
+    return path.name.startswith(HELD_OUT_FONT_PREFIXES + HELD_OUT_KIN_PREFIXES)
 
 
 @lru_cache(maxsize=None)
