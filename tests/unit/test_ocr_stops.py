@@ -70,6 +70,8 @@ def test_a_full_stop_read_out_of_a_short_leader_is_taken_away(font_file, leader)
     assert ends_with_leader(grey, quad)
     assert settle_full_stop(grey, quad, "Dân tộc: Kinh.") == "Dân tộc: Kinh"
     assert settle_full_stop(grey, quad, "Dân tộc: Kinh") == "Dân tộc: Kinh"
+    grey, quad = line(f"Dân tộc: {leader}", f"Dân tộc: {leader}", font_file)
+    assert settle_full_stop(grey, quad, "Dân tộc:.") == "Dân tộc:"  # after the label's colon
 
 
 @pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])

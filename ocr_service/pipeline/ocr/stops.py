@@ -122,8 +122,9 @@ def ends_with_leader(grey: np.ndarray, quad: Quad) -> bool:
 
 def settle_full_stop(grey: np.ndarray, quad: Quad, text: str) -> str:
     """``text`` with the final full stop the page shows: put back when the reader left it out,
-    taken away when the reader made it out of a short leader ("Kinh …" read "Kinh.")."""
-    if len(text) > 1 and text[-1] == "." and text[-2].isalnum() and ends_with_leader(grey, quad):
+    taken away when the reader made it out of a short leader ("Kinh …" read "Kinh.", "Nơi
+    xây dựng: ……" read "Nơi xây dựng:.")."""
+    if len(text) > 1 and text[-1] == "." and text[-2] != "." and ends_with_leader(grey, quad):
         return text[:-1]
     return restore_full_stop(grey, quad, text)
 
