@@ -192,3 +192,15 @@ def test_pages_read_concurrently_give_the_same_text(scans, upright):
                             build_engine("ppocr", settings))
     assert [t.text for t in concurrent] == [t.text for t in upright]
     assert [t.page for t in concurrent] == [1, 2]
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+def test_direct_speech_keeps_its_quotes_and_its_question_mark(ppocr, font_file):
+    """TrueOCR's charset has no straight quote, no "?" and no "!"; ours appends them (stage 5)."""
+    from tests.unit.test_ocr_stops import line
+
+    text = 'Bà hỏi: "Ai nộp hồ sơ trước?" Ông đáp: "Tôi!"'
+    grey, _ = line(text, text, font_file)
+    (read,) = read_pages([page_image(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), dpi=240)], ppocr)
+    assert read.text.count('"') == 4 and "?" in read.text and "!" in read.text, read.text
+    assert cer(read.text, text) <= 0.05, read.text  # DejaVu: "hỏi:\"Ai", "trước?\"." (2 slips)
