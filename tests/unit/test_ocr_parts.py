@@ -82,6 +82,8 @@ def test_clean_text_is_nfc_and_drops_dot_leaders():
     ("Đã chết vào lúc: .. giờ,", "Đã chết vào lúc: giờ,"),
     ("Dân tộc: Kinh.. Quốc tịch: Việt Nam", "Dân tộc: Kinh Quốc tịch: Việt Nam"),
     ("Họ tên: ____ Giới tính: Nam __", "Họ tên: Giới tính: Nam"),
+    ("Địa chỉ liên hệ:.. bản", "Địa chỉ liên hệ: bản"),  # glued to the label's colon
+    ("Nơi xây dựng:. Xã Đông", "Nơi xây dựng: Xã Đông"),
     ("Kính gửi(1.......", "Kính gửi(1)"),  # ")" lost into the leader
     ("Kính gửi(1)......: Ủy ban", "Kính gửi(1) : Ủy ban"),
     ("đúng sự thật.", "đúng sự thật."),  # a sentence's full stop stays

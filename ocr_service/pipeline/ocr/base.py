@@ -27,9 +27,10 @@ from ...domain import PageImage, PageText
 _LEADER = re.compile(r"(?:…\s*){2,}|(?:[.…·_]\s*){3,}|_{2,}")
 _FOOTNOTE_CALL = re.compile(r"\((\d{1,2})(?=\s*(?:[.…·_]\s*){2,}|\s*$)")
 """A footnote call whose ")" was lost into the leader after it ("Kính gửi(1......")."""
-_REMNANT = re.compile(r"(?<!\S)[.…·_]{1,2}(?!\S)|(?<=\w)\.\.(?!\S)")
-"""What is left of a leader cut by the detector: a lone "." or ".." between spaces, or ".."
-glued to a word's end (a sentence's one full stop is kept, and so is "v.v…")."""
+_REMNANT = re.compile(r"(?<!\S)[.…·_]{1,2}(?!\S)|(?<=\w)\.\.(?!\S)|(?<=:)[.…·_]{1,2}(?!\S)")
+"""What is left of a leader cut by the detector: a lone "." or ".." between spaces, ".." glued
+to a word's end (a sentence's one full stop is kept, and so is "v.v…"), or one or two dots
+glued to a label's colon ("Địa chỉ liên hệ:.. bản"; nothing follows a colon with a dot)."""
 _SPACES = re.compile(r"\s+")
 
 
