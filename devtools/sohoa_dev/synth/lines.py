@@ -339,7 +339,8 @@ def _email_line(rng: random.Random) -> str:
         parts[0] + sep + parts[-1],
     ))
     if rng.random() < 0.6:
-        user += rng.choice(("", ".", "_")) + str(rng.choice((rng.randint(1, 99), rng.randint(1950, 2010))))
+        joint = rng.choice(("", ".", "_"))
+        user += joint + str(rng.choice((rng.randint(1, 99), rng.randint(1950, 2010))))
     prefix = rng.choices(("", "Email: ", "E-mail: ", "Thư điện tử: ", "Địa chỉ thư điện tử: "),
                          (0.4, 0.25, 0.15, 0.1, 0.1))[0]
     return f"{prefix}{user}@{rng.choice(_MAIL_DOMAINS)}"

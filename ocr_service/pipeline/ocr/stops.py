@@ -54,6 +54,8 @@ class _LineEnd:
     last: Blob
     before: Blob | None
     baseline: float
+    on_letters: bool
+    """Whether the baseline was measured on letters (False: on a leader filling the crop)."""
     height: float
     left: int
     """Page x of the crop's left edge."""
@@ -95,13 +97,14 @@ def _line_end(grey: np.ndarray, quad: Quad) -> _LineEnd | None:
     nearest = max(before, key=lambda b: b[0] + b[2]) if before else None
     if left + last[0] < x1 - REACH * height:
         return None  # the line's ink ends well inside its box: nothing of its end is left over
-    return _LineEnd(last, nearest, baseline, height, left, right, right == grey.shape[1])
+    return _LineEnd(last, nearest, baseline, bool(letters), height, left, right,
+                    right == grey.shape[1])
 
 
 def ends_with_full_stop(grey: np.ndarray, quad: Quad) -> bool:
     """Whether the page shows a full stop at the end of the text line in ``quad``."""
     end = _line_end(grey, quad)
-    if end is None or end.before is None or not end.is_dot(end.last):
+    if end is None or not end.on_letters or end.before is None or not end.is_dot(end.last):
         return False
     bx, _, bw, _, _ = end.last
     nearest = end.before
