@@ -4,9 +4,9 @@
 
 Copies ``RUN/model.onnx`` to ``models/sohoa_rec_vi.onnx``, writes the vocabulary file
 ``models/sohoa_rec_vi_meta.json`` (the input paddings of the model it started from and the run's
-charset: TrueOCR's, plus the classes training added at its end), and writes the two ``models/manifest.yaml`` entries
-with their sha256 and the run's model card in place of the old ones (other entries untouched);
-review the diff before committing.
+charset: TrueOCR's, plus the classes training added at its end), and writes the two
+``models/manifest.yaml`` entries with their sha256 and the run's model card in place of the old
+ones (other entries untouched); review the diff before committing.
 """
 
 from __future__ import annotations
