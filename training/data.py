@@ -140,18 +140,17 @@ def _detector() -> tuple[object, DetectorParams]:
     return session, DetectorParams(limit_side=settings.ocr_det_limit_side, unclip_ratio=1.3)
 
 
-def _detected_samples(detector: tuple[object, DetectorParams], reader: ContextReader,
-                      encoder: Encoder, image: np.ndarray, grey: np.ndarray,
-                      truth: list[tuple[str, Quad]], source: str) -> Iterator[Sample]:
-    """Samples of the boxes the detector finds on ``image`` (``grey`` is the same page in grey,
-    which the reader takes) that match one ``truth`` line."""
+def detected_lines(detector: tuple[object, DetectorParams], image: np.ndarray,
+                   truth: list[tuple[str, Quad]]) -> list[tuple[Quad, str]]:
+    """The boxes the detector finds on ``image`` that match one ``truth`` line, with its text."""
     session, params = detector
     boxes = [quad for quad, _ in detect(session, [image], params)[0]]
-    yield from _samples(reader, encoder, grey, match_lines(boxes, truth), source)
+    return match_lines(boxes, truth)
 
 
-def page_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
-    """Samples from degraded ``dev``-pool pages, boxes from the service's detector."""
+def page_boxes(seeds: range) -> Iterator[tuple[np.ndarray, list[tuple[Quad, str]], str]]:
+    """``(grey page, detected lines with their text, source)`` of degraded ``dev``-pool pages,
+    boxes from the service's detector."""
 
     from sohoa_dev.synth import degrade_page, render_page
 
@@ -161,13 +160,13 @@ def page_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterato
         page = render_page(seed, "dev", rng.choice(("form", "prose")), rng.choice((150, 200, 250, 300)))
         page = degrade_page(page, seed, rng.choice(("light", "scan", "scan", "heavy")))
         grey = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
-        yield from _detected_samples(detector, reader, encoder, page.image, grey,
-                                     list(page.lines), f"page:{seed}")
+        yield grey, detected_lines(detector, page.image, list(page.lines)), f"page:{seed}"
 
 
-def form_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
-    """Samples from filled ``dev``-pool documents (form types in turn by seed), boxes from the
-    service's detector; upright pages only (turned ones are the clean-up's to stand up)."""
+def form_boxes(seeds: range) -> Iterator[tuple[np.ndarray, list[tuple[Quad, str]], str]]:
+    """``(grey page, detected lines with their text, source)`` of filled ``dev``-pool documents
+    (form types in turn by seed), boxes from the service's detector; upright pages only (turned
+    ones are the clean-up's to stand up)."""
     from sohoa_dev.synth.forms import FORM_TYPES, make_form_sample
 
     detector = _detector()
@@ -178,9 +177,20 @@ def form_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterato
                 continue
             grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
             cuts = filter(None, (as_detected(grey, quad, text) for text, quad in lines))
-            yield from _detected_samples(detector, reader, encoder, image, grey,
-                                         [(text, quad) for quad, text in cuts],
-                                         f"form:{seed}:{number}")
+            yield grey, detected_lines(detector, image, [(text, quad) for quad, text in cuts]), \
+                f"form:{seed}:{number}"
+
+
+def page_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
+    """Samples from degraded ``dev``-pool pages (``page_boxes``)."""
+    for grey, lines, source in page_boxes(seeds):
+        yield from _samples(reader, encoder, grey, lines, source)
+
+
+def form_lines(seeds: range, reader: ContextReader, encoder: Encoder) -> Iterator[Sample]:
+    """Samples from filled ``dev``-pool documents (``form_boxes``)."""
+    for grey, lines, source in form_boxes(seeds):
+        yield from _samples(reader, encoder, grey, lines, source)
 
 
 def grow(quad: Quad, rng: random.Random) -> Quad:
