@@ -1,5 +1,5 @@
 # The README's commands. Each installs what it needs first (scripts/setup.sh).
-.PHONY: setup run test bench models train clean
+.PHONY: setup run test bench models train tones clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,21 @@ train: setup
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
 	bash training/fonts.sh training/runs/fonts
 	SOHOA_DEV_FONT_DIRS=training/runs/fonts .venv/bin/python training/train_recognizer.py --out training/runs/latest
+
+# Train the tone classifier (training/README.md, "The tone classifier"); committed by hand too.
+TONES := training/runs/tones
+tones: setup
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
+	bash training/fonts.sh training/runs/fonts
+	export SOHOA_DEV_FONT_DIRS=training/runs/fonts; \
+	.venv/bin/python training/tones_data.py --seeds 0:16000 --out $(TONES)/train-a.npz && \
+	.venv/bin/python training/tones_data.py --seeds 32000:48000 --out $(TONES)/train-c.npz && \
+	.venv/bin/python training/tones_data.py --source pages --seeds 0:300 --out $(TONES)/train-p.npz && \
+	.venv/bin/python training/tones_data.py --source forms --seeds 0:400 --out $(TONES)/train-f.npz && \
+	.venv/bin/python training/tones_data.py --seeds 1000000:1015000 --split heldout --out $(TONES)/val-l.npz && \
+	.venv/bin/python training/tones_data.py --source forms --seeds 200000:200060 --out $(TONES)/val-f.npz && \
+	.venv/bin/python training/tones_data.py --source pages --seeds 9000:9040 --out $(TONES)/val-p.npz
+	.venv/bin/python training/train_tones.py --data $(TONES) --out $(TONES)/model --minutes 20
 
 clean:
 	rm -rf .venv .cache var

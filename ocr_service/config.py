@@ -94,6 +94,13 @@ class OcrSettings(BaseModel):
     ocr_second_reader: Literal["", "sohoa-rec-vi", "trueocr-rec-vi"] = ""
     """A second fast reader whose surer words replace the first's (``fusion.second_opinion``);
     empty for none."""
+    ocr_tone_model: Literal["", "sohoa-tone-vi"] = "sohoa-tone-vi"
+    """The fast reader's unsure vowels get a second look at the page's full resolution
+    (``ocr/tones.py``); empty turns it off."""
+    ocr_tone_check_below: float = 0.99
+    """Vowels the fast reader read with a lower probability are looked at by the tone judge."""
+    ocr_tone_sure: float = 0.9
+    """The tone judge's probability needed to replace the reader's tone."""
     ocr_reread_below: float = 0.85
     """``fused``: words holding a character below this probability are read again accurately."""
     ocr_det_model: Literal["auto", "ppocrv6-det-small", "ppocrv6-det-small-int8"] = "auto"

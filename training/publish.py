@@ -1,12 +1,14 @@
 """Put a training run's model into ``models/`` and print its manifest entries.
 
-    python training/publish.py training/runs/r1 [--bench "CER figures and the command"]
+    python training/publish.py training/runs/r1
+    python training/publish.py --tones training/runs/tones/model
 
 Copies ``RUN/model.onnx`` to ``models/sohoa_rec_vi.onnx``, writes the vocabulary file
 ``models/sohoa_rec_vi_meta.json`` (the input paddings of the model it started from and the run's
 charset: TrueOCR's, plus the classes training added at its end), and writes the two
 ``models/manifest.yaml`` entries with their sha256 and the run's model card in place of the old
-ones (other entries untouched); review the diff before committing.
+ones (other entries untouched); review the diff before committing. With ``--tones``, RUN is a
+``train_tones.py`` run, published as ``models/sohoa_tone_vi.onnx`` with its one entry.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from ocr_service.digest import sha256_file  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run", type=Path)
+    parser.add_argument("--tones", action="store_true",
+                        help="RUN is a train_tones.py run: publish it as sohoa-tone-vi")
     args = parser.parse_args(argv)
+    if args.tones:
+        return _publish_tones(args.run)
     models = ROOT / "models"
     card = json.loads((args.run / "card.json").read_text(encoding="utf-8"))
     shutil.copyfile(args.run / "model.onnx", models / "sohoa_rec_vi.onnx")
@@ -54,12 +60,41 @@ def main(argv: list[str] | None = None) -> int:
                    "and paddings (trueocr-rec-vi's)",
          "source": {"repository": True}},
     ]
-    manifest = models / "manifest.yaml"
+    _write_entries(models / "manifest.yaml", entries)
+    print("wrote models/sohoa_rec_vi.onnx, models/sohoa_rec_vi_meta.json and models/manifest.yaml")
+    return 0
+
+
+def _publish_tones(run: Path) -> int:
+    """Copy a ``train_tones.py`` run's model to ``models/sohoa_tone_vi.onnx`` and write its entry."""
+    models = ROOT / "models"
+    card = json.loads((run / "card.json").read_text(encoding="utf-8"))
+    shutil.copyfile(run / "model.onnx", models / "sohoa_tone_vi.onnx")
+    entry = {
+        "name": "sohoa-tone-vi", "role": "tone_classification", "file": "sohoa_tone_vi.onnx",
+        "sha256": sha256_file(models / "sohoa_tone_vi.onnx"), "license": "Apache-2.0",
+        "origin": "our tone classifier for vowels cut from the page at full resolution, "
+                  "trained from scratch by training/train_tones.py",
+        "source": {"repository": True},
+        "input": "x: float32 N x 1 x 64 x 48 ink map (tones.tone_crop) -> prob N x 6 (no mark, "
+                 "grave, acute, hook above, tilde, dot below)",
+        "card": {k: card[k] for k in ("command", "data", "steps", "validation_tone_errors",
+                                      "torch") if k in card},
+    }
+    entry["card"]["judge_on_validation"] = [
+        f"check_below {r['check_below']}, sure {r['sure']}: tone errors {r['errors_before']} -> "
+        f"{r['errors_after']} ({r['checked']} looked at, {r['mended']} mended, {r['spoiled']} spoiled)"
+        for r in card.get("judge_grid", [])]
+    _write_entries(models / "manifest.yaml", [entry])
+    print("wrote models/sohoa_tone_vi.onnx and models/manifest.yaml")
+    return 0
+
+
+def _write_entries(manifest: Path, entries: list[dict]) -> None:
+    """Replace the manifest's entries of the same names by ``entries``, at its end."""
     kept = _without(manifest.read_text(encoding="utf-8"), {e["name"] for e in entries})
     block = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=100)
     manifest.write_text(kept.rstrip("\n") + "\n\n" + _indent(block), encoding="utf-8")
-    print(f"wrote models/sohoa_rec_vi.onnx, models/sohoa_rec_vi_meta.json and {manifest}")
-    return 0
 
 
 def _indent(block: str) -> str:

@@ -154,9 +154,12 @@ def test_accurate_and_fast_readers_also_read_the_page_and_the_published_weights_
         assert cer(text.text, expected) <= 0.05, (recognizer, weights, text.text)
 
 
-def test_the_defaults_are_our_reader_alone_and_the_int8_detector_on_a_cpu():
+def test_the_defaults_are_our_reader_with_its_tone_judge_and_the_int8_detector_on_a_cpu():
     engine = build_engine("ppocr", get_settings().model_copy(update={"ocr_device": "cpu"}))
-    assert set(engine.models) == {"ppocrv6-det-small-int8", "sohoa-rec-vi"}
+    assert set(engine.models) == {"ppocrv6-det-small-int8", "sohoa-rec-vi", "sohoa-tone-vi"}
+    alone = build_engine("ppocr", get_settings().model_copy(update={"ocr_device": "cpu",
+                                                                   "ocr_tone_model": ""}))
+    assert set(alone.models) == {"ppocrv6-det-small-int8", "sohoa-rec-vi"}
 
 
 def test_two_pages_are_read_at_a_time_by_default_with_threads_that_do_not_spin():
@@ -204,3 +207,31 @@ def test_direct_speech_keeps_its_quotes_and_its_question_mark(ppocr, font_file):
     (read,) = read_pages([page_image(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), dpi=240)], ppocr)
     assert read.text.count('"') == 4 and "?" in read.text and "!" in read.text, read.text
     assert cer(read.text, text) <= 0.05, read.text  # DejaVu: "hỏi:\"Ai", "trước?\"." (2 slips)
+
+
+@pytest.fixture(scope="module")
+def judged_prose():
+    """Two scan-degraded ``dev`` prose pages where the reader alone gets tones wrong ("Ủy" read
+    "Uy" at a line's start, "đối" read "đổi"), read with and without the tone judge."""
+    pages = [degrade_page(render_page(seed, "dev", "prose", dpi), seed, "scan")
+             for seed, dpi in ((5001, 200), (5011, 300))]
+    images = [page_image(p.image, i + 1, p.dpi) for i, p in enumerate(pages)]
+    alone = get_settings().model_copy(update={"ocr_tone_model": ""})
+    return ([p.text for p in pages],
+            [t.text for t in read_pages(images, build_engine("ppocr", alone))],
+            [t.text for t in read_pages(images, build_engine("ppocr"))])
+
+
+def _word_errors(truth: str, read: str) -> int:
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, truth.split(), read.split(), autojunk=False)
+    return sum(max(a1 - a0, b1 - b0) for op, a0, a1, b0, b1 in matcher.get_opcodes() if op != "equal")
+
+
+def test_the_tone_judge_mends_tones_the_reader_got_wrong(judged_prose):
+    truths, alone, judged = judged_prose
+    before = sum(_word_errors(t, r) for t, r in zip(truths, alone))
+    after = sum(_word_errors(t, r) for t, r in zip(truths, judged))
+    assert after < before, (before, after)
+    assert "Uy ban" in alone[0] and "Uy ban" not in judged[0] and "Ủy ban" in judged[0]

@@ -49,7 +49,8 @@ class ContextSpec:
 
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
+def grey_of(image: np.ndarray) -> np.ndarray:
+    """``image`` in grey (as it is when it already is)."""
     return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
@@ -115,7 +116,7 @@ class ContextReader:
         equal-shape calls of different jobs share a model call when ``merge_rows`` allows."""
         planned: list[tuple[int, list[int]]] = []
         calls: list[ModelCall] = []
-        all_pieces = [self.pieces(_grey(image), quads) for image, quads in jobs]
+        all_pieces = [self.pieces(grey_of(image), quads) for image, quads in jobs]
         for job, pieces in enumerate(all_pieces):
             for chunk in width_batches([p.pixels.shape[1] for p in pieces], self._batch_size, 1.3):
                 inks = [pieces[i].pixels for i in chunk]

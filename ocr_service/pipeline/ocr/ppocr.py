@@ -30,7 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ...config import Settings, get_settings
@@ -38,13 +37,14 @@ from ...domain import OcrLine, PageImage, PageText, Quad
 from ...weights import model_path, read_manifest
 from .aster import AsterReader, load_vocabulary
 from .base import clean_text
-from .context import ContextReader, ContextSpec
+from .context import ContextReader, ContextSpec, grey_of
 from .detect import DetectorParams, detect, input_size
 from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, choose_providers, open_session
 from .stops import settle_full_stop
+from .tones import ToneJudge
 
 
 def detector_model(choice: str, device: str, available: list[str] | None = None) -> str:
@@ -108,6 +108,10 @@ class PpocrEngine:
             self._fast = reader(settings.ocr_fast_model)
             second = settings.ocr_second_reader
             self._second = reader(second) if second and second != settings.ocr_fast_model else None
+        self._tones = None
+        if self._fast is not None and settings.ocr_tone_model:
+            self._tones = ToneJudge(session(settings.ocr_tone_model), settings.ocr_tone_check_below,
+                                    settings.ocr_tone_sure)
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -148,6 +152,10 @@ class PpocrEngine:
                 others = self._second.read_many(jobs)
                 readings = [[second_opinion(mine, theirs) for mine, theirs in zip(page, other)]
                             for page, other in zip(readings, others)]
+        if self._tones is not None:
+            with self._stage("tones"):
+                readings = [self._tones.settle(grey_of(image), quads, read)
+                            for (image, quads), read in zip(jobs, readings)]
         if self._accurate is None:
             return readings
         plans = [uncertain_words(quads, read, self._reread_below)
@@ -170,7 +178,7 @@ class PpocrEngine:
     @staticmethod
     def _page_text(page: PageImage, quads: list[Quad], readings: list[LineReading]) -> PageText:
         lines = []
-        grey = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY)
+        grey = grey_of(page.image)
         for quad, reading in zip(quads, readings):
             text = settle_full_stop(grey, quad, clean_text(reading.text))
             if text:

@@ -1,0 +1,172 @@
+"""Train the tone classifier ``sohoa-tone-vi`` (``ocr_service.pipeline.ocr.tones``) on the crops
+``training/tones_data.py`` cut, and export it to ONNX.
+
+    python training/train_tones.py --data training/runs/tones --out training/runs/tones/model \
+        --minutes 15
+
+A small CNN (four convolution stages, about 17 M multiply-adds a crop) from scratch: the crops
+are 64 x 48 and the classes are six tones. Crops are shifted by up to 3 pixels sideways while
+training (the reader's position of a letter moves by about that much). The best checkpoint on the
+validation crops (lines of the generator's held-out split) is exported with a softmax output
+``prob``; ``card.json`` records the data, steps and validation figures, among them the tone
+error left where the judge would act, for each ``(check_below, sure)`` pair, so the service's
+defaults can be read off it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+TONE_COUNT = 6
+SHIFT = 3
+
+
+class ToneNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+
+        def block(a: int, b: int) -> list[nn.Module]:
+            return [nn.Conv2d(a, b, 3, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU()]
+
+        self.features = nn.Sequential(
+            *block(1, 16), nn.MaxPool2d(2),            # 32 x 24
+            *block(16, 32), nn.MaxPool2d(2),           # 16 x 12
+            *block(32, 64), *block(64, 64), nn.MaxPool2d(2),  # 8 x 6
+            *block(64, 96), nn.MaxPool2d(2),           # 4 x 3
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(96 * 4 * 3, TONE_COUNT))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+class WithSoftmax(nn.Module):
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(x), dim=1)
+
+
+def load(paths: list[Path]) -> dict[str, np.ndarray]:
+    parts = [np.load(p) for p in paths]
+    return {k: np.concatenate([p[k] for p in parts]) for k in ("crops", "tone", "read", "prob")}
+
+
+def shifted(batch: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Each crop moved sideways by -SHIFT..SHIFT columns, paper (0) filling in."""
+    out = torch.zeros_like(batch)
+    for i, s in enumerate(rng.integers(-SHIFT, SHIFT + 1, len(batch))):
+        if s >= 0:
+            out[i, :, :, s:] = batch[i, :, :, : batch.shape[3] - s]
+        else:
+            out[i, :, :, :s] = batch[i, :, :, -s:]
+    return out
+
+
+def predict(net: nn.Module, crops: np.ndarray) -> np.ndarray:
+    net.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(crops), 1024):
+            x = torch.from_numpy(crops[i : i + 1024].astype(np.float32) / 255.0)[:, None]
+            out.append(torch.softmax(net(x), dim=1).numpy())
+    return np.concatenate(out)
+
+
+def judged(val: dict[str, np.ndarray], probs: np.ndarray, check_below: float, sure: float) -> dict:
+    """What the judge would do on the validation vowels: tone errors before and after, and how
+    many it looked at, mended and spoiled."""
+    best, top = probs.argmax(1), probs.max(1)
+    act = (val["prob"] < check_below) & (top >= sure) & (best != val["read"])
+    final = np.where(act, best, val["read"])
+    return {"checked": int((val["prob"] < check_below).sum()),
+            "errors_before": int((val["read"] != val["tone"]).sum()),
+            "errors_after": int((final != val["tone"]).sum()),
+            "mended": int((act & (val["read"] != val["tone"]) & (best == val["tone"])).sum()),
+            "spoiled": int((act & (val["read"] == val["tone"])).sum())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True,
+                        help="folder with train-*.npz and val*.npz from tones_data.py")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--minutes", type=float, default=15)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    train_files = sorted(args.data.glob("train-*.npz"))
+    val_files = sorted(args.data.glob("val*.npz"))
+    train, val = load(train_files), load(val_files)
+    net = ToneNet()
+    optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    deadline = time.monotonic() + 60 * args.minutes
+    step, best_errors, history = 0, None, []
+    args.out.mkdir(parents=True, exist_ok=True)
+    while time.monotonic() < deadline:
+        net.train()
+        order = rng.permutation(len(train["tone"]))
+        for start in range(0, len(order), args.batch):
+            left = (deadline - time.monotonic()) / (60 * args.minutes)
+            fraction = min(1.0, 1.0 - left)
+            for group in optimizer.param_groups:
+                group["lr"] = args.lr * 0.5 * (1 + np.cos(np.pi * fraction))
+            idx = order[start : start + args.batch]
+            x = torch.from_numpy(train["crops"][idx].astype(np.float32) / 255.0)[:, None]
+            y = torch.from_numpy(train["tone"][idx].astype(np.int64))
+            loss = loss_fn(net(shifted(x, rng)), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+            if step % 500 == 0 or time.monotonic() >= deadline:
+                probs = predict(net, val["crops"])
+                errors = int((probs.argmax(1) != val["tone"]).sum())
+                history.append({"step": step, "loss": round(loss.item(), 4), "val_errors": errors})
+                print(history[-1], flush=True)
+                if best_errors is None or errors < best_errors:
+                    best_errors = errors
+                    torch.save(net.state_dict(), args.out / "best.pt")
+                net.train()
+            if time.monotonic() >= deadline:
+                break
+    net.load_state_dict(torch.load(args.out / "best.pt"))
+    probs = predict(net, val["crops"])
+    grid = [{"check_below": c, "sure": s, **judged(val, probs, c, s)}
+            for c in (0.9, 0.95, 0.98, 0.99, 1.01) for s in (0.6, 0.8, 0.9, 0.95, 0.98)]
+    for row in grid:
+        print(row)
+    export = WithSoftmax(net).eval()
+    torch.onnx.export(export, torch.zeros(1, 1, 64, 48), str(args.out / "model.onnx"),
+                      input_names=["x"], output_names=["prob"],
+                      dynamic_axes={"x": {0: "n"}, "prob": {0: "n"}}, opset_version=17,
+                      dynamo=False)
+    card = {
+        "command": "python training/train_tones.py " + " ".join(
+            f"--{k} {v}" for k, v in vars(args).items()),
+        "data": {"train_files": [p.name for p in train_files],
+                 "validation_files": [p.name for p in val_files],
+                 "train_vowels": int(len(train["tone"])),
+                 "validation_vowels": int(len(val["tone"]))},
+        "steps": step, "history": history, "validation_tone_errors": best_errors,
+        "judge_grid": grid, "torch": torch.__version__,
+    }
+    (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out / 'model.onnx'}")
+
+
+if __name__ == "__main__":
+    main()
