@@ -95,3 +95,14 @@ def test_the_judge_agreeing_with_the_reader_changes_nothing():
     assert kept == reading
     [mended] = ToneJudge(FakeSession([_sure(3, 0.99)]), 0.98, 0.9).settle(grey, quads, [reading])
     assert mended.text == "Ủy ban"
+
+
+@pytest.mark.parametrize(("confirm", "expected"), [(0, "Hưu tri"), (2, "Hưu trí")])
+def test_taking_a_tone_away_needs_a_second_crop_to_the_right_to_see_no_mark(confirm, expected):
+    grey = np.full((60, 200), 255, np.uint8)
+    quads = [((0.0, 10.0), (200.0, 10.0), (200.0, 40.0), (0.0, 40.0))]
+    reading = _reading("Hưu trí", [0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.9])
+    session = FakeSession([_sure(0, 0.99), _sure(confirm, 0.99)])
+    [judged] = ToneJudge(session, check_below=0.98, sure=0.9).settle(grey, quads, [reading])
+    assert judged.text == expected
+    assert session.seen == 2

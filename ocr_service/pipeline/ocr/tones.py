@@ -36,6 +36,9 @@ without descenders ends near the baseline, and a first classifier, whose crops r
 below, took "hộ" for "hô" there (its dot below out of the crop); a capital's mark can rise past
 the box as well."""
 
+CONFIRM_SHIFT = 0.3
+"""How far right (in box heights) the crop that confirms a tone's removal is cut."""
+
 _VOWELS = frozenset("aăâeêioôơuưy")
 
 
@@ -88,6 +91,8 @@ class ToneCall:
     index: int
     base: str
     tone: int
+    box: tuple[float, float, float, float]
+    centre: float
 
 
 def vowels_to_check(reading: LineReading, below: float) -> list[tuple[int, str, int]]:
@@ -131,21 +136,34 @@ class ToneJudge:
 
     def settle(self, grey: np.ndarray, quads: list[Quad],
                readings: list[LineReading]) -> list[LineReading]:
-        """``readings`` of ``quads`` on ``grey`` with the tones the classifier is sure of."""
+        """``readings`` of ``quads`` on ``grey`` with the tones the classifier is sure of.
+
+        Taking a tone away needs a second crop, ``CONFIRM_SHIFT`` box heights to the right, to
+        see no mark either: the reader's position of a letter (its CTC peak) can drift left by
+        up to a letter near a line's end, and a crop centred on the letter before names that
+        letter's tone (``dev`` forms: "Hưu trí" -> "Hưu tri", "chủ hộ:" -> "chủ hô:")."""
         calls: list[ToneCall] = []
         crops: list[np.ndarray] = []
         for line, (quad, reading) in enumerate(zip(quads, readings)):
             box = bounds(quad)
             for index, base, tone in vowels_to_check(reading, self._check_below):
                 hit: CharHit = reading.chars[index]
-                crops.append(tone_crop(grey, box, (hit.x0 + hit.x1) / 2))
-                calls.append(ToneCall(line, index, base, tone))
+                centre = (hit.x0 + hit.x1) / 2
+                crops.append(tone_crop(grey, box, centre))
+                calls.append(ToneCall(line, index, base, tone, box, centre))
         if not calls:
             return readings
         probs = self.probabilities(np.stack(crops))
+        verdicts = [(call, int(np.argmax(p))) for call, p in zip(calls, probs)
+                    if int(np.argmax(p)) != call.tone and float(np.max(p)) >= self._sure]
+        removals = [call for call, best in verdicts if best == 0]
+        if removals:
+            shifted = np.stack([tone_crop(grey, c.box, c.centre + CONFIRM_SHIFT * (c.box[3] - c.box[1]))
+                                for c in removals])
+            unconfirmed = {id(c) for c, p in zip(removals, self.probabilities(shifted))
+                           if int(np.argmax(p)) != 0}
+            verdicts = [(c, best) for c, best in verdicts if id(c) not in unconfirmed]
         changes: dict[int, dict[int, str]] = {}
-        for call, p in zip(calls, probs):
-            best = int(np.argmax(p))
-            if best != call.tone and p[best] >= self._sure:
-                changes.setdefault(call.line, {})[call.index] = with_tone(call.base, best)
+        for call, best in verdicts:
+            changes.setdefault(call.line, {})[call.index] = with_tone(call.base, best)
         return [retone(reading, changes.get(line, {})) for line, reading in enumerate(readings)]
