@@ -98,7 +98,8 @@ class OcrSettings(BaseModel):
     """The fast reader's unsure vowels get a second look at the page's full resolution
     (``ocr/tones.py``); empty turns it off."""
     ocr_tone_check_below: float = 0.99
-    """Vowels the fast reader read with a lower probability are looked at by the tone judge."""
+    """Vowels the fast reader read with a lower probability are looked at by the tone judge (and
+    every circumflex letter read with an acute or a hook above, whatever its probability)."""
     ocr_tone_sure: float = 0.9
     """The tone judge's probability needed to replace the reader's tone."""
     ocr_reread_below: float = 0.85

@@ -50,9 +50,11 @@ def _reading(text: str, probs: list[float]) -> LineReading:
                          for i, (c, p) in enumerate(zip(text, probs))])
 
 
-def test_only_unsure_vowels_are_checked():
+def test_unsure_vowels_and_every_circumflex_with_acute_or_hook_are_checked():
     reading = _reading("đổi bé", [0.99, 0.6, 0.99, 0.99, 0.99, 0.97])
     assert vowels_to_check(reading, 0.98) == [(1, "ô", 3), (5, "e", 2)]
+    sure = _reading("Cống kề cả Ể", [0.999] * 12)
+    assert vowels_to_check(sure, 0.98) == [(1, "ô", 2), (11, "Ê", 3)]
 
 
 class FakeSession:
