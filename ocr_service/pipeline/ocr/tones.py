@@ -6,8 +6,8 @@ against "ể") is left with two or three pixels. That is where its errors on cle
 "đối" read "đổi", "kiểm" read "kiếm", "Ủy" read "Uy" (measured on ``dev`` pages, where
 tesseract, which reads at full resolution, gets these right).
 
-``ToneJudge`` cuts each vowel the reader is unsure of out of the page at full resolution, around
-where the reader placed it, and a small classifier (``sohoa-tone-vi``, trained by
+``ToneJudge`` cuts each vowel the reader is unsure of, and each circumflex letter it read with an
+acute or a hook above, out of the page at full resolution, around where the reader placed it, and a small classifier (``sohoa-tone-vi``, trained by
 ``training/train_tones.py`` on rendered lines, never on the held-out generators) names its tone.
 The reader's tone is replaced only when the classifier is sure; the letter and its other marks
 (circumflex, breve, horn) stay the reader's.
@@ -125,9 +125,10 @@ def retone(reading: LineReading, changes: dict[int, str]) -> LineReading:
 class ToneJudge:
     """Re-judges the tone of unsure vowels with the ``sohoa-tone-vi`` classifier.
 
-    ``check_below``: only vowels the reader read with a lower probability are looked at (the
-    crops cost time, and a sure reading is rarely wrong); ``sure``: the classifier's probability
-    needed to replace the reader's tone."""
+    ``check_below``: vowels the reader read with a lower probability are looked at (the crops
+    cost time, and a sure reading is rarely wrong), and the circumflex letters of
+    ``vowels_to_check``; ``sure``: the classifier's probability needed to replace the reader's
+    tone."""
 
     def __init__(self, session, check_below: float, sure: float, batch_size: int = 256) -> None:
         self._session = session
@@ -165,8 +166,9 @@ class ToneJudge:
                     if int(np.argmax(p)) != call.tone and float(np.max(p)) >= self._sure]
         removals = [call for call, best in verdicts if best == 0]
         if removals:
-            shifted = np.stack([tone_crop(grey, c.box, c.centre + CONFIRM_SHIFT * (c.box[3] - c.box[1]))
-                                for c in removals])
+            shifted = np.stack([
+                tone_crop(grey, c.box, c.centre + CONFIRM_SHIFT * (c.box[3] - c.box[1]))
+                for c in removals])
             unconfirmed = {id(c) for c, p in zip(removals, self.probabilities(shifted))
                            if int(np.argmax(p)) != 0}
             verdicts = [(c, best) for c, best in verdicts if id(c) not in unconfirmed]
