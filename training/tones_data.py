@@ -29,14 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ocr_service.config import get_settings  # noqa: E402
 from ocr_service.pipeline.ocr.ppocr import PpocrEngine  # noqa: E402
 from ocr_service.domain import Quad  # noqa: E402
+from ocr_service.lexicon.syllables import strip_tone  # noqa: E402
 from ocr_service.pipeline.ocr.recognize import LineReading, bounds  # noqa: E402
 from ocr_service.pipeline.ocr.tones import split_tone, tone_crop  # noqa: E402
 from training.data import as_detected, form_boxes, grow, page_boxes  # noqa: E402
-
-
-def _toneless(char: str) -> str:
-    split = split_tone(char)
-    return split[0].lower() if split else char.lower()
 
 
 def vowels(reading: LineReading, grey: np.ndarray, quad: Quad, text: str
@@ -45,8 +41,8 @@ def vowels(reading: LineReading, grey: np.ndarray, quad: Quad, text: str
     aligned with one of the true ``text``."""
     hits = [h for h in reading.chars if h.char != " "]
     truth = [c for c in text if c != " "]
-    matcher = difflib.SequenceMatcher(None, [_toneless(t) for t in truth],
-                                      [_toneless(h.char) for h in hits], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [strip_tone(t).lower() for t in truth],
+                                      [strip_tone(h.char).lower() for h in hits], autojunk=False)
     box = bounds(quad)
     found = []
     for block in matcher.get_matching_blocks():

@@ -7,9 +7,10 @@ import unicodedata
 import numpy as np
 import pytest
 
+from ocr_service.lexicon.syllables import Tone
 from ocr_service.pipeline.ocr.recognize import CharHit, LineReading, make_reading
 from ocr_service.pipeline.ocr.tones import (
-    CROP_HEIGHT, CROP_WIDTH, TONES, ToneJudge, split_tone, tone_crop, vowels_to_check, with_tone,
+    CROP_HEIGHT, CROP_WIDTH, TONES, ToneJudge, split_tone, tone_crop, toned, vowels_to_check,
 )
 
 
@@ -23,13 +24,13 @@ def test_split_tone_names_the_letter_and_its_tone(char, expected):
 
 def test_the_six_classes_are_the_six_tones_in_a_fixed_order():
     # The trained model's output order: a literal, not the code's own table.
-    assert [with_tone("a", t) for t in range(6)] == ["a", "à", "á", "ả", "ã", "ạ"]
-    assert TONES[0] == ""
+    assert [toned("a", t) for t in range(6)] == ["a", "à", "á", "ả", "ã", "ạ"]
+    assert TONES[0] is Tone.NGANG
 
 
-def test_with_tone_keeps_the_other_marks_and_is_nfc():
+def test_toned_keeps_the_other_marks_and_is_nfc():
     for base, tone, expected in (("ô", 2, "ố"), ("ê", 3, "ể"), ("Ư", 4, "Ữ"), ("ă", 5, "ặ")):
-        out = with_tone(base, tone)
+        out = toned(base, tone)
         assert out == expected and unicodedata.is_normalized("NFC", out)
 
 

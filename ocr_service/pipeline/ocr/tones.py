@@ -15,18 +15,19 @@ The reader's tone is replaced only when the classifier is sure; the letter and i
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from ...domain import Quad
+from ...lexicon import syllables
+from ...lexicon.syllables import Tone
 from .recognize import CharHit, LineReading, bounds, make_reading
 
-TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-"""The classifier's classes: no mark, grave (huyền), acute (sắc), hook above (hỏi), tilde
-(ngã), dot below (nặng): the six tones of Vietnamese, as combining marks."""
+TONES = (Tone.NGANG, Tone.HUYEN, Tone.SAC, Tone.HOI, Tone.NGA, Tone.NANG)
+"""The classifier's classes, in its output order: no mark, grave (huyền), acute (sắc), hook
+above (hỏi), tilde (ngã), dot below (nặng)."""
 
 CROP_HEIGHT, CROP_WIDTH = 64, 48
 _ABOVE, _BELOW, _HALF_WIDTH = 0.3, 0.3, 0.5
@@ -39,25 +40,19 @@ the box as well."""
 CONFIRM_SHIFT = 0.3
 """How far right (in box heights) the crop that confirms a tone's removal is cut."""
 
-_VOWELS = frozenset("aăâeêioôơuưy")
-
 
 def split_tone(char: str) -> tuple[str, int] | None:
     """``(letter without its tone, tone class)`` of a Vietnamese vowel, or None for anything else
     ("ổ" -> ("ô", 3); "Ủ" -> ("U", 3); "d" -> None)."""
-    if len(char) != 1:
+    split = syllables.split_tone(char) if len(char) == 1 else None
+    if split is None or split[0].lower() not in syllables.VOWELS:
         return None
-    parts = unicodedata.normalize("NFD", char)
-    tones = [i for i, mark in enumerate(TONES) if mark and mark in parts]
-    base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONES[1:]))
-    if len(base) != 1 or base.lower() not in _VOWELS or len(tones) > 1:
-        return None
-    return base, tones[0] if tones else 0
+    return split[0], TONES.index(split[1])
 
 
-def with_tone(base: str, tone: int) -> str:
-    """``base`` (a vowel without tone) carrying tone class ``tone``, NFC."""
-    return unicodedata.normalize("NFC", base + TONES[tone])
+def toned(letter: str, tone: int) -> str:
+    """``letter`` (a vowel without tone) carrying tone class ``tone``, NFC."""
+    return syllables.place_tone(letter, TONES[tone], 0)
 
 
 def tone_crop(grey: np.ndarray, box: tuple[float, float, float, float],
@@ -164,15 +159,15 @@ class ToneJudge:
         probs = self.probabilities(np.stack(crops))
         verdicts = [(call, int(np.argmax(p))) for call, p in zip(calls, probs)
                     if int(np.argmax(p)) != call.tone and float(np.max(p)) >= self._sure]
-        removals = [call for call, best in verdicts if best == 0]
+        removals = [n for n, (_, best) in enumerate(verdicts) if best == 0]
         if removals:
             shifted = np.stack([
                 tone_crop(grey, c.box, c.centre + CONFIRM_SHIFT * (c.box[3] - c.box[1]))
-                for c in removals])
-            unconfirmed = {id(c) for c, p in zip(removals, self.probabilities(shifted))
+                for c in (verdicts[n][0] for n in removals)])
+            unconfirmed = {n for n, p in zip(removals, self.probabilities(shifted))
                            if int(np.argmax(p)) != 0}
-            verdicts = [(c, best) for c, best in verdicts if id(c) not in unconfirmed]
+            verdicts = [v for n, v in enumerate(verdicts) if n not in unconfirmed]
         changes: dict[int, dict[int, str]] = {}
         for call, best in verdicts:
-            changes.setdefault(call.line, {})[call.index] = with_tone(call.base, best)
+            changes.setdefault(call.line, {})[call.index] = toned(call.base, best)
         return [retone(reading, changes.get(line, {})) for line, reading in enumerate(readings)]
