@@ -140,22 +140,25 @@ class PpocrEngine:
         return [[boxes[i][0] for i in reading_order([quad for quad, _ in boxes])]
                 for boxes in found]
 
-    def _read(self, jobs: list[tuple[np.ndarray, list[Quad]]]) -> list[list[LineReading]]:
-        """Readings of each ``(image, quads)`` job: the fast reader, then the accurate one on the
-        words the fast one is unsure of (``fusion``), each reader's calls shared across jobs."""
+    def _read(self, jobs: list[tuple[np.ndarray, list[Quad]]],
+              greys: list[np.ndarray]) -> list[list[LineReading]]:
+        """Readings of each ``(image, quads)`` job (``greys``: each image in grey): the fast
+        reader and its tone judge, then the accurate reader on the words the fast one is unsure
+        of (``fusion``), each reader's calls shared across jobs."""
         if self._fast is None:
             with self._stage("read"):
                 return self._accurate.read_many(jobs)
+        grey_jobs = [(grey, quads) for grey, (_, quads) in zip(greys, jobs)]
         with self._stage("read"):
-            readings = self._fast.read_many(jobs)
+            readings = self._fast.read_many(grey_jobs)
             if self._second is not None:
-                others = self._second.read_many(jobs)
+                others = self._second.read_many(grey_jobs)
                 readings = [[second_opinion(mine, theirs) for mine, theirs in zip(page, other)]
                             for page, other in zip(readings, others)]
         if self._tones is not None:
             with self._stage("tones"):
-                readings = [self._tones.settle(grey_of(image), quads, read)
-                            for (image, quads), read in zip(jobs, readings)]
+                readings = [self._tones.settle(grey, quads, read)
+                            for (grey, quads), read in zip(grey_jobs, readings)]
         if self._accurate is None:
             return readings
         plans = [uncertain_words(quads, read, self._reread_below)
@@ -171,14 +174,16 @@ class PpocrEngine:
         """Detect and read ``pages`` together (one page: exactly the page-by-page path)."""
         with self._stage("detect"):
             quads = self._detect(pages)
-        readings = self._read([(page.image, q) for page, q in zip(pages, quads)])
+        greys = [grey_of(page.image) for page in pages]
+        readings = self._read([(page.image, q) for page, q in zip(pages, quads)], greys)
         with self._stage("text"):
-            return [self._page_text(page, q, r) for page, q, r in zip(pages, quads, readings)]
+            return [self._page_text(page, grey, q, r)
+                    for page, grey, q, r in zip(pages, greys, quads, readings)]
 
     @staticmethod
-    def _page_text(page: PageImage, quads: list[Quad], readings: list[LineReading]) -> PageText:
+    def _page_text(page: PageImage, grey: np.ndarray, quads: list[Quad],
+                   readings: list[LineReading]) -> PageText:
         lines = []
-        grey = grey_of(page.image)
         for quad, reading in zip(quads, readings):
             text = settle_full_stop(grey, quad, clean_text(reading.text))
             if text:
