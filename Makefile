@@ -1,5 +1,5 @@
 # The README's commands. Each installs what it needs first (scripts/setup.sh).
-.PHONY: setup run test bench models train tones clean
+.PHONY: setup run test bench models train-setup train tones clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,17 +19,18 @@ test: setup
 bench: setup
 	.venv/bin/python bench/ocr.py
 
-# Fine-tune the fast recognizer (training/README.md); its output is reviewed and committed by hand.
-train: setup
+# What both trainings need: the `train` extra (torch, onnx) and the extra typefaces.
+train-setup: setup
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
 	bash training/fonts.sh training/runs/fonts
+
+# Fine-tune the fast recognizer (training/README.md); its output is reviewed and committed by hand.
+train: train-setup
 	SOHOA_DEV_FONT_DIRS=training/runs/fonts .venv/bin/python training/train_recognizer.py --out training/runs/latest
 
 # Train the tone classifier (training/README.md, "The tone classifier"); committed by hand too.
 TONES := training/runs/tones
-tones: setup
-	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
-	bash training/fonts.sh training/runs/fonts
+tones: train-setup
 	export SOHOA_DEV_FONT_DIRS=training/runs/fonts; \
 	.venv/bin/python training/tones_data.py --seeds 0:16000 --out $(TONES)/train-a.npz && \
 	.venv/bin/python training/tones_data.py --seeds 32000:48000 --out $(TONES)/train-c.npz && \
