@@ -7,7 +7,9 @@ in the 34 provinces of the 2025 two-tier system, 12-digit personal ID numbers wh
 century/sex digit and birth year agree with the person.
 
 Templates and paragraphs are split once, by position, into a ``dev`` and a ``heldout`` pool, so the
-benchmark reports pages whose wording the OCR was never tuned on. Generated values (names, dates,
+benchmark reports pages whose wording the OCR was never tuned on. A third pool, ``unseen``, is for
+tuning on wording no model has learnt: its prose is the machine's Vietnamese program messages
+(``catalogs.py``), its forms are ``dev``'s. Generated values (names, dates,
 addresses) come from shared vocabularies in both pools: those are the words any page may contain.
 
 Template mark-up, one line per block; the first token may name a style (see ``STYLE_PREFIXES``):
@@ -26,9 +28,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-Pool = Literal["dev", "heldout"]
+Pool = Literal["dev", "heldout", "unseen"]
 Kind = Literal["form", "prose"]
-POOLS: tuple[Pool, ...] = ("dev", "heldout")
+POOLS: tuple[Pool, ...] = ("dev", "heldout", "unseen")
 KINDS: tuple[Kind, ...] = ("form", "prose")
 
 # --- the characters a Vietnamese document uses ---------------------------------------------------
@@ -682,6 +684,10 @@ def form_templates(pool: Pool) -> tuple[str, ...]:
 
 def paragraphs(pool: Pool) -> tuple[tuple[str, str], ...]:
     """(title, paragraph) pairs of a pool, paragraph text still holding ``{key}`` placeholders."""
+    if pool == "unseen":
+        from sohoa_dev.synth.catalogs import catalog_paragraphs
+
+        return catalog_paragraphs(ALLOWED_CHARS)
     return tuple((title, " ".join(_clean(body).split()))
                  for title, body in _split(_PARAGRAPHS, pool))
 
