@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from ocr_service.lexicon.syllables import Tone
 from ocr_service.pipeline.ocr.recognize import CharHit, LineReading, make_reading
 from ocr_service.pipeline.ocr.tones import (
-    CROP_HEIGHT, CROP_WIDTH, TONES, ToneJudge, split_tone, tone_crop, toned, vowels_to_check,
+    CROP_HEIGHT, CROP_WIDTH, TONES, ToneJudge, keeps_syllables, marks_of, split_mark, split_tone,
+    tone_crop, toned, vowels_to_check, with_mark,
 )
 
 
@@ -58,25 +60,101 @@ def test_unsure_vowels_and_every_circumflex_with_acute_or_hook_are_checked():
     assert vowels_to_check(sure, 0.98) == [(1, "ô", 2), (11, "Ê", 3)]
 
 
-class FakeSession:
-    """Hands out the probabilities given, one row per crop, and counts the crops it saw."""
+def test_capital_vowels_are_checked_even_when_the_reader_is_sure():
+    sure = _reading("MÂU Ngay", [0.999] * 8)
+    assert vowels_to_check(sure, 0.98) == [(1, "Â", 0), (2, "U", 0)]
 
-    def __init__(self, rows: list[list[float]]) -> None:
+
+@pytest.mark.parametrize(("text", "changes", "kept"), [
+    ("đội ngũ", {2: "ị"}, {}),  # one syllable, one tone: "độị" is no word
+    ("thế", {2: "ể"}, {2: "ể"}),
+    ("MÂU", {1: "Ẫ"}, {1: "Ẫ"}),
+    ("qwerty độ", {2: "ẻ", 8: "ố"}, {2: "ẻ", 8: "ố"}),  # "qwerty" was none before
+    ("hoà bình", {1: "ò", 5: "í"}, {5: "í"}),  # "hòà" is no syllable, "bính" is
+])
+def test_a_change_never_turns_a_syllable_into_no_syllable(text, changes, kept):
+    assert keeps_syllables(_reading(text, [0.9] * len(text)), changes) == kept
+
+
+def test_the_judge_leaves_a_syllable_that_its_change_would_spoil():
+    grey = np.full((60, 200), 255, np.uint8)
+    quads = [((0.0, 10.0), (200.0, 10.0), (200.0, 40.0), (0.0, 40.0))]
+    reading = _reading("đội", [0.99, 0.99, 0.6])
+    [judged] = ToneJudge(FakeSession([_sure(5, 0.99)]), 0.98, 0.9).settle(grey, quads, [reading])
+    assert judged.text == "đội"
+
+
+class FakeSession:
+    """Hands out the probabilities given, one row per crop (tones, and letter marks when
+    ``marks`` are given), and counts the crops it saw."""
+
+    def __init__(self, rows: list[list[float]], marks: list[list[float]] | None = None) -> None:
         self.rows = np.array(rows, np.float32)
+        self.marks = None if marks is None else np.array(marks, np.float32)
         self.seen = 0
+
+    def get_outputs(self):
+        names = ["prob"] if self.marks is None else ["prob", "mark"]
+        return [SimpleNamespace(name=name) for name in names]
 
     def run(self, outputs, feeds):
         x = feeds["x"]
-        assert outputs == ["prob"] and x.shape[1:] == (1, CROP_HEIGHT, CROP_WIDTH)
-        out = self.rows[self.seen : self.seen + len(x)]
+        assert outputs == [o.name for o in self.get_outputs()]
+        assert x.shape[1:] == (1, CROP_HEIGHT, CROP_WIDTH)
+        window = slice(self.seen, self.seen + len(x))
         self.seen += len(x)
-        return [out]
+        return [self.rows[window]] + ([] if self.marks is None else [self.marks[window]])
 
 
-def _sure(tone: int, p: float) -> list[float]:
-    row = [(1 - p) / 5] * 6
+def _sure(tone: int, p: float, classes: int = 6) -> list[float]:
+    row = [(1 - p) / (classes - 1)] * classes
     row[tone] = p
     return row
+
+
+LINE = [((0.0, 10.0), (200.0, 10.0), (200.0, 40.0), (0.0, 40.0))]
+
+
+@pytest.mark.parametrize(("plain", "marks"), [
+    ("a", [0, 1, 2]), ("E", [0, 2]), ("i", [0]), ("o", [0, 2, 3]), ("u", [0, 3]), ("y", [0]),
+])
+def test_each_vowel_takes_only_its_own_letter_marks(plain, marks):
+    assert marks_of(plain) == marks
+    # The model's mark classes, in its output order: a literal, not the code's own table.
+    assert [with_mark(plain.lower(), m) for m in marks] == [
+        {"a": ["a", "ă", "â"], "e": ["e", "ê"], "o": ["o", "ô", "ơ"], "u": ["u", "ư"]}.get(
+            plain.lower(), [plain.lower()])[i] for i in range(len(marks))]
+    assert split_mark(with_mark(plain, marks[-1])) == (plain, marks[-1])
+
+
+def test_the_judge_mends_a_letter_mark_the_reader_lost_keeping_the_tone():
+    grey = np.full((60, 200), 255, np.uint8)
+    reading = _reading("TẠP", [0.999, 0.999, 0.999])  # a capital: always looked at
+    session = FakeSession([_sure(5, 0.99)], marks=[_sure(2, 0.95, 4)])  # nặng, circumflex
+    [judged] = ToneJudge.of_session(session, 0.98, 0.9).settle(grey, LINE, [reading])
+    assert judged.text == "TẬP"
+
+
+def test_a_mark_the_letter_cannot_take_is_never_chosen_and_an_old_model_names_none():
+    grey = np.full((60, 200), 255, np.uint8)
+    reading = _reading("thể", [0.999, 0.999, 0.5])
+    breve = [0.02, 0.9, 0.08, 0.0]  # "ê" can't take a breve: of none/circumflex, circumflex
+    session = FakeSession([_sure(3, 0.99)], marks=[breve])
+    [judged] = ToneJudge.of_session(session, 0.98, 0.4).settle(grey, LINE, [reading])
+    assert judged.text == "thể"
+    [old] = ToneJudge.of_session(FakeSession([_sure(3, 0.99)]), 0.98, 0.9).settle(
+        grey, LINE, [_reading("TẠP", [0.999] * 3)])
+    assert old.text == "TẠP"
+
+
+@pytest.mark.parametrize(("confirm", "expected"), [(0, "dan"), (2, "dân")])
+def test_taking_a_letter_mark_away_needs_the_second_crop_too(confirm, expected):
+    grey = np.full((60, 200), 255, np.uint8)
+    reading = _reading("dân", [0.99, 0.6, 0.99])
+    session = FakeSession([_sure(0, 0.99), _sure(0, 0.99)],
+                          marks=[_sure(0, 0.99, 4), _sure(confirm, 0.99, 4)])
+    [judged] = ToneJudge.of_session(session, 0.98, 0.9).settle(grey, LINE, [reading])
+    assert judged.text == expected and session.seen == 2
 
 
 def test_the_judge_replaces_a_tone_only_when_it_is_sure():

@@ -110,8 +110,9 @@ class PpocrEngine:
             self._second = reader(second) if second and second != settings.ocr_fast_model else None
         self._tones = None
         if self._fast is not None and settings.ocr_tone_model:
-            self._tones = ToneJudge(session(settings.ocr_tone_model), settings.ocr_tone_check_below,
-                                    settings.ocr_tone_sure)
+            self._tones = ToneJudge.of_session(session(settings.ocr_tone_model),
+                                               settings.ocr_tone_check_below,
+                                               settings.ocr_tone_sure)
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:

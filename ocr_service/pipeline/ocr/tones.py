@@ -6,15 +6,17 @@ against "ể") is left with two or three pixels. That is where its errors on cle
 "đối" read "đổi", "kiểm" read "kiếm", "Ủy" read "Uy" (measured on ``dev`` pages, where
 tesseract, which reads at full resolution, gets these right).
 
-``ToneJudge`` cuts each vowel the reader is unsure of, and each circumflex letter it read with an
-acute or a hook above, out of the page at full resolution, around where the reader placed it, and a small classifier (``sohoa-tone-vi``, trained by
+``ToneJudge`` cuts each vowel the reader is unsure of, each circumflex letter it read with an
+acute or a hook above and each capital vowel out of the page at full resolution, around where
+the reader placed it, and a small classifier (``sohoa-tone-vi``, trained by
 ``training/train_tones.py`` on rendered lines, never on the held-out generators) names its tone.
-The reader's tone is replaced only when the classifier is sure; the letter and its other marks
-(circumflex, breve, horn) stay the reader's.
+The reader's tone is replaced only when the classifier is sure and the word stays a syllable if
+it was one; the letter and its other marks (circumflex, breve, horn) stay the reader's.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 
 import cv2
@@ -55,6 +57,26 @@ def toned(letter: str, tone: int) -> str:
     return syllables.place_tone(letter, TONES[tone], 0)
 
 
+MARKS = ("", "\u0306", "\u0302", "\u031b")
+"""The mark head's classes, in its output order: none, breve (ă), circumflex (â ê ô), horn
+(ơ ư): the marks that make a letter of its own, beside the tone."""
+FAMILIES = "aeiouy"
+
+
+def split_mark(letter: str) -> tuple[str, int]:
+    """``(plain vowel, mark class)`` of a vowel without tone: "â" -> ("a", 2), "Ư" -> ("U", 3)."""
+    decomposed = unicodedata.normalize("NFD", letter)
+    mark = decomposed[1:2]
+    return decomposed[0], MARKS.index(mark) if mark in MARKS else 0
+
+
+def with_mark(plain: str, mark: int) -> str | None:
+    """The vowel ``plain`` with mark class ``mark`` ("o", 3 -> "ơ"), or None when Vietnamese has
+    no such letter ("e" with a breve)."""
+    letter = unicodedata.normalize("NFC", plain + MARKS[mark])
+    return letter if letter.lower() in syllables.VOWELS else None
+
+
 def tone_crop(grey: np.ndarray, box: tuple[float, float, float, float],
               centre: float) -> np.ndarray:
     """The ink map (1 = ink) of one letter and its marks, ``CROP_HEIGHT`` x ``CROP_WIDTH``: the
@@ -93,19 +115,54 @@ class ToneCall:
 def _always_checked(base: str, tone: int) -> bool:
     """A circumflex letter read with an acute or a hook above ("ố", "ể"): the pair the reader
     confuses most, and often at a high probability ("Cổng" read "Cống" above 0.99). Looking at
-    them all mended three more words on 60 `dev` pages and spoiled none."""
-    return base.lower() in "âêô" and tone in (2, 3)
+    them all mended three more words on 60 `dev` pages and spoiled none.
+
+    And every capital vowel: squeezed between the cap height and the top of the line, a
+    capital's mark is the one the reader loses even when sure ("MẪU" read "MÂU", "NGÀY" read
+    "NGAY" on prose of wording it never saw). Capitals are few on a page, so this costs little."""
+    return (base.lower() in "âêô" and tone in (2, 3)) or base.isupper()
 
 
 def vowels_to_check(reading: LineReading, below: float) -> list[tuple[int, str, int]]:
     """``(index, letter without tone, tone)`` of each vowel the reader read with probability
-    under ``below``, and of each circumflex letter it read with an acute or a hook above."""
+    under ``below``, of each circumflex letter it read with an acute or a hook above, and of
+    each capital vowel."""
     found = []
     for index, hit in enumerate(reading.chars):
         split = split_tone(hit.char)
         if split is not None and (hit.prob < below or _always_checked(*split)):
             found.append((index, *split))
     return found
+
+
+def _word_at(reading: LineReading, index: int) -> range:
+    """Indices of the run of letters around ``index`` in ``reading.chars``: its word."""
+    chars = reading.chars
+    start, end = index, index + 1
+    while start > 0 and chars[start - 1].char.isalpha():
+        start -= 1
+    while end < len(chars) and chars[end].char.isalpha():
+        end += 1
+    return range(start, end)
+
+
+def keeps_syllables(reading: LineReading, changes: dict[int, str]) -> dict[int, str]:
+    """``changes`` less those that would turn a valid Vietnamese syllable into none.
+
+    A syllable carries one tone: a crop centred between two vowels can name its neighbour's
+    mark, and "đội" would become "độị" (``dev`` pages). Words that were no syllable to begin
+    with (names of other languages, acronyms, a misread) are left to the classifier."""
+    kept = dict(changes)
+    for index in changes:
+        if index not in kept:
+            continue
+        word = _word_at(reading, index)
+        before = "".join(reading.chars[i].char for i in word)
+        after = "".join(changes.get(i, reading.chars[i].char) for i in word)
+        if syllables.is_syllable(before) and not syllables.is_syllable(after):
+            for i in word:
+                kept.pop(i, None)
+    return kept
 
 
 def retone(reading: LineReading, changes: dict[int, str]) -> LineReading:
@@ -117,34 +174,125 @@ def retone(reading: LineReading, changes: dict[int, str]) -> LineReading:
     return make_reading(hits)
 
 
+def _sure_choice(probs: np.ndarray, allowed: list[int], sure: float, current: int) -> int:
+    """The class of ``probs`` (restricted to ``allowed`` and renormalised) when its probability
+    is at least ``sure``, else ``current``."""
+    kept = probs[allowed]
+    kept = kept / max(float(kept.sum()), 1e-9)
+    best = int(np.argmax(kept))
+    return allowed[best] if kept[best] >= sure else current
+
+
+def marks_of(plain: str) -> list[int]:
+    """The mark classes the vowel ``plain`` can take: "a" -> none, breve, circumflex."""
+    return [mark for mark in range(len(MARKS)) if with_mark(plain, mark) is not None]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the judge settled for one vowel: its tone and letter mark (the reader's where the
+    classifier was not sure)."""
+
+    call: ToneCall
+    tone: int
+    mark: int
+
+    @property
+    def char(self) -> str:
+        plain, _ = split_mark(self.call.base)
+        return toned(with_mark(plain, self.mark) or self.call.base, self.tone)
+
+    def removes(self) -> tuple[bool, bool]:
+        """Whether it takes away the reader's tone, and its letter mark."""
+        return (self.tone == 0 and self.call.tone != 0,
+                self.mark == 0 and split_mark(self.call.base)[1] != 0)
+
+
 class ToneJudge:
-    """Re-judges the tone of unsure vowels with the ``sohoa-tone-vi`` classifier.
+    """Re-judges the tone (and, with a model that has a ``mark`` output, the letter mark:
+    breve, circumflex, horn) of unsure vowels with the ``sohoa-tone-vi`` classifier.
 
     ``check_below``: vowels the reader read with a lower probability are looked at (the crops
-    cost time, and a sure reading is rarely wrong), and the circumflex letters of
+    cost time, and a sure reading is rarely wrong), and the circumflex letters and capitals of
     ``vowels_to_check``; ``sure``: the classifier's probability needed to replace the reader's
-    tone."""
+    tone or mark; ``marks``: whether the model names letter marks too."""
 
-    def __init__(self, session, check_below: float, sure: float, batch_size: int = 256) -> None:
+    def __init__(self, session, check_below: float, sure: float, batch_size: int = 256,
+                 marks: bool = False) -> None:
         self._session = session
         self._check_below = check_below
         self._sure = sure
         self._batch_size = batch_size
+        self._outputs = ["prob", "mark"] if marks else ["prob"]
+
+    @classmethod
+    def of_session(cls, session, check_below: float, sure: float) -> ToneJudge:
+        """A judge that names letter marks when the model has a ``mark`` output."""
+        names = {output.name for output in session.get_outputs()}
+        return cls(session, check_below, sure, marks="mark" in names)
+
+    def classify(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Tone probabilities (N x 6) of ``crops`` (N x CROP_HEIGHT x CROP_WIDTH ink maps), and
+        letter-mark probabilities (N x 4) when the model names marks."""
+        runs = [self._session.run(self._outputs, {"x": crops[i : i + self._batch_size, None]})
+                for i in range(0, len(crops), self._batch_size)]
+        if not runs:
+            return np.zeros((0, len(TONES)), np.float32), None
+        tones = np.concatenate([run[0] for run in runs])
+        marks = np.concatenate([run[1] for run in runs]) if len(self._outputs) > 1 else None
+        return tones, marks
 
     def probabilities(self, crops: np.ndarray) -> np.ndarray:
-        """Tone probabilities (N x 6) of ``crops`` (N x CROP_HEIGHT x CROP_WIDTH ink maps)."""
-        out = [self._session.run(["prob"], {"x": crops[i : i + self._batch_size, None]})[0]
-               for i in range(0, len(crops), self._batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, len(TONES)), np.float32)
+        """Tone probabilities (N x 6) of ``crops``."""
+        return self.classify(crops)[0]
+
+    def _verdicts(self, calls: list[ToneCall], crops: np.ndarray) -> list[Verdict]:
+        """The classifier's verdict on each call, the reader's tone and mark where it is not
+        sure; only verdicts that change something are returned."""
+        tones, marks = self.classify(crops)
+        verdicts = []
+        for n, call in enumerate(calls):
+            plain, mark = split_mark(call.base)
+            tone = _sure_choice(tones[n], list(range(len(TONES))), self._sure, call.tone)
+            if marks is not None:
+                mark = _sure_choice(marks[n], marks_of(plain), self._sure, mark)
+            verdict = Verdict(call, tone, mark)
+            if verdict.char != toned(call.base, call.tone):
+                verdicts.append(verdict)
+        return verdicts
+
+    def _confirmed(self, grey: np.ndarray, verdicts: list[Verdict]) -> list[Verdict]:
+        """``verdicts`` whose removals a second crop, ``CONFIRM_SHIFT`` box heights to the right,
+        also sees no mark for; an unconfirmed removal keeps the reader's tone or mark."""
+        removing = [n for n, v in enumerate(verdicts) if any(v.removes())]
+        if not removing:
+            return verdicts
+        shifted = np.stack([
+            tone_crop(grey, c.box, c.centre + CONFIRM_SHIFT * (c.box[3] - c.box[1]))
+            for c in (verdicts[n].call for n in removing)])
+        tones, marks = self.classify(shifted)
+        out = list(verdicts)
+        for k, n in enumerate(removing):
+            verdict = verdicts[n]
+            plain, read_mark = split_mark(verdict.call.base)
+            tone_gone, mark_gone = verdict.removes()
+            if tone_gone and int(np.argmax(tones[k])) != 0:
+                verdict = replace(verdict, tone=verdict.call.tone)
+            if mark_gone and marks is not None and \
+                    marks_of(plain)[int(np.argmax(marks[k][marks_of(plain)]))] != 0:
+                verdict = replace(verdict, mark=read_mark)
+            out[n] = verdict
+        return [v for v in out if v.char != toned(v.call.base, v.call.tone)]
 
     def settle(self, grey: np.ndarray, quads: list[Quad],
                readings: list[LineReading]) -> list[LineReading]:
-        """``readings`` of ``quads`` on ``grey`` with the tones the classifier is sure of.
+        """``readings`` of ``quads`` on ``grey`` with the tones (and letter marks) the classifier
+        is sure of.
 
-        Taking a tone away needs a second crop, ``CONFIRM_SHIFT`` box heights to the right, to
-        see no mark either: the reader's position of a letter (its CTC peak) can drift left by
-        up to a letter near a line's end, and a crop centred on the letter before names that
-        letter's tone (``dev`` forms: "Hưu trí" -> "Hưu tri", "chủ hộ:" -> "chủ hô:")."""
+        Taking a tone or mark away needs a second crop, ``CONFIRM_SHIFT`` box heights to the
+        right, to see none either: the reader's position of a letter (its CTC peak) can drift
+        left by up to a letter near a line's end, and a crop centred on the letter before names
+        that letter's tone (``dev`` forms: "Hưu trí" -> "Hưu tri", "chủ hộ:" -> "chủ hô:")."""
         calls: list[ToneCall] = []
         crops: list[np.ndarray] = []
         for line, (quad, reading) in enumerate(zip(quads, readings)):
@@ -156,18 +304,9 @@ class ToneJudge:
                 calls.append(ToneCall(line, index, base, tone, box, centre))
         if not calls:
             return readings
-        probs = self.probabilities(np.stack(crops))
-        verdicts = [(call, int(np.argmax(p))) for call, p in zip(calls, probs)
-                    if int(np.argmax(p)) != call.tone and float(np.max(p)) >= self._sure]
-        removals = [n for n, (_, best) in enumerate(verdicts) if best == 0]
-        if removals:
-            shifted = np.stack([
-                tone_crop(grey, c.box, c.centre + CONFIRM_SHIFT * (c.box[3] - c.box[1]))
-                for c in (verdicts[n][0] for n in removals)])
-            unconfirmed = {n for n, p in zip(removals, self.probabilities(shifted))
-                           if int(np.argmax(p)) != 0}
-            verdicts = [v for n, v in enumerate(verdicts) if n not in unconfirmed]
+        verdicts = self._confirmed(grey, self._verdicts(calls, np.stack(crops)))
         changes: dict[int, dict[int, str]] = {}
-        for call, best in verdicts:
-            changes.setdefault(call.line, {})[call.index] = toned(call.base, best)
-        return [retone(reading, changes.get(line, {})) for line, reading in enumerate(readings)]
+        for verdict in verdicts:
+            changes.setdefault(verdict.call.line, {})[verdict.call.index] = verdict.char
+        return [retone(reading, keeps_syllables(reading, changes.get(line, {})))
+                for line, reading in enumerate(readings)]
