@@ -34,6 +34,7 @@ tones: train-setup
 	export SOHOA_DEV_FONT_DIRS=training/runs/fonts; \
 	.venv/bin/python training/tones_data.py --seeds 0:16000 --out $(TONES)/train-a.npz && \
 	.venv/bin/python training/tones_data.py --seeds 32000:48000 --out $(TONES)/train-c.npz && \
+	.venv/bin/python training/tones_data.py --seeds 48000:64000 --out $(TONES)/train-d.npz && \
 	.venv/bin/python training/tones_data.py --source pages --seeds 0:300 --out $(TONES)/train-p.npz && \
 	.venv/bin/python training/tones_data.py --source forms --seeds 0:400 --out $(TONES)/train-f.npz && \
 	.venv/bin/python training/tones_data.py --seeds 1000000:1015000 --split heldout --out $(TONES)/val-l.npz && \

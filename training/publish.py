@@ -77,14 +77,21 @@ def _publish_tones(run: Path) -> int:
                   "trained from scratch by training/train_tones.py",
         "source": {"repository": True},
         "input": "x: float32 N x 1 x 64 x 48 ink map (tones.tone_crop) -> prob N x 6 (no mark, "
-                 "grave, acute, hook above, tilde, dot below)",
+                 "grave, acute, hook above, tilde, dot below)"
+                 + (", mark N x 4 (no letter mark, breve, circumflex, horn)"
+                    if "mark_grid" in card else ""),
         "card": {k: card[k] for k in ("command", "data", "steps", "validation_tone_errors",
                                       "torch") if k in card},
     }
-    entry["card"]["judge_on_validation"] = [
-        f"check_below {r['check_below']}, sure {r['sure']}: tone errors {r['errors_before']} -> "
-        f"{r['errors_after']} ({r['checked']} looked at, {r['mended']} mended, {r['spoiled']} spoiled)"
-        for r in card.get("judge_grid", [])]
+    for grid, key, what in (("judge_grid", "judge_on_validation", "tone"),
+                            ("mark_grid", "marks_on_validation", "letter mark")):
+        if grid not in card:
+            continue
+        entry["card"][key] = [
+            f"check_below {r['check_below']}, sure {r['sure']}: {what} errors "
+            f"{r['errors_before']} -> {r['errors_after']} ({r['checked']} looked at, "
+            f"{r['mended']} mended, {r['spoiled']} spoiled)"
+            for r in card[grid]]
     _write_entries(models / "manifest.yaml", [entry])
     print("wrote models/sohoa_tone_vi.onnx and models/manifest.yaml")
     return 0

@@ -4,13 +4,14 @@
     python training/train_tones.py --data training/runs/tones --out training/runs/tones/model \
         --minutes 15
 
-A small CNN (four convolution stages, about 17 M multiply-adds a crop) from scratch: the crops
-are 64 x 48 and the classes are six tones. Crops are shifted by up to 3 pixels sideways while
+A small CNN (four convolution stages, about 17 M multiply-adds a crop) from scratch with two
+heads on the same features: the crop's tone (six classes) and its letter mark (none, breve,
+circumflex, horn: "TẠP" read for "TẬP"). The crops are 64 x 48. Crops are shifted by up to 3 pixels sideways while
 training (the reader's position of a letter moves by about that much). The best checkpoint on the
-validation crops (lines of the generator's held-out split) is exported with a softmax output
-``prob``; ``card.json`` records the data, steps and validation figures, among them the tone
-error left where the judge would act, for each ``(check_below, sure)`` pair, so the service's
-defaults can be read off it.
+validation crops (lines of the generator's held-out split) is exported with softmax outputs
+``prob`` (tones) and ``mark``; ``card.json`` records the data, steps and validation figures, among
+them the tone and mark errors left where the judge would act, for each ``(check_below, sure)``
+pair, so the service's defaults can be read off it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ import torch
 from torch import nn
 
 TONE_COUNT = 6
+MARK_COUNT = 4
+"""Letter marks, as ``tones.MARKS``: none, breve, circumflex, horn."""
+VALID_MARKS = np.array([
+    [1, 1, 1, 0],  # a ă â
+    [1, 0, 1, 0],  # e ê
+    [1, 0, 0, 0],  # i
+    [1, 0, 1, 1],  # o ô ơ
+    [1, 0, 0, 1],  # u ư
+    [1, 0, 0, 0],  # y
+], bool)
+"""Which marks each letter family (``tones.FAMILIES``: a e i o u y) takes."""
 SHIFT = 3
 
 
@@ -41,10 +53,13 @@ class ToneNet(nn.Module):
             *block(32, 64), *block(64, 64), nn.MaxPool2d(2),  # 8 x 6
             *block(64, 96), nn.MaxPool2d(2),           # 4 x 3
         )
-        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(96 * 4 * 3, TONE_COUNT))
+        self.shared = nn.Sequential(nn.Flatten(), nn.Dropout(0.2))
+        self.head = nn.Linear(96 * 4 * 3, TONE_COUNT)
+        self.mark_head = nn.Linear(96 * 4 * 3, MARK_COUNT)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        shared = self.shared(self.features(x))
+        return self.head(shared), self.mark_head(shared)
 
 
 class WithSoftmax(nn.Module):
@@ -52,13 +67,15 @@ class WithSoftmax(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(x), dim=1)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        tone, mark = self.net(x)
+        return torch.softmax(tone, dim=1), torch.softmax(mark, dim=1)
 
 
 def load(paths: list[Path]) -> dict[str, np.ndarray]:
     parts = [np.load(p) for p in paths]
-    return {k: np.concatenate([p[k] for p in parts]) for k in ("crops", "tone", "read", "prob")}
+    keys = ("crops", "tone", "read", "prob", "mark", "read_mark", "family")
+    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
 
 def shifted(batch: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
@@ -72,27 +89,34 @@ def shifted(batch: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     return out
 
 
-def predict(net: nn.Module, crops: np.ndarray) -> np.ndarray:
+def predict(net: nn.Module, crops: np.ndarray, family: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Tone probabilities, and letter-mark probabilities over the marks each crop's letter
+    family takes (as the service reads them)."""
     net.eval()
-    out = []
+    tones, marks = [], []
     with torch.no_grad():
         for i in range(0, len(crops), 1024):
             x = torch.from_numpy(crops[i : i + 1024].astype(np.float32) / 255.0)[:, None]
-            out.append(torch.softmax(net(x), dim=1).numpy())
-    return np.concatenate(out)
+            tone, mark = WithSoftmax(net)(x)
+            tones.append(tone.numpy())
+            marks.append(mark.numpy())
+    mark = np.concatenate(marks) * VALID_MARKS[family.astype(np.int64)]
+    return np.concatenate(tones), mark / np.maximum(mark.sum(1, keepdims=True), 1e-9)
 
 
-def judged(val: dict[str, np.ndarray], probs: np.ndarray, check_below: float, sure: float) -> dict:
-    """What the judge would do on the validation vowels: tone errors before and after, and how
-    many it looked at, mended and spoiled."""
+def judged(truth: np.ndarray, read: np.ndarray, reader_prob: np.ndarray, probs: np.ndarray,
+           check_below: float, sure: float) -> dict:
+    """What the judge would do on the validation vowels (their tones, or their letter marks):
+    errors before and after, and how many it looked at, mended and spoiled."""
     best, top = probs.argmax(1), probs.max(1)
-    act = (val["prob"] < check_below) & (top >= sure) & (best != val["read"])
-    final = np.where(act, best, val["read"])
-    return {"checked": int((val["prob"] < check_below).sum()),
-            "errors_before": int((val["read"] != val["tone"]).sum()),
-            "errors_after": int((final != val["tone"]).sum()),
-            "mended": int((act & (val["read"] != val["tone"]) & (best == val["tone"])).sum()),
-            "spoiled": int((act & (val["read"] == val["tone"])).sum())}
+    act = (reader_prob < check_below) & (top >= sure) & (best != read)
+    final = np.where(act, best, read)
+    return {"checked": int((reader_prob < check_below).sum()),
+            "errors_before": int((read != truth).sum()),
+            "errors_after": int((final != truth).sum()),
+            "mended": int((act & (read != truth) & (best == truth)).sum()),
+            "spoiled": int((act & (read == truth)).sum())}
 
 
 def main() -> None:
@@ -127,14 +151,17 @@ def main() -> None:
             idx = order[start : start + args.batch]
             x = torch.from_numpy(train["crops"][idx].astype(np.float32) / 255.0)[:, None]
             y = torch.from_numpy(train["tone"][idx].astype(np.int64))
-            loss = loss_fn(net(shifted(x, rng)), y)
+            y_mark = torch.from_numpy(train["mark"][idx].astype(np.int64))
+            tone, mark = net(shifted(x, rng))
+            loss = loss_fn(tone, y) + loss_fn(mark, y_mark)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             step += 1
             if step % 500 == 0 or time.monotonic() >= deadline:
-                probs = predict(net, val["crops"])
+                probs, marks = predict(net, val["crops"], val["family"])
                 errors = int((probs.argmax(1) != val["tone"]).sum())
+                errors += int((marks.argmax(1) != val["mark"]).sum())
                 history.append({"step": step, "loss": round(loss.item(), 4), "val_errors": errors})
                 print(history[-1], flush=True)
                 if best_errors is None or errors < best_errors:
@@ -144,15 +171,20 @@ def main() -> None:
             if time.monotonic() >= deadline:
                 break
     net.load_state_dict(torch.load(args.out / "best.pt"))
-    probs = predict(net, val["crops"])
-    grid = [{"check_below": c, "sure": s, **judged(val, probs, c, s)}
-            for c in (0.9, 0.95, 0.98, 0.99, 1.01) for s in (0.6, 0.8, 0.9, 0.95, 0.98)]
-    for row in grid:
+    probs, marks = predict(net, val["crops"], val["family"])
+    cells = [(c, s) for c in (0.9, 0.95, 0.98, 0.99, 1.01) for s in (0.6, 0.8, 0.9, 0.95, 0.98)]
+    grid = [{"check_below": c, "sure": s,
+             **judged(val["tone"], val["read"], val["prob"], probs, c, s)} for c, s in cells]
+    mark_grid = [{"check_below": c, "sure": s,
+                  **judged(val["mark"], val["read_mark"], val["prob"], marks, c, s)}
+                 for c, s in cells]
+    for row in grid + mark_grid:
         print(row)
     export = WithSoftmax(net).eval()
     torch.onnx.export(export, torch.zeros(1, 1, 64, 48), str(args.out / "model.onnx"),
-                      input_names=["x"], output_names=["prob"],
-                      dynamic_axes={"x": {0: "n"}, "prob": {0: "n"}}, opset_version=17,
+                      input_names=["x"], output_names=["prob", "mark"],
+                      dynamic_axes={"x": {0: "n"}, "prob": {0: "n"}, "mark": {0: "n"}},
+                      opset_version=17,
                       dynamo=False)
     card = {
         "command": "python training/train_tones.py " + " ".join(
@@ -162,7 +194,7 @@ def main() -> None:
                  "train_vowels": int(len(train["tone"])),
                  "validation_vowels": int(len(val["tone"]))},
         "steps": step, "history": history, "validation_tone_errors": best_errors,
-        "judge_grid": grid, "torch": torch.__version__,
+        "judge_grid": grid, "mark_grid": mark_grid, "torch": torch.__version__,
     }
     (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out / 'model.onnx'}")

@@ -112,17 +112,20 @@ def test_publishing_replaces_only_our_manifest_entries():
 
 
 def test_tone_samples_pair_each_read_vowel_with_its_true_tone():
-    """A vowel read with the wrong tone still meets its true letter (tones left out of the
-    alignment), and its crop is cut where the reader placed it."""
+    """A vowel read with the wrong tone or letter mark still meets its true letter (marks left
+    out of the alignment), and its crop is cut where the reader placed it."""
     from ocr_service.pipeline.ocr.recognize import CharHit, make_reading
     from training.tones_data import vowels
 
     grey = np.full((60, 400), 255, np.uint8)
     grey[20:40, 102:110] = 0  # ink only under the third letter's position
     hits = [CharHit(c, p, 10.0 * i + 80, 10.0 * i + 84) for i, (c, p) in
-            enumerate(zip("đổi Uy", [0.99, 0.6, 0.99, 0.99, 0.7, 0.99]))]
-    rows = vowels(make_reading(hits), grey, box(75, 15, 140, 45), "đối Ủy")
-    assert [(true, read) for _, true, read, _ in rows] == [(2, 3), (0, 0), (3, 0), (0, 0)]
-    assert [round(p, 2) for *_, p in rows] == [0.6, 0.99, 0.7, 0.99]
-    assert rows[0][0].shape == (64, 48)
-    assert rows[1][0].max() > 0.5 > rows[3][0].max()  # "i" at x 100..104: the ink; "y" is blank
+            enumerate(zip("đổi Uy tạp", [0.99, 0.6, 0.99, 0.99, 0.7, 0.99, 0.99, 0.99, 0.8, 1]))]
+    rows = vowels(make_reading(hits), grey, box(75, 15, 180, 45), "đối Ủy tập")
+    assert [(r.tone, r.read) for r in rows] == [(2, 3), (0, 0), (3, 0), (0, 0), (5, 5)]
+    # letter marks (none, breve, circumflex, horn) and families (a e i o u y): "ạ" is "ậ"
+    assert [(r.mark, r.read_mark, r.family) for r in rows] == [
+        (2, 2, 3), (0, 0, 2), (0, 0, 4), (0, 0, 5), (2, 0, 0)]
+    assert [round(r.prob, 2) for r in rows] == [0.6, 0.99, 0.7, 0.99, 0.8]
+    assert rows[0].crop.shape == (64, 48)
+    assert rows[1].crop.max() > 0.5 > rows[3].crop.max()  # "i" at x 100..104: the ink; "y" blank
