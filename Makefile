@@ -40,7 +40,9 @@ tones: train-setup
 	.venv/bin/python training/tones_data.py --seeds 1000000:1015000 --split heldout --out $(TONES)/val-l.npz && \
 	.venv/bin/python training/tones_data.py --source forms --seeds 200000:200060 --out $(TONES)/val-f.npz && \
 	.venv/bin/python training/tones_data.py --source pages --seeds 9000:9040 --out $(TONES)/val-p.npz
-	.venv/bin/python training/train_tones.py --data $(TONES) --out $(TONES)/model --minutes 20
+	.venv/bin/python training/train_tones.py --data $(TONES) --out $(TONES)/model1 --minutes 20
+	.venv/bin/python training/train_tones.py --data $(TONES) --out $(TONES)/model --minutes 15 \
+		--lr 7e-4 --seed 2 --init $(TONES)/model1/best.pt
 
 clean:
 	rm -rf .venv .cache var

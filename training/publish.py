@@ -80,8 +80,8 @@ def _publish_tones(run: Path) -> int:
                  "grave, acute, hook above, tilde, dot below)"
                  + (", mark N x 4 (no letter mark, breve, circumflex, horn)"
                     if "mark_grid" in card else ""),
-        "card": {k: card[k] for k in ("command", "data", "steps", "validation_tone_errors",
-                                      "torch") if k in card},
+        "card": {k: card[k] for k in ("init_command", "command", "data", "steps",
+                                      "validation_tone_errors", "torch") if card.get(k)},
     }
     for grid, key, what in (("judge_grid", "judge_on_validation", "tone"),
                             ("mark_grid", "marks_on_validation", "letter mark")):

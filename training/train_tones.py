@@ -128,6 +128,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--init", type=Path,
+                        help="a best.pt to go on from (a second, shorter run at a lower --lr)")
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -135,6 +137,8 @@ def main() -> None:
     val_files = sorted(args.data.glob("val*.npz"))
     train, val = load(train_files), load(val_files)
     net = ToneNet()
+    if args.init:
+        net.load_state_dict(torch.load(args.init))
     optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss()
     deadline = time.monotonic() + 60 * args.minutes
@@ -195,6 +199,8 @@ def main() -> None:
                  "validation_vowels": int(len(val["tone"]))},
         "steps": step, "history": history, "validation_tone_errors": best_errors,
         "judge_grid": grid, "mark_grid": mark_grid, "torch": torch.__version__,
+        "init_command": (json.loads((args.init.parent / "card.json").read_text())["command"]
+                         if args.init else None),
     }
     (args.out / "card.json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out / 'model.onnx'}")

@@ -9,9 +9,11 @@ tesseract, which reads at full resolution, gets these right).
 ``ToneJudge`` cuts each vowel the reader is unsure of, each circumflex letter it read with an
 acute or a hook above and each capital vowel out of the page at full resolution, around where
 the reader placed it, and a small classifier (``sohoa-tone-vi``, trained by
-``training/train_tones.py`` on rendered lines, never on the held-out generators) names its tone.
-The reader's tone is replaced only when the classifier is sure and the word stays a syllable if
-it was one; the letter and its other marks (circumflex, breve, horn) stay the reader's.
+``training/train_tones.py`` on rendered lines, never on the held-out generators) names its tone
+and its letter mark (breve, circumflex, horn: capitals lose theirs too, "TẬP" read "TẠP"). The
+reader's tone or mark is replaced only when the classifier is sure and the word stays a syllable
+if it was one. A model without the ``mark`` output (the first ``sohoa-tone-vi``) judges tones
+only.
 """
 
 from __future__ import annotations
