@@ -60,9 +60,9 @@ def test_unsure_vowels_and_every_circumflex_with_acute_or_hook_are_checked():
     assert vowels_to_check(sure, 0.98) == [(1, "ô", 2), (11, "Ê", 3)]
 
 
-def test_capital_vowels_are_checked_even_when_the_reader_is_sure():
-    sure = _reading("MÂU Ngay", [0.999] * 8)
-    assert vowels_to_check(sure, 0.98) == [(1, "Â", 0), (2, "U", 0)]
+def test_capital_vowels_and_breves_are_checked_even_when_the_reader_is_sure():
+    sure = _reading("MÂU Ngay băng", [0.999] * 13)
+    assert vowels_to_check(sure, 0.98) == [(1, "Â", 0), (2, "U", 0), (10, "ă", 0)]
 
 
 @pytest.mark.parametrize(("text", "changes", "kept"), [
