@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -25,18 +26,16 @@ import numpy as np
 import torch
 from torch import nn
 
-TONE_COUNT = 6
-MARK_COUNT = 4
-"""Letter marks, as ``tones.MARKS``: none, breve, circumflex, horn."""
-VALID_MARKS = np.array([
-    [1, 1, 1, 0],  # a ă â
-    [1, 0, 1, 0],  # e ê
-    [1, 0, 0, 0],  # i
-    [1, 0, 1, 1],  # o ô ơ
-    [1, 0, 0, 1],  # u ư
-    [1, 0, 0, 0],  # y
-], bool)
-"""Which marks each letter family (``tones.FAMILIES``: a e i o u y) takes."""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ocr_service.pipeline.ocr.tones import FAMILIES, MARKS, TONES, marks_of  # noqa: E402
+
+TONE_COUNT = len(TONES)
+MARK_COUNT = len(MARKS)
+VALID_MARKS = np.array([[mark in marks_of(family) for mark in range(MARK_COUNT)]
+                        for family in FAMILIES])
+"""Which letter marks each letter family (a e i o u y, as ``vowels`` labels them) takes: the
+service's own table (``tones.marks_of``), so training and judging mask the same classes."""
 SHIFT = 3
 
 

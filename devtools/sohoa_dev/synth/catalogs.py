@@ -44,7 +44,7 @@ def sentence(message: str, allowed: frozenset[str]) -> str | None:
     text = " ".join(message.replace("&", "").replace("_", "").split())
     text = unicodedata.normalize("NFC", text)
     words = text.split()
-    if len(text) < MIN_LENGTH or not set(text) <= allowed or "{" in text:
+    if len(text) < MIN_LENGTH or not set(text) <= allowed:
         return None
     if sum(c.isalpha() for c in text) < 0.7 * len(text):
         return None

@@ -179,13 +179,19 @@ def retone(reading: LineReading, changes: dict[int, str]) -> LineReading:
     return make_reading(hits)
 
 
-def _sure_choice(probs: np.ndarray, allowed: list[int], sure: float, current: int) -> int:
-    """The class of ``probs`` (restricted to ``allowed`` and renormalised) when its probability
-    is at least ``sure``, else ``current``."""
+def _best(probs: np.ndarray, allowed: list[int]) -> tuple[int, float]:
+    """The likeliest class of ``probs`` among ``allowed``, and its probability renormalised over
+    them."""
     kept = probs[allowed]
     kept = kept / max(float(kept.sum()), 1e-9)
     best = int(np.argmax(kept))
-    return allowed[best] if kept[best] >= sure else current
+    return allowed[best], float(kept[best])
+
+
+def _sure_choice(probs: np.ndarray, allowed: list[int], sure: float, current: int) -> int:
+    """The class ``_best`` names when its probability is at least ``sure``, else ``current``."""
+    best, p = _best(probs, allowed)
+    return best if p >= sure else current
 
 
 def marks_of(plain: str) -> list[int]:
@@ -206,6 +212,11 @@ class Verdict:
     def char(self) -> str:
         plain, _ = split_mark(self.call.base)
         return toned(with_mark(plain, self.mark) or self.call.base, self.tone)
+
+    @property
+    def changes(self) -> bool:
+        """Whether the judged letter differs from the reader's."""
+        return self.char != toned(self.call.base, self.call.tone)
 
     def removes(self) -> tuple[bool, bool]:
         """Whether it takes away the reader's tone, and its letter mark."""
@@ -247,10 +258,6 @@ class ToneJudge:
         marks = np.concatenate([run[1] for run in runs]) if len(self._outputs) > 1 else None
         return tones, marks
 
-    def probabilities(self, crops: np.ndarray) -> np.ndarray:
-        """Tone probabilities (N x 6) of ``crops``."""
-        return self.classify(crops)[0]
-
     def _verdicts(self, calls: list[ToneCall], crops: np.ndarray) -> list[Verdict]:
         """The classifier's verdict on each call, the reader's tone and mark where it is not
         sure; only verdicts that change something are returned."""
@@ -261,10 +268,8 @@ class ToneJudge:
             tone = _sure_choice(tones[n], list(range(len(TONES))), self._sure, call.tone)
             if marks is not None:
                 mark = _sure_choice(marks[n], marks_of(plain), self._sure, mark)
-            verdict = Verdict(call, tone, mark)
-            if verdict.char != toned(call.base, call.tone):
-                verdicts.append(verdict)
-        return verdicts
+            verdicts.append(Verdict(call, tone, mark))
+        return [verdict for verdict in verdicts if verdict.changes]
 
     def _confirmed(self, grey: np.ndarray, verdicts: list[Verdict]) -> list[Verdict]:
         """``verdicts`` whose removals a second crop, ``CONFIRM_SHIFT`` box heights to the right,
@@ -283,11 +288,10 @@ class ToneJudge:
             tone_gone, mark_gone = verdict.removes()
             if tone_gone and int(np.argmax(tones[k])) != 0:
                 verdict = replace(verdict, tone=verdict.call.tone)
-            if mark_gone and marks is not None and \
-                    marks_of(plain)[int(np.argmax(marks[k][marks_of(plain)]))] != 0:
+            if mark_gone and marks is not None and _best(marks[k], marks_of(plain))[0] != 0:
                 verdict = replace(verdict, mark=read_mark)
             out[n] = verdict
-        return [v for v in out if v.char != toned(v.call.base, v.call.tone)]
+        return [verdict for verdict in out if verdict.changes]
 
     def settle(self, grey: np.ndarray, quads: list[Quad],
                readings: list[LineReading]) -> list[LineReading]:
