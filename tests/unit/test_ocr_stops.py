@@ -1,14 +1,19 @@
 """Line-final full stops are read from the page when the recognizer leaves them out, and never
-made out of a leader's dots, a comma or the dot under a letter."""
+made out of a leader's dots, a comma or the dot under a letter; a full stop read as a comma (or
+the reverse) inside a line is written as the page shows it."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr_service.pipeline.ocr.recognize import CharHit, make_reading
 from ocr_service.pipeline.ocr.stops import (
-    ends_with_full_stop, ends_with_leader, restore_full_stop, settle_full_stop,
+    ends_with_full_stop, ends_with_leader, mark_at, restore_full_stop, settle_full_stop,
+    settle_punctuation,
 )
 from sohoa_dev.synth.render import installed_font
 
@@ -30,6 +35,16 @@ def line(text: str, box_text: str, font_file: str = "LiberationSerif-Regular.ttf
     top = 2 * SIZE - SIZE * 0.8
     quad = ((x0, top), (x1 - 1, top), (x1 - 1, y1), (x0, y1))
     return np.asarray(image), quad
+
+
+def reading_of(text: str, read_as: str, font_file: str = "LiberationSerif-Regular.ttf"):
+    """A reader's reading ``read_as`` of the line ``text`` as ``line`` draws it: one character
+    hit per character, placed where the font put the drawn character."""
+    assert len(read_as) == len(text)
+    font = ImageFont.truetype(str(installed_font(font_file)), SIZE)
+    return make_reading([CharHit(char, 0.9, 20 + font.getlength(text[:i]),
+                                 20 + font.getlength(text[: i + 1]))
+                         for i, char in enumerate(read_as)])
 
 
 @pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
@@ -83,3 +98,45 @@ def test_a_real_full_stop_is_kept_and_is_no_leader(font_file, text):
     grey, quad = line(text, text, font_file)
     assert not ends_with_leader(grey, quad)
     assert settle_full_stop(grey, quad, text) == text
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+@pytest.mark.parametrize("text, read_as", [
+    ("là quá cũ. thiếu ghi chú", "là quá cũ, thiếu ghi chú"),  # unseen prose, 13 such words
+    ("HỆ THỐNG. Thư mục sau", "HỆ THỐNG, Thư mục sau"),
+    ("phường Hạ, xã Đông", "phường Hạ. xã Đông"),
+    ("ở cuối dòng là chấm.", "ở cuối dòng là chấm,"),
+    ("đạt 97%. còn (xem mục 2). hết", "đạt 97%, còn (xem mục 2), hết"),  # "%"'s ring: no baseline
+])
+def test_a_full_stop_read_as_a_comma_is_written_as_the_page_shows(font_file, text, read_as):
+    grey, quad = line(text, text, font_file)
+    assert settle_punctuation(grey, quad, reading_of(text, read_as, font_file)).text == text
+    assert settle_punctuation(grey, quad, reading_of(text, text, font_file)).text == text
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+def test_numbers_leaders_and_blank_gaps_are_left_as_read(font_file):
+    text = "tỷ lệ 97,6 % và 1.000 đồng ....."
+    grey, quad = line(text, text, font_file)
+    odd = "tỷ lệ 97.6 % và 1,000 đồng ,...."  # inside numbers, a leader's first dot: not judged
+    assert settle_punctuation(grey, quad, reading_of(text, odd, font_file)).text == odd
+    font = ImageFont.truetype(str(installed_font(font_file)), SIZE)
+    between = 20 + font.getlength("tỷ lệ 97,6 % và") + font.getlength(" ") / 2
+    assert mark_at(grey, quad, between) is None  # nothing there but paper
+
+
+
+@pytest.mark.parametrize("shrink", [1, 2, 3])
+def test_an_italic_comma_is_never_made_a_full_stop(shrink):
+    """Shrunk to 200 dpi an italic comma is hardly taller than wide and hardly below the
+    baseline ("(Ký, ghi rõ họ tên)" on `dev` forms): where the page cannot settle it, the
+    reader's comma stands."""
+    text = "(Ký, ghi rõ họ tên)"
+    font_file = "LiberationSans-Italic.ttf"
+    grey, quad = line(text, text, font_file)
+    grey = np.asarray(Image.fromarray(grey).resize((grey.shape[1] // shrink,
+                                                    grey.shape[0] // shrink), Image.LANCZOS))
+    quad = tuple((x / shrink, y / shrink) for x, y in quad)
+    hits = [replace(hit, x0=hit.x0 / shrink, x1=hit.x1 / shrink)
+            for hit in reading_of(text, text, font_file).chars]
+    assert settle_punctuation(grey, quad, make_reading(hits)).text == text

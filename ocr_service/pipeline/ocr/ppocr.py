@@ -43,7 +43,7 @@ from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, choose_providers, open_session
-from .stops import settle_full_stop
+from .stops import settle_full_stop, settle_punctuation
 from .tones import ToneJudge
 
 
@@ -186,6 +186,7 @@ class PpocrEngine:
                    readings: list[LineReading]) -> PageText:
         lines = []
         for quad, reading in zip(quads, readings):
+            reading = settle_punctuation(grey, quad, reading)
             text = settle_full_stop(grey, quad, clean_text(reading.text))
             if text:
                 lines.append(OcrLine(text, reading.confidence, quad))

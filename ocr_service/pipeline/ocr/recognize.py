@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import cv2
@@ -227,6 +227,16 @@ def make_reading(hits: list[CharHit]) -> LineReading:
     text = " ".join(text.split())
     confidence = float(np.mean([h.prob for h in hits])) if hits else 0.0
     return LineReading(text, confidence, tuple(hits))
+
+
+def replace_chars(reading: LineReading, changes: dict[int, str]) -> LineReading:
+    """``reading`` with the characters at ``changes``' indices replaced (text rebuilt, NFC): how
+    the second looks at the page (tones, punctuation) write what they settled."""
+    if not changes:
+        return reading
+    hits = [replace(hit, char=changes[i]) if i in changes else hit
+            for i, hit in enumerate(reading.chars)]
+    return make_reading(hits)
 
 
 def per_line(count: int, piece_lines: list[int], readings: list[LineReading]) -> list[LineReading]:

@@ -27,7 +27,7 @@ import numpy as np
 from ...domain import Quad
 from ...lexicon import syllables
 from ...lexicon.syllables import Tone
-from .recognize import CharHit, LineReading, bounds, make_reading
+from .recognize import CharHit, LineReading, bounds, replace_chars
 
 TONES = (Tone.NGANG, Tone.HUYEN, Tone.SAC, Tone.HOI, Tone.NGA, Tone.NANG)
 """The classifier's classes, in its output order: no mark, grave (huyền), acute (sắc), hook
@@ -170,15 +170,6 @@ def keeps_syllables(reading: LineReading, changes: dict[int, str]) -> dict[int, 
     return kept
 
 
-def retone(reading: LineReading, changes: dict[int, str]) -> LineReading:
-    """``reading`` with the characters at ``changes``' indices replaced (text rebuilt, NFC)."""
-    if not changes:
-        return reading
-    hits = [replace(hit, char=changes[i]) if i in changes else hit
-            for i, hit in enumerate(reading.chars)]
-    return make_reading(hits)
-
-
 def _best(probs: np.ndarray, allowed: list[int]) -> tuple[int, float]:
     """The likeliest class of ``probs`` among ``allowed``, and its probability renormalised over
     them."""
@@ -317,5 +308,5 @@ class ToneJudge:
         changes: dict[int, dict[int, str]] = {}
         for verdict in verdicts:
             changes.setdefault(verdict.call.line, {})[verdict.call.index] = verdict.char
-        return [retone(reading, keeps_syllables(reading, changes.get(line, {})))
+        return [replace_chars(reading, keeps_syllables(reading, changes.get(line, {})))
                 for line, reading in enumerate(readings)]
