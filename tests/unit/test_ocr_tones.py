@@ -11,8 +11,8 @@ import pytest
 from ocr_service.lexicon.syllables import Tone
 from ocr_service.pipeline.ocr.recognize import CharHit, LineReading, make_reading
 from ocr_service.pipeline.ocr.tones import (
-    CROP_HEIGHT, CROP_WIDTH, TONES, ToneJudge, keeps_syllables, marks_of, split_mark, split_tone,
-    tone_crop, toned, vowels_to_check, with_mark,
+    CROP_HEIGHT, CROP_WIDTH, TONES, ToneJudge, keeps_syllables, marks_of, paper_shade, split_mark,
+    split_tone, tone_crop, toned, vowels_to_check, with_mark,
 )
 
 
@@ -48,16 +48,25 @@ def test_the_crop_is_centred_on_the_letter_and_pads_outside_the_page_with_paper(
     assert edge.shape == (CROP_HEIGHT, CROP_WIDTH) and edge.max() < 0.1
 
 
+def test_paper_shade_is_numpys_90th_percentile():
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 10, 11, 3072):
+        for values in (rng.integers(0, 256, size).astype(np.uint8),
+                       rng.random(size).astype(np.float32)):
+            assert paper_shade(values) == np.percentile(values, 90)
+
+
 def _reading(text: str, probs: list[float]) -> LineReading:
     return make_reading([CharHit(c, p, 10.0 * i, 10.0 * i + 5)
                          for i, (c, p) in enumerate(zip(text, probs))])
 
 
-def test_unsure_vowels_and_every_circumflex_with_acute_or_hook_are_checked():
+def test_unsure_vowels_and_every_circumflex_with_acute_hook_or_no_tone_are_checked():
     reading = _reading("đổi bé", [0.99, 0.6, 0.99, 0.99, 0.99, 0.97])
     assert vowels_to_check(reading, 0.98) == [(1, "ô", 3), (5, "e", 2)]
-    sure = _reading("Cống kề cả Ể", [0.999] * 12)
-    assert vowels_to_check(sure, 0.98) == [(1, "ô", 2), (11, "Ê", 3)]
+    sure = _reading("Cống kề cả Ể dân", [0.999] * 16)
+    assert vowels_to_check(sure, 0.98) == [(1, "ô", 2), (11, "Ê", 3), (14, "â", 0)]
+    assert vowels_to_check(_reading("dẫn gậy", [0.999] * 7), 0.98) == []  # tilde, dot below
 
 
 def test_capital_vowels_and_breves_are_checked_even_when_the_reader_is_sure():

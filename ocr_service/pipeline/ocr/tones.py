@@ -7,8 +7,8 @@ against "ể") is left with two or three pixels. That is where its errors on cle
 tesseract, which reads at full resolution, gets these right).
 
 ``ToneJudge`` cuts each vowel the reader is unsure of, each circumflex letter it read with an
-acute or a hook above, each capital vowel and each "ă" out of the page at full resolution, around where
-the reader placed it, and a small classifier (``sohoa-tone-vi``, trained by
+acute, a hook above or no tone, each capital vowel and each "ă" out of the page at full
+resolution, around where the reader placed it, and a small classifier (``sohoa-tone-vi``, trained by
 ``training/train_tones.py`` on rendered lines, never on the held-out generators) names its tone
 and its letter mark (breve, circumflex, horn: capitals lose theirs too, "TẬP" read "TẠP"). The
 reader's tone or mark is replaced only when the classifier is sure and the word stays a syllable
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -45,9 +46,10 @@ CONFIRM_SHIFT = 0.3
 """How far right (in box heights) the crop that confirms a tone's removal is cut."""
 
 
+@lru_cache(maxsize=4096)
 def split_tone(char: str) -> tuple[str, int] | None:
     """``(letter without its tone, tone class)`` of a Vietnamese vowel, or None for anything else
-    ("ổ" -> ("ô", 3); "Ủ" -> ("U", 3); "d" -> None)."""
+    ("ổ" -> ("ô", 3); "Ủ" -> ("U", 3); "d" -> None). Cached: asked of every character read."""
     split = syllables.split_tone(char) if len(char) == 1 else None
     if split is None or split[0].lower() not in syllables.VOWELS:
         return None
@@ -79,6 +81,19 @@ def with_mark(plain: str, mark: int) -> str | None:
     return letter if letter.lower() in syllables.VOWELS else None
 
 
+def paper_shade(values: np.ndarray) -> float:
+    """The 90th percentile of ``values``, as ``np.percentile(values, 90)`` computes it (linear
+    between the two nearest order statistics), without its overhead: taken twice a crop, the
+    general function was a quarter of the judge's time."""
+    flat = values.ravel()
+    position = 0.9 * (flat.size - 1)
+    low = int(position)
+    high = min(low + 1, flat.size - 1)
+    part = np.partition(flat, (low, high)) if high != low else np.partition(flat, low)
+    a, b, t = float(part[low]), float(part[high]), position - low
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
 def tone_crop(grey: np.ndarray, box: tuple[float, float, float, float],
               centre: float) -> np.ndarray:
     """The ink map (1 = ink) of one letter and its marks, ``CROP_HEIGHT`` x ``CROP_WIDTH``: the
@@ -92,13 +107,13 @@ def tone_crop(grey: np.ndarray, box: tuple[float, float, float, float],
     sy0, sy1 = max(0, top), min(grey.shape[0], bottom)
     sx0, sx1 = max(0, left), min(grey.shape[1], right)
     inside = grey[sy0:sy1, sx0:sx1] if sy1 > sy0 and sx1 > sx0 else np.full((1, 1), 255, np.uint8)
-    crop = np.full((bottom - top, right - left), int(np.percentile(inside, 90)), np.uint8)
+    crop = np.full((bottom - top, right - left), int(paper_shade(inside)), np.uint8)
     if sy1 > sy0 and sx1 > sx0:
         crop[sy0 - top : sy1 - top, sx0 - left : sx1 - left] = inside
     interpolation = cv2.INTER_AREA if crop.shape[0] > CROP_HEIGHT else cv2.INTER_LINEAR
     small = cv2.resize(crop, (CROP_WIDTH, CROP_HEIGHT), interpolation=interpolation)
     small = small.astype(np.float32)
-    paper, ink = np.percentile(small, 90), small.min()
+    paper, ink = paper_shade(small), small.min()
     return np.clip((paper - small) / max(paper - ink, 24.0), 0.0, 1.0)
 
 
@@ -123,15 +138,16 @@ def _always_checked(base: str, tone: int) -> bool:
     capital's mark is the one the reader loses even when sure ("MẪU" read "MÂU", "NGÀY" read
     "NGAY" on prose of wording it never saw). Capitals are few on a page, so this costs little.
     And every "ă": a tone over a breve is lost when the reader is sure too ("bằng" read "băng",
-    "nằm" read "năm"); 0.008 s a page. Every "â", "ê", "ô" would mend "dẫn" read "dân" as well,
-    at 0.03 s a page."""
-    return (base.lower() in "âêô" and tone in (2, 3)) or base.isupper() or base == "ă"
+    "nằm" read "năm"); 0.008 s a page. And "â", "ê", "ô" read without a tone: a tilde on them
+    is lost the same way ("dẫn" read "dân", "Lỗi" read "Lôi" on unseen prose; 3 words mended
+    on 80 pages, none spoiled, for 0.02 s a page)."""
+    return (base.lower() in "âêô" and tone in (0, 2, 3)) or base.isupper() or base == "ă"
 
 
 def vowels_to_check(reading: LineReading, below: float) -> list[tuple[int, str, int]]:
     """``(index, letter without tone, tone)`` of each vowel the reader read with probability
-    under ``below``, of each circumflex letter it read with an acute or a hook above, of each
-    capital vowel and of each "ă"."""
+    under ``below``, of each circumflex letter it read with an acute, a hook above or no tone,
+    of each capital vowel and of each "ă"."""
     found = []
     for index, hit in enumerate(reading.chars):
         split = split_tone(hit.char)
