@@ -230,17 +230,19 @@ def _ends_word(char: str) -> bool:
 
 def settle_punctuation(grey: np.ndarray, quad: Quad, reading: LineReading) -> LineReading:
     """``reading`` with each "," or "." that ends a word (``_ends_word``) before a space or the
-    line's end written as the page shows it. Marks inside numbers ("97,6", "1.000"), a leader's dots and
-    an ellipsis are left as read."""
-    chars = reading.chars
+    line's end, and each between two digits ("97,6", "1.000": a decimal comma and a thousands
+    point are both good Vietnamese, only the page tells them apart), written as the page shows
+    it. A leader's dots and an ellipsis are left as read."""
+    chars = [hit.char for hit in reading.chars]
     changes: dict[int, str] = {}
-    for index, hit in enumerate(chars):
-        if hit.char not in ",." or index == 0 or not _ends_word(chars[index - 1].char):
+    for index, char in enumerate(chars):
+        if char not in ",." or index == 0:
             continue
-        following = chars[index + 1].char if index + 1 < len(chars) else " "
-        if following != " ":
+        before, after = chars[index - 1], chars[index + 1] if index + 1 < len(chars) else " "
+        if not ((_ends_word(before) and after == " ") or (before.isdigit() and after.isdigit())):
             continue
+        hit = reading.chars[index]
         seen = mark_at(grey, quad, (hit.x0 + hit.x1) / 2)
-        if seen is not None and seen != hit.char:
+        if seen is not None and seen != char:
             changes[index] = seen
     return replace_chars(reading, changes)
