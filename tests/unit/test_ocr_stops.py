@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.pipeline.ocr.recognize import CharHit, make_reading
 from ocr_service.pipeline.ocr.stops import (
-    ends_with_full_stop, ends_with_leader, mark_at, quote_at, restore_full_stop,
-    settle_full_stop, settle_punctuation,
+    SPACE_GAP, ends_with_full_stop, ends_with_leader, gap_before_quote, mark_at, quote_at,
+    restore_full_stop, settle_full_stop, settle_punctuation,
 )
 from sohoa_dev.synth.render import installed_font
 
@@ -173,3 +173,26 @@ def test_a_double_quote_is_never_made_a_single_one(font_file, shrink):
     assert settled.replace("'", '"') == text  # quotes only, and only to what the page shows
     if shrink == 1 and "Italic" not in font_file:
         assert settled == text
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
+                                       "LiberationSans-Italic.ttf"])
+@pytest.mark.parametrize("shrink", [1, 2])
+@pytest.mark.parametrize("text", ['cho hàm đa hình "chính". Bàn', '(dùng "git am) và',
+                                  'Bà hỏi: "Ai nộp?" rồi', 'theo ("mẫu") và "x"'])
+def test_the_space_before_an_opening_quote_is_put_back_only_where_the_page_has_one(
+        font_file, shrink, text):
+    """Unseen prose: 'hình "%s"' read 'hình"%s"' (3 of 32 opening quotes). A quote glued to a
+    bracket, or a closing quote, gets no space."""
+    glued = text.replace(' "', '"')
+    grey, quad, read_right = _shrunk(text, text, font_file, shrink)
+    # the reader's glued reading, its hits where the page has them
+    reading = make_reading([hit for i, hit in enumerate(read_right.chars)
+                            if not (text[i] == " " and text[i + 1 : i + 2] == '"')])
+    assert reading.text == glued
+    assert settle_punctuation(grey, quad, reading).text == text
+    assert settle_punctuation(grey, quad, read_right).text == text
+    for index, char in enumerate(text):
+        if char == '"' and text[index - 1] == "(":
+            hit = read_right.chars[index]
+            assert gap_before_quote(grey, quad, (hit.x0 + hit.x1) / 2) < SPACE_GAP
