@@ -211,6 +211,32 @@ class _Around:
                 and abs(self.left + b[0] + b[2] / 2 - centre) <= 0.5 * self.height
                 and not (beside and over_a_letter(b))]
 
+    def ticks(self, centre: float, beside: bool = True) -> list[Blob]:
+        """``marks_near`` that end ``QUOTE_HIGH`` above the baseline (a quote's ticks, a tone
+        mark), left to right."""
+        return sorted((b for b in self.marks_near(centre, beside)
+                       if b[1] + b[3] <= self.baseline - QUOTE_HIGH * self.height),
+                      key=lambda b: b[0])
+
+    def quote(self, centre: float) -> str | None:
+        """``quote_at`` on this ink."""
+        alone = self.ticks(centre, beside=False)
+        if len(alone) == 1 and alone[0][2] <= 0.6 * alone[0][3]:
+            return "'"
+        ticks = self.ticks(centre)
+        if len(ticks) == 2 and ticks[1][0] - (ticks[0][0] + ticks[0][2]) <= 0.2 * self.height:
+            return '"'
+        return None
+
+    def gap_before_quote(self, centre: float) -> float | None:
+        """``gap_before_quote`` on this ink."""
+        ticks = self.ticks(centre)
+        if not ticks:
+            return None
+        first = ticks[0][0]
+        before = [b[0] + b[2] for b in self.blobs if b[0] + b[2] <= first]
+        return (first - max(before)) / self.height if before else None
+
 
 def _around(grey: np.ndarray, quad: Quad, centre: float) -> _Around | None:
     """The line's ink three box heights either side of page x ``centre``; None when too few
@@ -258,21 +284,8 @@ def quote_at(grey: np.ndarray, quad: Quad, centre: float) -> str | None:
     when the page shows neither clearly. An italic quote's second tick can lean over the next
     letter: only a tick alone among all high marks, tone marks included, is a single quote."""
     around = _around(grey, quad, centre)
-    if around is None:
-        return None
+    return around.quote(centre) if around is not None else None
 
-    def high(marks: list[Blob]) -> list[Blob]:
-        return sorted((b for b in marks
-                       if b[1] + b[3] <= around.baseline - QUOTE_HIGH * around.height),
-                      key=lambda b: b[0])
-
-    anywhere = high(around.marks_near(centre, beside=False))
-    if len(anywhere) == 1 and anywhere[0][2] <= 0.6 * anywhere[0][3]:
-        return "'"
-    ticks = high(around.marks_near(centre))
-    if len(ticks) == 2 and ticks[1][0] - (ticks[0][0] + ticks[0][2]) <= 0.2 * around.height:
-        return '"'
-    return None
 
 
 SPACE_GAP = 0.26
@@ -285,15 +298,7 @@ def gap_before_quote(grey: np.ndarray, quad: Quad, centre: float) -> float | Non
     """The paper between the straight quote near page x ``centre`` and the ink before it, in box
     heights; None when no quote or no ink before it is seen there."""
     around = _around(grey, quad, centre)
-    if around is None:
-        return None
-    ticks = [b for b in around.marks_near(centre)
-             if b[1] + b[3] <= around.baseline - QUOTE_HIGH * around.height]
-    if not ticks:
-        return None
-    first = min(b[0] for b in ticks)
-    before = [b[0] + b[2] for b in around.blobs if b[0] + b[2] <= first]
-    return (first - max(before)) / around.height if before else None
+    return around.gap_before_quote(centre) if around is not None else None
 
 
 def _ends_word(char: str) -> bool:
@@ -302,46 +307,46 @@ def _ends_word(char: str) -> bool:
     return char.isalnum() or char in ")]%\"'”’"
 
 
+def _opens(before: str, after: str) -> bool:
+    """Whether a straight quote between ``before`` and ``after`` opens a quoted word glued to
+    the one before it: no space or quote before it, the start of a word after it."""
+    return before not in ' "' and (after.isalnum() or after in "%([")
+
+
 def settle_punctuation(grey: np.ndarray, quad: Quad, reading: LineReading) -> LineReading:
     """``reading`` with its straight quotes, and each "," or "." that ends a word
     (``_ends_word``) before a space or the line's end or stands between two digits ("97,6",
     "1.000": a decimal comma and a thousands point are both good Vietnamese, only the page
     tells them apart), written as the page shows them. A leader's dots and an ellipsis are left
-    as read."""
-    chars = [hit.char for hit in reading.chars]
+    as read. The space the reader dropped before an opening quote (unseen prose: 3 of 32,
+    'hình"%s"' for 'hình "%s"') is put back where the page shows a word space (``SPACE_GAP``);
+    a quote's ink is looked at once for both."""
+    hits = reading.chars
+    chars = [hit.char for hit in hits]
     changes: dict[int, str] = {}
+    spaced: list[int] = []
     for index, char in enumerate(chars):
-        hit = reading.chars[index]
-        centre = (hit.x0 + hit.x1) / 2
+        centre = (hits[index].x0 + hits[index].x1) / 2
+        before = changes.get(index - 1, chars[index - 1]) if index else " "
+        after = chars[index + 1] if index + 1 < len(chars) else " "
         if char in "'\"":
-            seen = quote_at(grey, quad, centre)
-        elif char in ",." and index > 0:
-            before, after = chars[index - 1], chars[index + 1] if index + 1 < len(chars) else " "
-            judged = (_ends_word(before) and after == " ") or (before.isdigit() and after.isdigit())
-            seen = mark_at(grey, quad, centre) if judged else None
+            around = _around(grey, quad, centre)
+            seen = around.quote(centre) if around is not None else None
+            if around is not None and (seen or char) == '"' and _opens(before, after):
+                gap = around.gap_before_quote(centre)
+                if gap is not None and gap >= SPACE_GAP:
+                    spaced.append(index)
+        elif char in ",." and index > 0 and (
+                (_ends_word(before) and after == " ") or (before.isdigit() and after.isdigit())):
+            seen = mark_at(grey, quad, centre)
         else:
             continue
         if seen is not None and seen != char:
             changes[index] = seen
-    return _spaced_quotes(grey, quad, replace_chars(reading, changes))
-
-
-def _spaced_quotes(grey: np.ndarray, quad: Quad, reading: LineReading) -> LineReading:
-    """``reading`` with the space put back before an opening straight quote that the reader
-    glued to the word before it (unseen prose: 3 of 32, 'hình"%s"' for 'hình "%s"') when the
-    page shows a word space there (``SPACE_GAP``)."""
-    hits = list(reading.chars)
-    spaced = []
-    for index in range(1, len(hits) - 1):
-        hit, before, after = hits[index], hits[index - 1].char, hits[index + 1].char
-        if hit.char != '"' or before in ' "' or not (after.isalnum() or after in "%(["):
-            continue  # only an opening quote: the start of a word follows it
-        gap = gap_before_quote(grey, quad, (hit.x0 + hit.x1) / 2)
-        if gap is not None and gap >= SPACE_GAP:
-            spaced.append(index)
+    settled = replace_chars(reading, changes)
     if not spaced:
-        return reading
+        return settled
+    out = list(settled.chars)
     for index in reversed(spaced):
-        hit = hits[index]
-        hits.insert(index, CharHit(" ", hit.prob, hits[index - 1].x1, hit.x0))
-    return make_reading(hits)
+        out.insert(index, CharHit(" ", out[index].prob, out[index - 1].x1, out[index].x0))
+    return make_reading(out)
