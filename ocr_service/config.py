@@ -99,8 +99,8 @@ class OcrSettings(BaseModel):
     (``ocr/tones.py``); empty turns it off."""
     ocr_tone_check_below: float = 0.99
     """Vowels the fast reader read with a lower probability are looked at by the tone judge (and
-    every capital vowel, "ă" and circumflex letter read with an acute or a hook above, whatever
-    its probability)."""
+    every capital vowel, "ă" and circumflex letter read with an acute, a hook above or no tone,
+    whatever its probability)."""
     ocr_tone_sure: float = 0.8
     """The tone judge's probability needed to replace the reader's tone. 0.8 has the fewest tone
     errors on the model card's validation grid; a change that would leave a word no syllable is

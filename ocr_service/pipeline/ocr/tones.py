@@ -89,7 +89,7 @@ def paper_shade(values: np.ndarray) -> float:
     position = 0.9 * (flat.size - 1)
     low = int(position)
     high = min(low + 1, flat.size - 1)
-    part = np.partition(flat, (low, high)) if high != low else np.partition(flat, low)
+    part = np.partition(flat, (low, high))
     a, b, t = float(part[low]), float(part[high]), position - low
     return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
