@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -159,6 +160,47 @@ def test_a_single_quote_read_as_a_double_one_is_written_as_the_page_shows(font_f
     grey, quad, reading = _shrunk('nhánh "chính"', 'nhánh "chính"', font_file, shrink)
     opening = reading.chars[len("nhánh ")]
     assert quote_at(grey, quad, (opening.x0 + opening.x1) / 2) == '"'
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+def test_a_full_stop_blurred_taller_than_wide_is_still_one(font_file):
+    """A scan's blur draws a 200 dpi dot out to 3 x 5 pixels (unseen prose: "định, yêu" for
+    "định. yêu", its dot 1.33 times as tall as wide, sitting on the baseline)."""
+    text = "là quá cũ. thiếu ghi chú"
+    grey, quad, reading = _shrunk(text, text.replace(". ", ", "), font_file, 2)
+    blurred = np.ascontiguousarray(cv2.GaussianBlur(grey, (1, 3), 0, sigmaY=1))
+    assert settle_punctuation(blurred, quad, reading).text == text
+
+
+def _read_twice(reading, index: int, first: str, second: str):
+    """``reading`` with the mark at ``index`` read as two marks, each over half of its ink."""
+    hit = reading.chars[index]
+    middle = (hit.x0 + hit.x1) / 2
+    halves = [replace(hit, char=first, x1=middle), replace(hit, char=second, x0=middle)]
+    return make_reading([*reading.chars[:index], *halves, *reading.chars[index + 1:]])
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+@pytest.mark.parametrize("shrink", [1, 2])  # at 3 (a 13-pixel line) a dot is a pixel or two
+@pytest.mark.parametrize("text, mark, pair", [
+    ("bộ nhớ tạm. đây là", ".", ",."),  # unseen prose: "tạm,. đây", "đa,. tiến", "nhở., không"
+    ("quá nhỏ. Không thể", ".", ".,"),
+    ("thư mục, cần đẩy", ",", ",,"),
+    ("ở cuối dòng là chấm.", ".", ",."),
+])
+def test_one_mark_read_as_two_is_written_once(font_file, shrink, text, mark, pair):
+    grey, quad, reading = _shrunk(text, text, font_file, shrink)
+    doubled = _read_twice(reading, text.index(mark), *pair)
+    assert doubled.text == text.replace(mark, pair, 1)
+    assert settle_punctuation(grey, quad, doubled).text == text
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+@pytest.mark.parametrize("shrink", [1, 2])
+def test_two_marks_on_the_page_stay_two(font_file, shrink):
+    text = "giấy tờ v.v., hồ sơ"
+    grey, quad, reading = _shrunk(text, text, font_file, shrink)
+    assert settle_punctuation(grey, quad, reading).text == text
 
 
 @pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
