@@ -9,44 +9,15 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import ImageFont
 
-from ocr_service.pipeline.ocr.recognize import CharHit, make_reading
+from ocr_service.pipeline.ocr.recognize import make_reading
 from ocr_service.pipeline.ocr.stops import (
     SPACE_GAP, ends_with_full_stop, ends_with_leader, gap_before_quote, mark_at, quote_at,
     restore_full_stop, settle_full_stop, settle_punctuation,
 )
 from sohoa_dev.synth.render import installed_font
-
-SIZE = 40  # pixels: 12 pt at 240 dpi
-
-
-def line(text: str, box_text: str, font_file: str = "LiberationSerif-Regular.ttf"
-         ) -> tuple[np.ndarray, tuple]:
-    """A grey strip with ``text`` drawn, and the detector-like box of its first ``box_text``
-    characters (ink-tight, its right edge cut into the last mark by a pixel)."""
-    path = installed_font(font_file)
-    if path is None:
-        pytest.skip(f"{font_file} not installed")
-    font = ImageFont.truetype(str(path), SIZE)
-    image = Image.new("L", (1400, 3 * SIZE), 255)
-    draw = ImageDraw.Draw(image)
-    draw.text((20, 2 * SIZE), text, font=font, fill=0, anchor="ls")
-    x0, y0, x1, y1 = draw.textbbox((20, 2 * SIZE), box_text, font=font, anchor="ls")
-    top = 2 * SIZE - SIZE * 0.8
-    quad = ((x0, top), (x1 - 1, top), (x1 - 1, y1), (x0, y1))
-    return np.asarray(image), quad
-
-
-def reading_of(text: str, read_as: str, font_file: str = "LiberationSerif-Regular.ttf"):
-    """A reader's reading ``read_as`` of the line ``text`` as ``line`` draws it: one character
-    hit per character, placed where the font put the drawn character."""
-    assert len(read_as) == len(text)
-    font = ImageFont.truetype(str(installed_font(font_file)), SIZE)
-    return make_reading([CharHit(char, 0.9, 20 + font.getlength(text[:i]),
-                                 20 + font.getlength(text[: i + 1]))
-                         for i, char in enumerate(read_as)])
-
+from tests.ink_lines import SIZE, line, reading_of, shrunk
 
 @pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
 def test_a_full_stop_cut_off_by_the_box_is_put_back(font_file):
@@ -127,24 +98,13 @@ def test_leaders_ellipses_and_blank_gaps_are_left_as_read(font_file):
     assert mark_at(grey, quad, between) is None  # nothing there but paper
 
 
-def _shrunk(text: str, read_as: str, font_file: str, shrink: int):
-    """``line`` and ``reading_of``, the page scaled down ``shrink`` times (300 dpi to 100)."""
-    grey, quad = line(text, text, font_file)
-    grey = np.asarray(Image.fromarray(grey).resize((grey.shape[1] // shrink,
-                                                    grey.shape[0] // shrink), Image.LANCZOS))
-    quad = tuple((x / shrink, y / shrink) for x, y in quad)
-    hits = [replace(hit, x0=hit.x0 / shrink, x1=hit.x1 / shrink)
-            for hit in reading_of(text, read_as, font_file).chars]
-    return grey, quad, make_reading(hits)
-
-
 @pytest.mark.parametrize("shrink", [1, 2, 3])
 def test_an_italic_comma_is_never_made_a_full_stop(shrink):
     """Shrunk to 200 dpi an italic comma is hardly taller than wide and hardly below the
     baseline ("(Ký, ghi rõ họ tên)" on `dev` forms): where the page cannot settle it, the
     reader's comma stands."""
     text = "(Ký, ghi rõ họ tên)"
-    grey, quad, reading = _shrunk(text, text, "LiberationSans-Italic.ttf", shrink)
+    grey, quad, reading = shrunk(text, text, "LiberationSans-Italic.ttf", shrink)
     assert settle_punctuation(grey, quad, reading).text == text
 
 
@@ -153,11 +113,11 @@ def test_an_italic_comma_is_never_made_a_full_stop(shrink):
 def test_a_single_quote_read_as_a_double_one_is_written_as_the_page_shows(font_file, shrink):
     """The reader never wrote "'" (unseen prose: 17 of them, all read '"')."""
     text = "đặt nhánh 'chính' như là"
-    grey, quad, reading = _shrunk(text, text.replace("'", '"'), font_file, shrink)
+    grey, quad, reading = shrunk(text, text.replace("'", '"'), font_file, shrink)
     assert settle_punctuation(grey, quad, reading).text == text
     opening = reading.chars[text.index("'")]
     assert quote_at(grey, quad, (opening.x0 + opening.x1) / 2) == "'"
-    grey, quad, reading = _shrunk('nhánh "chính"', 'nhánh "chính"', font_file, shrink)
+    grey, quad, reading = shrunk('nhánh "chính"', 'nhánh "chính"', font_file, shrink)
     opening = reading.chars[len("nhánh ")]
     assert quote_at(grey, quad, (opening.x0 + opening.x1) / 2) == '"'
 
@@ -167,7 +127,7 @@ def test_a_full_stop_blurred_taller_than_wide_is_still_one(font_file):
     """A scan's blur draws a 200 dpi dot out to 3 x 5 pixels (unseen prose: "định, yêu" for
     "định. yêu", its dot 1.33 times as tall as wide, sitting on the baseline)."""
     text = "là quá cũ. thiếu ghi chú"
-    grey, quad, reading = _shrunk(text, text.replace(". ", ", "), font_file, 2)
+    grey, quad, reading = shrunk(text, text.replace(". ", ", "), font_file, 2)
     blurred = np.ascontiguousarray(cv2.GaussianBlur(grey, (1, 3), 0, sigmaY=1))
     assert settle_punctuation(blurred, quad, reading).text == text
 
@@ -189,7 +149,7 @@ def _read_twice(reading, index: int, first: str, second: str):
     ("ở cuối dòng là chấm.", ".", ",."),
 ])
 def test_one_mark_read_as_two_is_written_once(font_file, shrink, text, mark, pair):
-    grey, quad, reading = _shrunk(text, text, font_file, shrink)
+    grey, quad, reading = shrunk(text, text, font_file, shrink)
     doubled = _read_twice(reading, text.index(mark), *pair)
     assert doubled.text == text.replace(mark, pair, 1)
     assert settle_punctuation(grey, quad, doubled).text == text
@@ -199,36 +159,7 @@ def test_one_mark_read_as_two_is_written_once(font_file, shrink, text, mark, pai
 @pytest.mark.parametrize("shrink", [1, 2])
 def test_two_marks_on_the_page_stay_two(font_file, shrink):
     text = "giấy tờ v.v., hồ sơ"
-    grey, quad, reading = _shrunk(text, text, font_file, shrink)
-    assert settle_punctuation(grey, quad, reading).text == text
-
-
-@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
-                                       "LiberationSans-Regular.ttf"])
-@pytest.mark.parametrize("shrink", [1, 2])
-@pytest.mark.parametrize("text, twin", [
-    ("tùy chọn --context của lệnh", "--"),  # unseen prose: 20 of its "--" read "-"
-    ("xem tại https://dichvucong.gov.vn nhé", "//"),
-])
-def test_a_doubled_hyphen_or_slash_read_once_is_written_twice(font_file, shrink, text, twin):
-    """The reader's greedy path has no room for a blank between two narrow marks side by
-    side, and writes one."""
-    grey, quad, read_right = _shrunk(text, text, font_file, shrink)
-    once = make_reading([hit for i, hit in enumerate(read_right.chars) if i != text.index(twin)])
-    assert once.text == text.replace(twin, twin[0], 1)
-    assert settle_punctuation(grey, quad, once).text == text
-    assert settle_punctuation(grey, quad, read_right).text == text
-
-
-@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
-                                       "LiberationSans-Regular.ttf", "LiberationSans-Italic.ttf",
-                                       "LiberationSerif-Italic.ttf"])
-@pytest.mark.parametrize("shrink", [1, 2])
-@pytest.mark.parametrize("text", ["ngày 12/05/2020, số 33/2020/NĐ-CP", "Bà Rịa - Vũng Tàu",
-                                  "mã l1/Il và 1/2 - (x)/y", "tỉnh Hà Nam -- không",
-                                  "PL/pgSQL (102/qwerty/dấu phẩy/Phím)"])  # unseen prose
-def test_a_single_hyphen_or_slash_is_never_doubled(font_file, shrink, text):
-    grey, quad, reading = _shrunk(text, text, font_file, shrink)
+    grey, quad, reading = shrunk(text, text, font_file, shrink)
     assert settle_punctuation(grey, quad, reading).text == text
 
 
@@ -237,9 +168,9 @@ def test_a_single_hyphen_or_slash_is_never_doubled(font_file, shrink, text):
 @pytest.mark.parametrize("shrink", [1, 2, 3])
 def test_a_double_quote_is_never_made_a_single_one(font_file, shrink):
     text = 'Bà hỏi: "Ai nộp hồ sơ?" rồi đi'
-    grey, quad, reading = _shrunk(text, text, font_file, shrink)
+    grey, quad, reading = shrunk(text, text, font_file, shrink)
     assert settle_punctuation(grey, quad, reading).text == text
-    grey, quad, reading = _shrunk(text, text.replace('"', "'"), font_file, shrink)
+    grey, quad, reading = shrunk(text, text.replace('"', "'"), font_file, shrink)
     settled = settle_punctuation(grey, quad, reading).text
     assert settled.replace("'", '"') == text  # quotes only, and only to what the page shows
     if shrink == 1 and "Italic" not in font_file:
@@ -256,7 +187,7 @@ def test_the_space_before_an_opening_quote_is_put_back_only_where_the_page_has_o
     """Unseen prose: 'hình "%s"' read 'hình"%s"' (3 of 32 opening quotes). A quote glued to a
     bracket, or a closing quote, gets no space."""
     glued = text.replace(' "', '"')
-    grey, quad, read_right = _shrunk(text, text, font_file, shrink)
+    grey, quad, read_right = shrunk(text, text, font_file, shrink)
     # the reader's glued reading, its hits where the page has them
     reading = make_reading([hit for i, hit in enumerate(read_right.chars)
                             if not (text[i] == " " and text[i + 1 : i + 2] == '"')])

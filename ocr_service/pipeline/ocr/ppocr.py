@@ -44,6 +44,7 @@ from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, choose_providers, open_session
+from .dashes import settle_dashes
 from .stops import settle_full_stop, settle_punctuation
 from .tones import ToneJudge
 
@@ -187,7 +188,7 @@ class PpocrEngine:
                    readings: list[LineReading]) -> PageText:
         lines = []
         for quad, reading in zip(quads, readings):
-            reading = settle_punctuation(grey, quad, reading)
+            reading = settle_dashes(grey, quad, settle_punctuation(grey, quad, reading))
             text = settle_full_stop(grey, quad, capitalise_strays(clean_text(reading.text)))
             if text:
                 lines.append(OcrLine(text, reading.confidence, quad))

@@ -19,27 +19,20 @@ comma's tail reaches below the baseline, a full stop sits on it. ``settle_punctu
 each "," and "." the reader put before a space or between digits and writes what the ink shows.
 It does the same for straight quotes: the reader never writes "'" (unseen prose: all 17 read
 '"'), and the page shows one tick or two.
-
-Two narrow marks side by side, "--" and "//", leave the reader's greedy path no step for the
-blank between them, and it writes one ("--context" read "-context", "https://" read "https:/":
-43 words on 80 unseen prose pages). Where the page shows two hyphens or two slashes, nothing
-between them, the mark is written twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from ...domain import Quad
+from .ink import DOT_MAX, Blob, LineInk, blobs, box_height, ink_around, window
 from .recognize import CharHit, LineReading, bounds, make_reading, replace_chars
 
 LOOK_RIGHT = 1.2
 """How far right of the box (x its height) the page must be free of ink after the dot."""
-DOT_MAX = 0.28
-"""A full stop is at most this tall and wide (x the box height)."""
 DOT_MIN = 0.05
 BASELINE_SLACK = 0.12
 """Its bottom lies this close (x the box height) to the baseline of the line's letters."""
@@ -49,47 +42,6 @@ GAP = 0.3
 """And at most this far (x the box height) right of the letter before it."""
 ENDINGS = ".,;:!?…)]\"'%"
 """A reading ending in one of these has its final mark already."""
-
-
-def _ink(grey: np.ndarray) -> np.ndarray:
-    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    return ink
-
-
-Blob = tuple[int, int, int, int, int]
-"""x, y, width, height, area of one connected piece of ink, in the crop's pixels."""
-
-
-def _blobs(crop: np.ndarray) -> list[Blob]:
-    """The pieces of ink in ``crop`` (grey), specks of one pixel left out."""
-    return _pieces(_ink(crop))
-
-
-def _pieces(ink: np.ndarray) -> list[Blob]:
-    """``_blobs`` of an ink map (255 = ink)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    return [tuple(int(v) for v in stats[i]) for i in range(1, count)  # type: ignore[misc]
-            if stats[i, 4] >= 2]
-
-
-def _height(quad: Quad) -> float:
-    _, y0, _, y1 = bounds(quad)
-    return y1 - y0
-
-
-def _window(grey: np.ndarray, quad: Quad, x_from: float, x_to: float,
-            below: float) -> tuple[np.ndarray, int] | None:
-    """The page beside the line in ``quad`` from page x ``x_from`` to ``x_to`` (cut at the
-    page's edges), from the box's top to ``below`` box heights under it, and its page x; None
-    for a box too small to judge or a window off the page."""
-    _, y0, _, y1 = bounds(quad)
-    height = y1 - y0
-    if height < 8:
-        return None
-    top, bottom = int(max(0, y0)), int(min(grey.shape[0], y1 + below * height))
-    left, right = int(max(0, x_from)), int(min(grey.shape[1], x_to))
-    crop = grey[top:bottom, left:right]
-    return (crop, left) if crop.size else None
 
 
 @dataclass(frozen=True)
@@ -119,20 +71,20 @@ class _LineEnd:
 def _line_end(grey: np.ndarray, quad: Quad) -> _LineEnd | None:
     """The last blobs of the line in ``quad``, looking ``LOOK_RIGHT`` heights past its box (a
     detector's box often stops short of the final dot); None when there is nothing to judge."""
-    x1, height = bounds(quad)[2], _height(quad)
-    window = _window(grey, quad, x1 - 3 * height, x1 + LOOK_RIGHT * height, 0.1)
-    if window is None or window[1] + window[0].shape[1] - x1 < 0.4 * height:
+    x1, height = bounds(quad)[2], box_height(quad)
+    cut = window(grey, quad, x1 - 3 * height, x1 + LOOK_RIGHT * height, 0.1)
+    if cut is None or cut[1] + cut[0].shape[1] - x1 < 0.4 * height:
         return None
-    crop, left = window
+    crop, left = cut
     right = left + crop.shape[1]
-    blobs = _blobs(crop)
-    if not blobs:
+    found = blobs(crop)
+    if not found:
         return None
-    letters = [b for b in blobs if b[3] >= 0.4 * height]
+    letters = [b for b in found if b[3] >= 0.4 * height]
     # a long leader may fill the whole crop: its dots then give the baseline
-    baseline = float(np.median([b[1] + b[3] for b in letters or blobs]))
-    last = max(blobs, key=lambda b: b[0] + b[2])  # the ink reaching furthest right
-    before = [b for b in blobs if b is not last and b[0] + b[2] <= last[0]]
+    baseline = float(np.median([b[1] + b[3] for b in letters or found]))
+    last = max(found, key=lambda b: b[0] + b[2])  # the ink reaching furthest right
+    before = [b for b in found if b is not last and b[0] + b[2] <= last[0]]
     nearest = max(before, key=lambda b: b[0] + b[2]) if before else None
     if left + last[0] < x1 - REACH * height:
         return None  # the line's ink ends well inside its box: nothing of its end is left over
@@ -194,139 +146,10 @@ _PUNCT_LOW = 0.45
 (x the box height) above the baseline."""
 
 
-def _baseline(bottoms: list[int], height: float) -> float:
-    """The line's baseline: the bottom most letters share. Descenders and brackets end below
-    it, and a "%"'s upper ring above it, so neither a median nor a low quantile of few letters
-    finds it."""
-    near = 0.04 * height + 1
-    votes = [sum(abs(other - bottom) <= near for other in bottoms) for bottom in bottoms]
-    best = max(votes)
-    return float(np.median([b for b, v in zip(bottoms, votes) if v == best]))
-
-
-@dataclass(frozen=True)
-class _Around:
-    """The ink of a line around one place: its pieces, which of them are letters, the
-    baseline, and the page x of the crop's left edge."""
-
-    blobs: list[Blob]
-    letters: list[Blob]
-    baseline: float
-    left: int
-    height: float
-    ink: np.ndarray
-    """The crop's ink map (255 = ink), in the blobs' pixels."""
-
-    def marks_near(self, centre: float, beside: bool = True) -> list[Blob]:
-        """Small pieces at most half a box height from page x ``centre``; ``beside``: only
-        those beside the letters, not under or over one (the dot of "ạ", a tone mark)."""
-        def over_a_letter(blob: Blob) -> bool:
-            middle = blob[0] + blob[2] / 2
-            return any(b[0] <= middle <= b[0] + b[2] for b in self.letters)
-
-        return [b for b in self.blobs
-                if b[2] <= DOT_MAX * self.height and b[3] <= 0.5 * self.height
-                and abs(self.left + b[0] + b[2] / 2 - centre) <= 0.5 * self.height
-                and not (beside and over_a_letter(b))]
-
-    def ticks(self, centre: float, beside: bool = True) -> list[Blob]:
-        """``marks_near`` that end ``QUOTE_HIGH`` above the baseline (a quote's ticks, a tone
-        mark), left to right."""
-        return sorted((b for b in self.marks_near(centre, beside)
-                       if b[1] + b[3] <= self.baseline - QUOTE_HIGH * self.height),
-                      key=lambda b: b[0])
-
-    def quote(self, centre: float) -> str | None:
-        """``quote_at`` on this ink."""
-        alone = self.ticks(centre, beside=False)
-        if len(alone) == 1 and alone[0][2] <= 0.6 * alone[0][3]:
-            return "'"
-        ticks = self.ticks(centre)
-        if len(ticks) == 2 and ticks[1][0] - (ticks[0][0] + ticks[0][2]) <= 0.2 * self.height:
-            return '"'
-        return None
-
-    def gap_before_quote(self, centre: float) -> float | None:
-        """``gap_before_quote`` on this ink."""
-        ticks = self.ticks(centre)
-        if not ticks:
-            return None
-        first = ticks[0][0]
-        before = [b[0] + b[2] for b in self.blobs if b[0] + b[2] <= first]
-        return (first - max(before)) / self.height if before else None
-
-    def is_hyphen(self, blob: Blob) -> bool:
-        """A short flat bar between the baseline and the middle of the small letters."""
-        _, by, bw, bh, _ = blob
-        h = self.height
-        return (bh <= 0.15 * h and 0.08 * h <= bw <= 0.5 * h and bw >= 1.2 * bh
-                and self.baseline - (by + bh) >= 0.05 * h and self.baseline - by <= 0.45 * h)
-
-    def is_slash(self, blob: Blob) -> bool:
-        """A tall stroke standing on the baseline (a "p" or "y" hangs below it), leaning
-        right: its top quarter's ink lies right of its bottom
-        quarter's by ``SLASH_LEAN`` of its height at least ("l", "I" and "1" stand upright,
-        and lean less in italics), and one narrow stroke across nearly every row ("d" and "P"
-        lean too, but a bowl and a stem span their width)."""
-        bx, by, bw, bh, _ = blob
-        h = self.height
-        if not (0.2 * bh <= bw <= 0.7 * bh and self.baseline - by >= 0.6 * h
-                and by + bh - self.baseline <= 0.15 * h):
-            return False  # not a tall stroke from the baseline up past the small letters
-        part = self.ink[by : by + bh, bx : bx + bw] > 0
-        quarter = max(1, bh // 4)
-        top, bottom = part[:quarter], part[-quarter:]
-        if not top.any() or not bottom.any():
-            return False
-        columns = np.arange(bw)
-        lean = (top * columns).sum() / top.sum() - (bottom * columns).sum() / bottom.sum()
-        inked = part.any(axis=1)
-        first = part.argmax(axis=1)
-        last = bw - 1 - part[:, ::-1].argmax(axis=1)
-        narrow = (last - first + 1 <= 0.5 * bw)[inked]  # one stroke, not a bowl and a stem
-        return bool(lean >= SLASH_LEAN * bh and narrow.mean() >= 0.9)
-
-    def twin(self, centre: float, char: str) -> bool:
-        """Whether the page shows two ``char`` ("-" or "/") side by side, nothing between
-        them, within half a box height of page x ``centre``."""
-        shape = self.is_hyphen if char == "-" else self.is_slash
-        pieces = sorted(self.blobs, key=lambda b: b[0])
-        for first, second in zip(pieces, pieces[1:]):
-            if (shape(first) and shape(second)
-                    and second[0] - (first[0] + first[2]) <= 0.25 * self.height
-                    and self.left + first[0] - 0.5 * self.height <= centre
-                    <= self.left + second[0] + second[2] + 0.5 * self.height):
-                return True
-        return False
-
-
-SLASH_LEAN = 0.19
-"""Measured at 1 and 2 times shrink in five faces: a slash leans 0.21-0.33 of its height, an
-italic "l", "I", "1" at most 0.17."""
-
-
-def _around(grey: np.ndarray, quad: Quad, centre: float) -> _Around | None:
-    """The line's ink three box heights either side of page x ``centre``; None when too few
-    letters are there to find the baseline. A piece touching the crop's bottom belongs to
-    the next line and is left out."""
-    height = _height(quad)
-    window = _window(grey, quad, centre - 3 * height, centre + 3 * height, 0.35)
-    if window is None:
-        return None
-    crop, left = window
-    ink = _ink(crop)
-    blobs = [b for b in _pieces(ink) if b[1] + b[3] < crop.shape[0]]
-    letters = [b for b in blobs if b[3] >= 0.4 * height]
-    if len(letters) < 2:
-        return None
-    return _Around(blobs, letters, _baseline([b[1] + b[3] for b in letters], height), left,
-                   height, ink)
-
-
 def mark_at(grey: np.ndarray, quad: Quad, centre: float) -> str | None:
     """"," or "." for the one small mark low in the line in ``quad`` near page x ``centre``
-    (``_Around.marks_near``), None when the page shows no single clear one there."""
-    around = _around(grey, quad, centre)
+    (``LineInk.marks_near``), None when the page shows no single clear one there."""
+    around = ink_around(grey, quad, centre)
     if around is None:
         return None
     height, baseline = around.height, around.baseline
@@ -347,13 +170,42 @@ QUOTE_HIGH = 0.3
 """A quote's ticks end at least this far (x the box height) above the baseline."""
 
 
+def _ticks(ink: LineInk, centre: float, beside: bool = True) -> list[Blob]:
+    """``marks_near`` that end ``QUOTE_HIGH`` above the baseline (a quote's ticks, a tone
+    mark), left to right."""
+    return sorted((b for b in ink.marks_near(centre, beside)
+                   if b[1] + b[3] <= ink.baseline - QUOTE_HIGH * ink.height),
+                  key=lambda b: b[0])
+
+
+def _quote(ink: LineInk, centre: float) -> str | None:
+    """``quote_at`` on this ink."""
+    alone = _ticks(ink, centre, beside=False)
+    if len(alone) == 1 and alone[0][2] <= 0.6 * alone[0][3]:
+        return "'"
+    ticks = _ticks(ink, centre)
+    if len(ticks) == 2 and ticks[1][0] - (ticks[0][0] + ticks[0][2]) <= 0.2 * ink.height:
+        return '"'
+    return None
+
+
+def _gap_before_quote(ink: LineInk, centre: float) -> float | None:
+    """``gap_before_quote`` on this ink."""
+    ticks = _ticks(ink, centre)
+    if not ticks:
+        return None
+    first = ticks[0][0]
+    before = [b[0] + b[2] for b in ink.blobs if b[0] + b[2] <= first]
+    return (first - max(before)) / ink.height if before else None
+
+
 def quote_at(grey: np.ndarray, quad: Quad, centre: float) -> str | None:
     """"'" or '"' for the straight quote high in the line near page x ``centre``: one narrow
     tick with no other high mark near it, or two ticks side by side beside the letters; None
     when the page shows neither clearly. An italic quote's second tick can lean over the next
     letter: only a tick alone among all high marks, tone marks included, is a single quote."""
-    around = _around(grey, quad, centre)
-    return around.quote(centre) if around is not None else None
+    around = ink_around(grey, quad, centre)
+    return _quote(around, centre) if around is not None else None
 
 
 
@@ -366,8 +218,8 @@ dpi, a quote glued to a bracket or a word 0.03-0.22."""
 def gap_before_quote(grey: np.ndarray, quad: Quad, centre: float) -> float | None:
     """The paper between the straight quote near page x ``centre`` and the ink before it, in box
     heights; None when no quote or no ink before it is seen there."""
-    around = _around(grey, quad, centre)
-    return around.gap_before_quote(centre) if around is not None else None
+    around = ink_around(grey, quad, centre)
+    return _gap_before_quote(around, centre) if around is not None else None
 
 
 def _ends_word(char: str) -> bool:
@@ -390,14 +242,12 @@ def settle_punctuation(grey: np.ndarray, quad: Quad, reading: LineReading) -> Li
     as read. A pair of them the page shows as one mark ("tạm,." for "tạm.") is written as that
     one. The space the reader dropped before an opening quote (unseen prose: 3 of 32,
     'hình"%s"' for 'hình "%s"') is put back where the page shows a word space (``SPACE_GAP``);
-    a quote's ink is looked at once for both. A "-" or "/" the page shows twice
-    (``_Around.twin``) is written twice."""
+    a quote's ink is looked at once for both."""
     hits = reading.chars
     chars = [hit.char for hit in hits]
     changes: dict[int, str] = {}
     spaced: list[int] = []
     dropped: list[int] = []
-    twins: list[int] = []
     for index, char in enumerate(chars):
         centre = (hits[index].x0 + hits[index].x1) / 2
         before = changes.get(index - 1, chars[index - 1]) if index else " "
@@ -408,17 +258,11 @@ def settle_punctuation(grey: np.ndarray, quad: Quad, reading: LineReading) -> Li
                 changes[index] = seen
                 dropped.append(index + 1)
             continue
-        if char in "-/" and before != char and after != char and not (
-                before.isdigit() and after.isdigit()):  # "12/05/2020": never doubled there
-            around = _around(grey, quad, centre)
-            if around is not None and around.twin(centre, char):
-                twins.append(index)
-            continue
         if char in "'\"":
-            around = _around(grey, quad, centre)
-            seen = around.quote(centre) if around is not None else None
+            around = ink_around(grey, quad, centre)
+            seen = _quote(around, centre) if around is not None else None
             if around is not None and (seen or char) == '"' and _opens(before, after):
-                gap = around.gap_before_quote(centre)
+                gap = _gap_before_quote(around, centre)
                 if gap is not None and gap >= SPACE_GAP:
                     spaced.append(index)
         elif char in ",." and index > 0 and (
@@ -429,14 +273,12 @@ def settle_punctuation(grey: np.ndarray, quad: Quad, reading: LineReading) -> Li
         if seen is not None and seen != char:
             changes[index] = seen
     settled = replace_chars(reading, changes)
-    if not spaced and not dropped and not twins:
+    if not spaced and not dropped:
         return settled
     out = list(settled.chars)
-    for index in sorted(spaced + dropped + twins, reverse=True):
+    for index in sorted(spaced + dropped, reverse=True):
         if index in dropped:
             del out[index]
-        elif index in twins:
-            out.insert(index + 1, out[index])
         else:
             out.insert(index, CharHit(" ", out[index].prob, out[index - 1].x1, out[index].x0))
     return make_reading(out)

@@ -1,0 +1,39 @@
+"""Hyphens and slashes: "--" and "//" the reader wrote once are written twice where the page
+shows two, never where it shows one."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocr_service.pipeline.ocr.dashes import settle_dashes
+from ocr_service.pipeline.ocr.recognize import make_reading
+from tests.ink_lines import shrunk
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
+                                       "LiberationSans-Regular.ttf"])
+@pytest.mark.parametrize("shrink", [1, 2])
+@pytest.mark.parametrize("text, twin", [
+    ("tùy chọn --context của lệnh", "--"),  # unseen prose: 20 of its "--" read "-"
+    ("xem tại https://dichvucong.gov.vn nhé", "//"),
+])
+def test_a_doubled_hyphen_or_slash_read_once_is_written_twice(font_file, shrink, text, twin):
+    """The reader's greedy path has no room for a blank between two narrow marks side by
+    side, and writes one."""
+    grey, quad, read_right = shrunk(text, text, font_file, shrink)
+    once = make_reading([hit for i, hit in enumerate(read_right.chars) if i != text.index(twin)])
+    assert once.text == text.replace(twin, twin[0], 1)
+    assert settle_dashes(grey, quad, once).text == text
+    assert settle_dashes(grey, quad, read_right).text == text
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
+                                       "LiberationSans-Regular.ttf", "LiberationSans-Italic.ttf",
+                                       "LiberationSerif-Italic.ttf"])
+@pytest.mark.parametrize("shrink", [1, 2])
+@pytest.mark.parametrize("text", ["ngày 12/05/2020, số 33/2020/NĐ-CP", "Bà Rịa - Vũng Tàu",
+                                  "mã l1/Il và 1/2 - (x)/y", "tỉnh Hà Nam -- không",
+                                  "PL/pgSQL (102/qwerty/dấu phẩy/Phím)"])  # unseen prose
+def test_a_single_hyphen_or_slash_is_never_doubled(font_file, shrink, text):
+    grey, quad, reading = shrunk(text, text, font_file, shrink)
+    assert settle_dashes(grey, quad, reading).text == text
