@@ -1,10 +1,11 @@
-"""A small letter with a Vietnamese mark among capitals is written as the capital it is."""
+"""A small letter with a Vietnamese mark among capitals is written as the capital it is, and a
+word-initial "l" no Vietnamese word could start with as the "I" it is."""
 
 from __future__ import annotations
 
 import pytest
 
-from ocr_service.pipeline.ocr.casing import capitalise_strays
+from ocr_service.pipeline.ocr.casing import capital_i, capitalise_strays, settle_case
 
 
 @pytest.mark.parametrize("read, written", [
@@ -24,3 +25,25 @@ def test_a_stray_small_letter_among_capitals_is_made_a_capital(read, written):
 ])
 def test_words_in_their_own_case_are_left_alone(text):
     assert capitalise_strays(text) == text
+
+
+@pytest.mark.parametrize("read, written", [
+    ("kết nối lnternet tại lntel", "kết nối Internet tại Intel"),  # unseen prose, sans faces
+    ("mã lCAO, chuẩn lSO và lEC", "mã ICAO, chuẩn ISO và IEC"),
+    ("(lnternet)", "(Internet)"),
+])
+def test_a_word_initial_l_before_a_consonant_is_a_capital_i(read, written):
+    assert capital_i(read) == written
+
+
+@pytest.mark.parametrize("text", [
+    "lá lốt, làng, lũy, luật, lý lịch, lương", "5 lm, 300 lx, 2 lb", "lệnh ls và llama",
+    "ldd, lc, lp", "số %ld và --ldflags",  # no vowel, or not after a space (unseen prose)
+    "Hà Nội", "bill, null, html", "",
+])
+def test_other_ls_are_left_alone(text):
+    assert capital_i(text) == text
+
+
+def test_both_together():
+    assert settle_case("TậPTIN trên lnternet") == "TẬPTIN trên Internet"

@@ -37,7 +37,7 @@ from ...domain import OcrLine, PageImage, PageText, Quad
 from ...weights import model_path, read_manifest
 from .aster import AsterReader, load_vocabulary
 from .base import clean_text
-from .casing import capitalise_strays
+from .casing import settle_case
 from .context import ContextReader, ContextSpec, grey_of
 from .detect import DetectorParams, detect, input_size
 from .fusion import apply_rereads, second_opinion, uncertain_words
@@ -189,7 +189,7 @@ class PpocrEngine:
         lines = []
         for quad, reading in zip(quads, readings):
             reading = settle_dashes(grey, quad, settle_punctuation(grey, quad, reading))
-            text = settle_full_stop(grey, quad, capitalise_strays(clean_text(reading.text)))
+            text = settle_full_stop(grey, quad, settle_case(clean_text(reading.text)))
             if text:
                 lines.append(OcrLine(text, reading.confidence, quad))
         return PageText(page=page.number, width=page.width, height=page.height, lines=tuple(lines))
