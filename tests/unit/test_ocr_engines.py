@@ -235,3 +235,15 @@ def test_the_tone_judge_mends_tones_the_reader_got_wrong(judged_prose):
     after = sum(_word_errors(t, r) for t, r in zip(truths, judged))
     assert after < before, (before, after)
     assert "Uy ban" in alone[0] and "Uy ban" not in judged[0] and "Ủy ban" in judged[0]
+
+
+def test_a_row_of_digit_boxes_reads_as_its_digits(ppocr):
+    """`dev` CT01 seed 3016: the detector cut the owner's number at its box walls and read
+    "06957557"; as one row with its walls painted out it reads whole (``ocr/combs.py``)."""
+    from sohoa_dev.synth.forms import make_form_sample
+
+    sample = make_form_sample("residence_change", 3016, "dev")
+    page = read_pages([page_image(sample.pages[0], dpi=float(sample.dpi))], ppocr)[0]
+    number = sample.expected["fields"]["id_number"]
+    rows = [line.text.replace(" ", "") for line in page.lines]
+    assert sum(number in row for row in rows) == 2  # the owner's and the household head's

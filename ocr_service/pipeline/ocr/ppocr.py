@@ -38,6 +38,7 @@ from ...weights import model_path, read_manifest
 from .aster import AsterReader, load_vocabulary
 from .base import clean_text
 from .casing import settle_case
+from .combs import find_combs, merge_quads, without_walls
 from .context import ContextReader, ContextSpec, grey_of
 from .detect import DetectorParams, detect, input_size
 from .fusion import apply_rereads, second_opinion, uncertain_words
@@ -177,11 +178,24 @@ class PpocrEngine:
         """Detect and read ``pages`` together (one page: exactly the page-by-page path)."""
         with self._stage("detect"):
             quads = self._detect(pages)
-        greys = [grey_of(page.image) for page in pages]
+            greys = [grey_of(page.image) for page in pages]
+            for n, page in enumerate(pages):
+                quads[n], greys[n] = self._comb_rows(page, greys[n], quads[n])
         readings = self._read([(page.image, q) for page, q in zip(pages, quads)], greys)
         with self._stage("text"):
             return [self._page_text(page, grey, q, r)
                     for page, grey, q, r in zip(pages, greys, quads, readings)]
+
+    @staticmethod
+    def _comb_rows(page: PageImage, grey: np.ndarray,
+                   quads: list[Quad]) -> tuple[list[Quad], np.ndarray]:
+        """``quads`` and ``grey`` with each row of digit boxes (``combs``) one box, its walls
+        painted out."""
+        combs = find_combs(grey, quads, max(page.dpi, 72.0))
+        if not combs:
+            return quads, grey
+        merged = merge_quads(quads, combs)
+        return [merged[i] for i in reading_order(merged)], without_walls(grey, combs)
 
     @staticmethod
     def _page_text(page: PageImage, grey: np.ndarray, quads: list[Quad],
