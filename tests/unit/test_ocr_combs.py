@@ -25,7 +25,8 @@ def boxes_row(digits: str, boxes: int | None = None, side: int = SIDE,
     draw.text((20, 80), "Số định danh:", font=font, fill=0, anchor="ls")
     left, top = 300, 40
     for i in range(boxes):
-        draw.rectangle((left + i * side, top, left + (i + 1) * side, top + side), outline=0, width=2)
+        draw.rectangle((left + i * side, top, left + (i + 1) * side, top + side), outline=0,
+                       width=2)
         if i < len(digits):
             draw.text((left + i * side + side / 2, top + side - 8), digits[i], font=font,
                       fill=0, anchor="ms")

@@ -8,8 +8,9 @@ some digits: on 40 `dev` CT01 forms, 4 owners' numbers came out short ("09606950
 Such a row is looked for only where the detector left two or more boxes on one row, and first
 cheaply: a comb's walls are columns of ink taller than the text. Only there is the page's ruling
 found (long horizontal rules, vertical walls joining them); a row of at least ``MIN_BOXES`` boxes
-of even width, about as wide as tall, is one comb. Its walls are painted out of the page the reader sees, and the detector's
-boxes in it give way to one box spanning it, so its digits read as one line ("0 9 6 0 …").
+of even width, about as wide as tall, is one comb. Its walls are painted out of the page the
+reader sees, and the detector's boxes in it give way to one box spanning it, so its digits read
+as one line ("0 9 6 0 …").
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ MIN_BOXES = 6
 """A comb has at least this many boxes (a date's "ngày/tháng/năm" boxes are fewer)."""
 BOX_ASPECT = (0.5, 1.6)
 """A box's width over its height."""
+
+
 @dataclass(frozen=True)
 class Comb:
     """One row of digit boxes: its outer box on the page and the ruling to paint out."""
