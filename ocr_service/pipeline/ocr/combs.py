@@ -6,7 +6,8 @@ some digits: on 40 `dev` CT01 forms, 4 owners' numbers came out short ("09606950
 "06957557"), 4 of the 5 fields wrong there. A clerk then has to type them.
 
 Such a row is looked for only where the detector left two or more boxes on one row, and first
-cheaply: a comb's walls are columns of ink taller than the text. Only there is the page's ruling
+cheaply: a comb's walls are columns inked over most of the line's height, and there are seven of
+them at least (most rows of text have fewer such columns). Only there is the page's ruling
 found (long horizontal rules, vertical walls joining them); a row of at least ``MIN_BOXES`` boxes
 of even width, about as wide as tall, is one comb. Its walls are painted out of the page the
 reader sees, and the detector's boxes in it give way to one box spanning it, so its digits read
@@ -21,6 +22,7 @@ import cv2
 import numpy as np
 
 from ...domain import Quad
+from .layout import rows
 from .recognize import bounds
 
 MIN_BOXES = 6
@@ -39,27 +41,11 @@ class Comb:
     """Ink of the comb's rules and walls (255), the size of ``box``, grown by a pixel."""
 
 
-def _rows(quads: list[Quad]) -> list[list[int]]:
-    """Indices of ``quads`` grouped into rows: a box joins a row it overlaps vertically by half
-    its height."""
-    rows: list[list[int]] = []
-    for index in sorted(range(len(quads)), key=lambda i: bounds(quads[i])[1]):
-        _, y0, _, y1 = bounds(quads[index])
-        for row in rows:
-            _, r0, _, r1 = bounds(quads[row[0]])
-            if min(y1, r1) - max(y0, r0) >= 0.5 * min(y1 - y0, r1 - r0):
-                row.append(index)
-                break
-        else:
-            rows.append([index])
-    return rows
-
-
 def _bands(quads: list[Quad]) -> list[tuple[int, int, float]]:
     """Page rows (y0, y1, text height) where the detector left two or more boxes, half a box
     height added above and below (a comb's walls stand taller than its digits)."""
     bands = []
-    for row in _rows(quads):
+    for row in rows(quads):
         if len(row) < 2:
             continue
         boxes = [bounds(quads[i]) for i in row]
@@ -103,7 +89,7 @@ def find_combs(grey: np.ndarray, quads: list[Quad], dpi: float) -> list[Comb]:
             continue
         _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
         if len(_walls(ink, 1.1 * height)) < MIN_BOXES + 1:
-            continue  # no row of walls taller than the text: the common case, found cheaply
+            continue  # not even seven runs of columns inked over most of a text line: cheap
         rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, int(0.3 * dpi)), np.uint8))
         walls = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((int(0.08 * dpi), 1), np.uint8))
         count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_or(rules, walls),

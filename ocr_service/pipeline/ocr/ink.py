@@ -71,7 +71,7 @@ def baseline(bottoms: list[int], height: float) -> float:
 
 @dataclass(frozen=True)
 class LineInk:
-    """The ink of a line between two page x: its pieces, which of them are letters, the
+    """The ink of a line around one place: its pieces, which of them are letters, the
     baseline, and the page x of the crop's left edge."""
 
     blobs: list[Blob]
@@ -95,12 +95,12 @@ class LineInk:
                 and not (beside and over_a_letter(b))]
 
 
-def line_ink(grey: np.ndarray, quad: Quad, x_from: float, x_to: float) -> LineInk | None:
-    """The ink of the line in ``quad`` from page x ``x_from`` to ``x_to``, down to 0.35 box
-    heights below the box; None when too few letters are there to find the baseline. A piece
-    touching the crop's bottom belongs to the next line and is left out."""
+def ink_around(grey: np.ndarray, quad: Quad, centre: float) -> LineInk | None:
+    """The ink of the line in ``quad`` three box heights either side of page x ``centre``, down
+    to 0.35 box heights below the box; None when too few letters are there to find the
+    baseline. A piece touching the crop's bottom belongs to the next line and is left out."""
     height = box_height(quad)
-    cut = window(grey, quad, x_from, x_to, 0.35)
+    cut = window(grey, quad, centre - 3 * height, centre + 3 * height, 0.35)
     if cut is None:
         return None
     crop, left = cut
@@ -111,9 +111,3 @@ def line_ink(grey: np.ndarray, quad: Quad, x_from: float, x_to: float) -> LineIn
         return None
     return LineInk(found, letters, baseline([b[1] + b[3] for b in letters], height), left,
                    height, ink)
-
-
-def ink_around(grey: np.ndarray, quad: Quad, centre: float) -> LineInk | None:
-    """``line_ink`` three box heights either side of page x ``centre``."""
-    height = box_height(quad)
-    return line_ink(grey, quad, centre - 3 * height, centre + 3 * height)

@@ -19,18 +19,23 @@ def _span(quad: Quad) -> tuple[float, float, float]:
 
 def reading_order(quads: list[Quad]) -> list[int]:
     """Indices of ``quads`` in reading order."""
+    return [i for row in rows(quads) for i in row]
+
+
+def rows(quads: list[Quad]) -> list[list[int]]:
+    """Indices of ``quads`` grouped into rows, top to bottom, each left to right."""
     spans = [_span(q) for q in quads]
-    rows: list[list[int]] = []
+    grouped: list[list[int]] = []
     row_extent: list[tuple[float, float]] = []
     for i in sorted(range(len(quads)), key=lambda k: (spans[k][0] + spans[k][1]) / 2):
         top, bottom, _ = spans[i]
-        if rows:
+        if grouped:
             row_top, row_bottom = row_extent[-1]
             overlap = min(bottom, row_bottom) - max(top, row_top)
             if overlap > 0.5 * min(bottom - top, row_bottom - row_top):
-                rows[-1].append(i)
+                grouped[-1].append(i)
                 row_extent[-1] = (min(top, row_top), max(bottom, row_bottom))
                 continue
-        rows.append([i])
+        grouped.append([i])
         row_extent.append((top, bottom))
-    return [i for row in rows for i in sorted(row, key=lambda k: spans[k][2])]
+    return [sorted(row, key=lambda k: spans[k][2]) for row in grouped]

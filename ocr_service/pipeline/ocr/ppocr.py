@@ -40,12 +40,12 @@ from .base import clean_text
 from .casing import settle_case
 from .combs import find_combs, merge_quads, without_walls
 from .context import ContextReader, ContextSpec, grey_of
+from .dashes import settle_dashes
 from .detect import DetectorParams, detect, input_size
 from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, choose_providers, open_session
-from .dashes import settle_dashes
 from .stops import settle_full_stop, settle_punctuation
 from .tones import ToneJudge
 
