@@ -1,5 +1,6 @@
-"""Hyphens and slashes: "--" and "//" the reader wrote once are written twice where the page
-shows two, never where it shows one."""
+"""Hyphens, slashes and underscores: "--" and "//" the reader wrote once are written twice where
+the page shows two, never where it shows one; a lone "_" the page shows no bar for goes, or
+becomes the dot the page shows."""
 
 from __future__ import annotations
 
@@ -35,5 +36,37 @@ def test_a_doubled_hyphen_or_slash_read_once_is_written_twice(font_file, shrink,
                                   "mã l1/Il và 1/2 - (x)/y", "tỉnh Hà Nam -- không",
                                   "PL/pgSQL (102/qwerty/dấu phẩy/Phím)"])  # unseen prose
 def test_a_single_hyphen_or_slash_is_never_doubled(font_file, shrink, text):
+    grey, quad, reading = shrunk(text, text, font_file, shrink)
+    assert settle_dashes(grey, quad, reading).text == text
+
+
+UNDERSCORE_FACES = ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf", "LiberationSans-Regular.ttf",
+                    "LiberationSerif-Italic.ttf"]
+
+
+@pytest.mark.parametrize("font_file", UNDERSCORE_FACES)
+@pytest.mark.parametrize("shrink", [1, 2])
+@pytest.mark.parametrize("text, read_as, settled", [
+    # a justified line's wide word space (unseen prose: "phân _biệt", "rằng _phiên")
+    ("thường phân   biệt HOA", "thường phân _ biệt HOA", "thường phân biệt HOA"),
+    ("tên COPYING   (Giấy phép)", "tên COPYING _ (Giấy phép)", "tên COPYING (Giấy phép)"),
+    # a word's leading dot (".git" read "_git")
+    ("tập tin .git bị hỏng", "tập tin _git bị hỏng", "tập tin .git bị hỏng"),
+    # a word space read as "_" with no space beside it
+    ("(các biến", "(các_biến", "(các biến"),
+    ("trong 'git'", "trong_'git'", "trong 'git'"),
+])
+def test_a_lone_underscore_the_page_shows_no_bar_for_is_a_space_or_a_dot(font_file, shrink, text, read_as,
+                                                           settled):
+    grey, quad, reading = shrunk(text, read_as, font_file, shrink)
+    assert reading.text == " ".join(read_as.split())
+    assert settle_dashes(grey, quad, reading).text == settled
+
+
+@pytest.mark.parametrize("font_file", UNDERSCORE_FACES)
+@pytest.mark.parametrize("shrink", [1, 2])
+@pytest.mark.parametrize("text", ["biến ten_file và", "ô _ trống", "điền ____ vào đây",
+                                  "hàm __init__ và _x", "họ_tên: Nguyễn"])
+def test_an_underscore_the_page_shows_is_kept(font_file, shrink, text):
     grey, quad, reading = shrunk(text, text, font_file, shrink)
     assert settle_dashes(grey, quad, reading).text == text
