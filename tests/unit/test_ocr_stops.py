@@ -132,6 +132,30 @@ def test_a_full_stop_blurred_taller_than_wide_is_still_one(font_file):
     assert settle_punctuation(blurred, quad, reading).text == text
 
 
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
+                                       "LiberationSans-Regular.ttf"])
+@pytest.mark.parametrize("shrink", [1, 2])
+def test_a_hyphen_beside_a_full_stop_is_no_second_mark(font_file, shrink):
+    """A hyphen half a box height from the mark floats above the baseline: it is no comma or
+    full stop (unseen prose: "được hỗ trợ, --no-isolation" for "hỗ trợ. --no-isolation")."""
+    text = "không được hỗ trợ. --no-isolation"
+    grey, quad, reading = shrunk(text, text.replace(". ", ", "), font_file, shrink)
+    assert settle_punctuation(grey, quad, reading).text == text
+    # the reader's place for its mark can lie right of the dot, as near the hyphen
+    between = (reading.chars[text.index(". ")].x0 + reading.chars[text.index("--")].x1) / 2
+    assert mark_at(grey, quad, between) == "."
+
+
+@pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf"])
+def test_a_full_stop_blurred_wider_than_tall_is_still_one(font_file):
+    """At 150 dpi a photocopy's blur draws a dot out to 4 or 5 x 3 pixels (unseen prose: "dạng,
+    thứ" for "dạng. thứ"). A comma, blurred the same way, stays one."""
+    text = "là quá cũ. thiếu, ghi chú"
+    grey, quad, reading = shrunk(text, text.replace(". ", ", "), font_file, 2)
+    wide = np.ascontiguousarray(cv2.GaussianBlur(grey, (3, 1), sigmaX=1, sigmaY=0))
+    assert settle_punctuation(wide, quad, reading).text == text
+
+
 def _read_twice(reading, index: int, first: str, second: str):
     """``reading`` with the mark at ``index`` read as two marks, each over half of its ink."""
     hit = reading.chars[index]

@@ -134,16 +134,21 @@ COMMA_DROP, STOP_DROP = 0.09, 0.03
 """A comma's tail reaches at least ``COMMA_DROP`` (x the box height) below the baseline and is
 taller than wide; a full stop ends within ``STOP_DROP`` of it. Between the two (a small italic
 comma at 200 dpi) the reader's mark stands. On 40 unseen prose pages the reader's commas lay
-0.07-0.17 below, its full stops -0.02-0.02."""
-STOP_ASPECT, STOP_TALL = 1.7, 0.2
+0.07-0.17 below, its full stops -0.02-0.02. At 150 dpi a pixel is 0.035 of the box and the
+baseline a vote of few pieces (words run together), so a pixel's slack there lets commas
+through: tried, it made three commas full stops on 70 heavily degraded pages."""
+STOP_ASPECT, STOP_WIDE, STOP_TALL = 1.7, 0.6, 0.2
 """A full stop is at most ``STOP_ASPECT`` times as tall as wide (a square dot blurred at 200 dpi
-comes out 3 x 5 pixels) and at most ``STOP_TALL`` box heights tall. On 80 unseen prose pages
-(1,953 single marks) full stops measured aspect 0.8-1.67 and height 0.09-0.24, commas 1.2-2.75
-and 0.18-0.36; the only commas ending within ``STOP_DROP`` of the baseline (a tail cut short
-at 200 dpi) stood 0.22-0.24 tall."""
-_PUNCT_LOW = 0.45
-"""A comma or full stop lies wholly in the lower part of the line: its top is at most this far
-(x the box height) above the baseline."""
+comes out 3 x 5 pixels), at least ``STOP_WIDE`` times (at 150 dpi it comes out 4 or 5 x 3) and
+at most ``STOP_TALL`` box heights tall. On 80 unseen prose pages (1,953 single marks) full stops
+measured aspect 0.8-1.67 and height 0.09-0.24, commas 1.2-2.75 and 0.18-0.36; the only commas
+ending within ``STOP_DROP`` of the baseline (a tail cut short at 200 dpi) stood 0.22-0.24 tall.
+On 20 heavily degraded unseen prose pages at 150 and 200 dpi (750 marks) full stops measured
+aspect 0.6-1.5, commas 1.17 and more."""
+_PUNCT_LOW, _PUNCT_REACH = 0.45, 0.1
+"""A comma or full stop lies wholly in the lower part of the line: its top is at most
+``_PUNCT_LOW`` (x the box height) above the baseline, and it reaches down to ``_PUNCT_REACH``
+above it at least (a hyphen beside it, "hỗ trợ. --no", floats higher: 0.19)."""
 
 
 def mark_at(grey: np.ndarray, quad: Quad, centre: float) -> str | None:
@@ -153,14 +158,15 @@ def mark_at(grey: np.ndarray, quad: Quad, centre: float) -> str | None:
     if around is None:
         return None
     height, baseline = around.height, around.baseline
-    near = [b for b in around.marks_near(centre) if b[1] >= baseline - _PUNCT_LOW * height]
+    near = [b for b in around.marks_near(centre) if b[1] >= baseline - _PUNCT_LOW * height
+            and b[1] + b[3] >= baseline - _PUNCT_REACH * height]
     if len(near) != 1:
         return None
     _, by, bw, bh, _ = near[0]
     drop = by + bh - baseline
     if drop >= COMMA_DROP * height and bh >= 1.1 * bw:
         return ","
-    if abs(drop) <= STOP_DROP * height and 0.8 <= bh / bw <= STOP_ASPECT \
+    if abs(drop) <= STOP_DROP * height and STOP_WIDE <= bh / bw <= STOP_ASPECT \
             and bh <= STOP_TALL * height:
         return "."
     return None
