@@ -1,14 +1,16 @@
 """Hyphens, slashes and underscores: "--" and "//" the reader wrote once are written twice where
-the page shows two, never where it shows one; a lone "_" the page shows no bar for goes, or
-becomes the dot the page shows."""
+the page shows two, never where it shows one; a lone "_" the page shows no bar for is the word
+space it stands in, or the dot the page shows."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from ocr_service.pipeline.ocr.dashes import settle_dashes
-from ocr_service.pipeline.ocr.recognize import make_reading
-from tests.ink_lines import shrunk
+from ocr_service.pipeline.ocr.recognize import CharHit, make_reading
+from tests.ink_lines import SIZE, line, reading_of, shrunk
 
 
 @pytest.mark.parametrize("font_file", ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf",
@@ -70,3 +72,20 @@ def test_a_lone_underscore_the_page_shows_no_bar_for_is_a_space_or_a_dot(font_fi
 def test_an_underscore_the_page_shows_is_kept(font_file, shrink, text):
     grey, quad, reading = shrunk(text, text, font_file, shrink)
     assert settle_dashes(grey, quad, reading).text == text
+
+
+@pytest.mark.parametrize("depth", [0, 2, 6])
+def test_a_lone_underscore_on_a_long_rule_is_kept(depth):
+    """A blank printed as a rule runs on far past the reader's one "_" (its middle is many box
+    heights away): it is still the bar under that "_", drawn on the baseline or under it."""
+    label = "Họ và tên:"
+    grey, quad = line(label, label)
+    image = Image.fromarray(grey.copy())
+    draw = ImageDraw.Draw(image)
+    x1 = quad[1][0] + 8
+    draw.line((x1, 2 * SIZE + depth, x1 + 15 * SIZE, 2 * SIZE + depth), fill=0, width=2)
+    hits = list(reading_of(label, label).chars)
+    hits += [CharHit(" ", 0.9, hits[-1].x1, x1), CharHit("_", 0.6, x1 + SIZE, x1 + 1.3 * SIZE)]
+    reading = make_reading(hits)
+    assert reading.text == "Họ và tên: _"
+    assert settle_dashes(np.asarray(image), quad, reading).text == "Họ và tên: _"

@@ -79,8 +79,8 @@ def underscore_seen(ink: LineInk, centre: float) -> str | None:
     (letters stand taller than ``_LOW``) and no ink under the baseline: the blank of a word space
     ("các_biến" for "các biến"); None when it is something else."""
     h = ink.height
-    low = [b for b in ink.blobs
-           if abs(ink.left + b[0] + b[2] / 2 - centre) <= 0.5 * h
+    low = [b for b in ink.blobs  # any part within half a box height: a rule runs on for long
+           if ink.left + b[0] <= centre + 0.5 * h and ink.left + b[0] + b[2] >= centre - 0.5 * h
            and ink.baseline - b[1] <= _LOW * h]
     if not low:
         return " " if not _ink_under(ink, centre) else None
