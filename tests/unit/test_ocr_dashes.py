@@ -50,16 +50,16 @@ UNDERSCORE_FACES = ["LiberationSerif-Regular.ttf", "DejaVuSans.ttf", "Liberation
 @pytest.mark.parametrize("shrink", [1, 2])
 @pytest.mark.parametrize("text, read_as, settled", [
     # a justified line's wide word space (unseen prose: "phân _biệt", "rằng _phiên")
-    ("thường phân   biệt HOA", "thường phân _ biệt HOA", "thường phân biệt HOA"),
-    ("tên COPYING   (Giấy phép)", "tên COPYING _ (Giấy phép)", "tên COPYING (Giấy phép)"),
+    ("thường phân   biệt HOA", "thường phân  _biệt HOA", "thường phân biệt HOA"),
+    ("tên COPYING   (Giấy phép)", "tên COPYING  _(Giấy phép)", "tên COPYING (Giấy phép)"),
     # a word's leading dot (".git" read "_git")
     ("tập tin .git bị hỏng", "tập tin _git bị hỏng", "tập tin .git bị hỏng"),
     # a word space read as "_" with no space beside it
     ("(các biến", "(các_biến", "(các biến"),
     ("trong 'git'", "trong_'git'", "trong 'git'"),
 ])
-def test_a_lone_underscore_the_page_shows_no_bar_for_is_a_space_or_a_dot(font_file, shrink, text, read_as,
-                                                           settled):
+def test_a_lone_underscore_the_page_shows_no_bar_for_is_a_space_or_a_dot(
+        font_file, shrink, text, read_as, settled):
     grey, quad, reading = shrunk(text, read_as, font_file, shrink)
     assert reading.text == " ".join(read_as.split())
     assert settle_dashes(grey, quad, reading).text == settled
@@ -72,6 +72,15 @@ def test_a_lone_underscore_the_page_shows_no_bar_for_is_a_space_or_a_dot(font_fi
 def test_an_underscore_the_page_shows_is_kept(font_file, shrink, text):
     grey, quad, reading = shrunk(text, text, font_file, shrink)
     assert settle_dashes(grey, quad, reading).text == text
+
+
+@pytest.mark.parametrize("font_file", UNDERSCORE_FACES)
+def test_a_lone_underscore_before_no_word_is_left_to_the_leader_rules(font_file):
+    """A blank's rule read in pieces, or faded to nothing on a photocopy: only a "_" before a
+    word is judged."""
+    text = "Nơi cấp:      và"
+    grey, quad, reading = shrunk(text, "Nơi cấp: _ _  và", font_file, 1)
+    assert settle_dashes(grey, quad, reading).text == "Nơi cấp: _ _ và"
 
 
 @pytest.mark.parametrize("depth", [0, 2, 6])

@@ -137,7 +137,7 @@ def test_a_full_stop_blurred_taller_than_wide_is_still_one(font_file):
 @pytest.mark.parametrize("shrink", [1, 2])
 def test_a_hyphen_beside_a_full_stop_is_no_second_mark(font_file, shrink):
     """A hyphen half a box height from the mark floats above the baseline: it is no comma or
-    full stop (unseen prose: "được hỗ trợ, --no-isolation" for "hỗ trợ. --no-isolation")."""
+    full stop (unseen prose: "hỗ trợ, --no-isolation" for "hỗ trợ. --no-isolation")."""
     text = "không được hỗ trợ. --no-isolation"
     grey, quad, reading = shrunk(text, text.replace(". ", ", "), font_file, shrink)
     assert settle_punctuation(grey, quad, reading).text == text

@@ -5,11 +5,11 @@ blank between them, and it writes one ("--context" read "-context", "https://" r
 43 words on 80 unseen prose pages). Where the page shows two hyphens or two slashes, nothing
 between them, the mark is written twice.
 
-The reader also writes a lone "_" where the page has no bar: in a wide word space of a justified
-line ("phân _biệt", "các_biến"), or for the dot of a word that starts with one (".git" read
-"_git"): 15 words on 220 unseen prose pages. An underscore is a flat bar on or under the
-baseline; where the page shows none, the "_" is the word space it stands in, or the dot the page
-shows.
+The reader also writes a lone "_" before a word where the page has no bar: in a wide word space
+of a justified line ("phân _biệt", "các_biến"), or for the dot of a word that starts with one
+(".git" read "_git"): 15 words on 220 unseen prose pages. An underscore is a flat bar on or under
+the baseline; where the page shows none, the "_" is the word space it stands in, or the dot the
+page shows.
 """
 
 from __future__ import annotations
@@ -108,10 +108,17 @@ _LOW = 0.25
 line: an underscore, a dot, a comma; never a letter (an "a" or "n" stands 0.4 and more)."""
 
 
+def _starts_word(char: str) -> bool:
+    """Whether ``char`` can start a word after a space: a letter or digit, an opening bracket or
+    quote. Every "_" from nothing seen on unseen prose stood before one ("_biệt", "_(Giấy",
+    "_'git"); a blank's rule read in pieces ("_ _ _") is left to the leader rules."""
+    return char.isalnum() or char in "(['\"“‘"
+
+
 def settle_dashes(grey: np.ndarray, quad: Quad, reading: LineReading) -> LineReading:
     """``reading`` with each "-" or "/" the page shows twice (``twin``) written twice, and each
-    lone "_" written as the page shows it (``underscore_seen``: a space, a dot, or kept). A run
-    of underscores (a blank to fill in) is left as read."""
+    lone "_" before a word (``_starts_word``) written as the page shows it (``underscore_seen``:
+    a space, a dot, or kept). A run of underscores (a blank to fill in) is left as read."""
     hits = list(reading.chars)
     chars = [hit.char for hit in hits]
     twins: list[int] = []
@@ -121,6 +128,8 @@ def settle_dashes(grey: np.ndarray, quad: Quad, reading: LineReading) -> LineRea
         after = chars[index + 1] if index + 1 < len(chars) else " "
         if char not in "-/_" or before == char or after == char:
             continue
+        if char == "_" and not _starts_word(after):
+            continue  # a blank's rule, or what is left of one, is the leaders' business
         if char != "_" and before.isdigit() and after.isdigit():
             continue  # "12/05/2020": never doubled there
         centre = (hits[index].x0 + hits[index].x1) / 2
