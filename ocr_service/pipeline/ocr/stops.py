@@ -144,7 +144,10 @@ at most ``STOP_TALL`` box heights tall. On 80 unseen prose pages (1,953 single m
 measured aspect 0.8-1.67 and height 0.09-0.24, commas 1.2-2.75 and 0.18-0.36; the only commas
 ending within ``STOP_DROP`` of the baseline (a tail cut short at 200 dpi) stood 0.22-0.24 tall.
 On 20 heavily degraded unseen prose pages at 150 and 200 dpi (750 marks) full stops measured
-aspect 0.6-1.5, commas 1.17 and more."""
+aspect 0.6-1.5, commas 1.17 and more. Below 0.8 only a mark ``WIDE_ROWS`` rows tall or more is
+told: on a 14-pixel line blurred sideways, a comma and a full stop both come out 3 x 2 (a sweep
+of 312 installed faces, Noto Serif Display's short comma)."""
+WIDE_ROWS = 3
 _PUNCT_LOW, _PUNCT_REACH = 0.45, 0.1
 """A comma or full stop lies wholly in the lower part of the line: its top is at most
 ``_PUNCT_LOW`` (x the box height) above the baseline, and it reaches down to ``_PUNCT_REACH``
@@ -166,7 +169,8 @@ def mark_at(grey: np.ndarray, quad: Quad, centre: float) -> str | None:
     drop = by + bh - baseline
     if drop >= COMMA_DROP * height and bh >= 1.1 * bw:
         return ","
-    if abs(drop) <= STOP_DROP * height and STOP_WIDE <= bh / bw <= STOP_ASPECT \
+    widest = STOP_WIDE if bh >= WIDE_ROWS else 0.8
+    if abs(drop) <= STOP_DROP * height and widest <= bh / bw <= STOP_ASPECT \
             and bh <= STOP_TALL * height:
         return "."
     return None
