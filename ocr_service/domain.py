@@ -25,6 +25,12 @@ Quad = tuple[Point, Point, Point, Point]
 """Four corners of a text box in page pixels: top-left, top-right, bottom-right, bottom-left."""
 
 
+def to_quad(box: tuple[float, float, float, float]) -> Quad:
+    """The upright quad of an axis-aligned ``x0, y0, x1, y1`` box."""
+    x0, y0, x1, y1 = box
+    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+
+
 @dataclass(frozen=True)
 class Message:
     """A sentence for a person, in English and in Vietnamese (NFC): the one shape of every

@@ -145,11 +145,6 @@ class Span:
         return sum(weights) / len(weights) if weights else 0.0
 
 
-def to_quad(box: tuple[float, float, float, float]) -> Quad:
-    x0, y0, x1, y1 = box
-    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
-
-
 def _piece(line_text: str, confidence: float, page: int, quad: Quad) -> Piece:
     xs, ys = [p[0] for p in quad], [p[1] for p in quad]
     return Piece(line_text, float(confidence), page, (min(xs), min(ys), max(xs), max(ys)))

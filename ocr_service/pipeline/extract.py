@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..config import Settings, get_settings
-from ..domain import Extraction, FieldValue, PageText, ReviewReason
+from ..domain import Extraction, FieldValue, PageText, ReviewReason, to_quad
 from ..forms.ids import id_number_problems
 from ..forms.rows import (
-    SEPARATOR, Match, Row, Span, document_rows, find_label, find_labels, to_quad)
+    SEPARATOR, Match, Row, Span, document_rows, find_label, find_labels)
 from ..forms.spec import FieldSpec, FormSpec, TableSpec
 from ..forms.text import fold, reason
 from ..forms.values import UNIT_ENDED, clean_value, completes_units, normalize

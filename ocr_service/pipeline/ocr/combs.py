@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ...domain import Quad
+from ...domain import Quad, to_quad
 from .layout import rows
 from .recognize import bounds
 
@@ -130,10 +130,6 @@ def merge_quads(quads: list[Quad], combs: list[Comb]) -> list[Quad]:
             continue
         reaching = [c for c in combs if x0 < c.box[0] < x1 and c.box[1] <= cy <= c.box[3]]
         if reaching:
-            x1 = min(c.box[0] for c in reaching)
-            quad = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+            quad = to_quad((x0, y0, min(c.box[0] for c in reaching), y1))
         kept.append(quad)
-    for comb in combs:
-        x0, y0, x1, y1 = comb.box
-        kept.append(((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
-    return kept
+    return kept + [to_quad(comb.box) for comb in combs]

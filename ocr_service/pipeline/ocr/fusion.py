@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...domain import Quad
+from ...domain import Quad, to_quad
 from ...lexicon import language_score, strip_marks
 from .recognize import CharHit, LineReader, LineReading, bounds, make_reading
 
@@ -48,7 +48,7 @@ def _word_quad(hits: tuple[CharHit, ...], start: int, end: int, line: Quad) -> Q
     lx0, y0, lx1, y1 = bounds(line)
     x0 = hits[start - 1].x1 if start > 0 else lx0
     x1 = hits[end].x0 if end < len(hits) else lx1
-    return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    return to_quad((x0, y0, x1, y1))
 
 
 Target = tuple[int, int, int]

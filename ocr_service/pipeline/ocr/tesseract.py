@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 
 from ...config import Settings, get_settings
-from ...domain import OcrLine, PageImage, PageText
+from ...domain import OcrLine, PageImage, PageText, to_quad
 from ...errors import ModelError
 from .base import clean_text
 
@@ -40,7 +40,7 @@ def _lines_from_tsv(tsv: str) -> list[OcrLine]:
         x1 = max(int(w["left"]) + int(w["width"]) for w in words)
         y1 = max(int(w["top"]) + int(w["height"]) for w in words)
         confidence = sum(max(0.0, float(w["conf"])) for w in words) / len(words) / 100.0
-        lines.append(OcrLine(text, confidence, ((x0, y0), (x1, y0), (x1, y1), (x0, y1))))
+        lines.append(OcrLine(text, confidence, to_quad((x0, y0, x1, y1))))
     return lines
 
 
