@@ -73,6 +73,11 @@ def twin(ink: LineInk, centre: float, char: str) -> bool:
     return False
 
 
+_LOW = 0.25
+"""A piece whose top is at most this far (x the box height) above the baseline lies low in the
+line: an underscore, a dot, a comma; never a letter (an "a" or "n" stands 0.4 and more)."""
+
+
 def underscore_seen(ink: LineInk, centre: float) -> str | None:
     """What the page shows for a "_" read at page x ``centre``: "_" for a flat bar on or under
     the baseline, "." for one dot on the baseline and nothing else low there, " " for no low piece
@@ -101,11 +106,6 @@ def _ink_under(ink: LineInk, centre: float) -> bool:
     x1 = max(x0, int(centre - ink.left + 0.15 * h) + 1)
     y0 = int(ink.baseline + 0.05 * h) + 1
     return bool(ink.ink[y0 : int(ink.baseline + 0.3 * h) + 1, x0:x1].any())
-
-
-_LOW = 0.25
-"""A piece whose top is at most this far (x the box height) above the baseline lies low in the
-line: an underscore, a dot, a comma; never a letter (an "a" or "n" stands 0.4 and more)."""
 
 
 def _starts_word(char: str) -> bool:
