@@ -14,12 +14,16 @@ micro-averaged (total edits / total reference length; see ``sohoa_dev.evaluation
 
 Tuning is done on ``--pool dev`` or ``--pool unseen``, never on the held-outs. ``dev`` prose is text
 the reader was trained on, so it flatters; ``unseen`` sets the machine's Vietnamese program
-messages (``sohoa_dev.synth.catalogs``) in the same prose layout.
+messages (``sohoa_dev.synth.catalogs``) in the same prose layout. ``--pt`` sets our pages' body
+size (9-14 pt; by default each seed draws 11-13.5) and ``--strength photocopy`` copies them on an
+office copier instead of scanning them: both widen what tuning sees toward dense forms and poor
+copies, without looking at the second generator.
 
     python bench/ocr.py [--pages 8] [--generators ours,second]
                         [--engines ppocr,ppocr:recognizer=fast,ppocr:recognizer=accurate,tesseract]
-                        [--dpi 200,300] [--pool heldout|dev|unseen]
-                        [--seed-base 100000] [--strength scan] [--json] [--dump DIR]
+                        [--dpi 200,300] [--pt 9,10] [--pool heldout|dev|unseen]
+                        [--seed-base 100000] [--strength light|scan|heavy|photocopy]
+                        [--json] [--dump DIR]
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from ocr_service.domain import PageImage, PageText  # noqa: E402
 from sohoa_dev.evaluation import (  # noqa: E402
     ErrorCount, char_errors, mark_errors, total, word_errors)
 from sohoa_dev.synth import SynthPage, degrade_page, render_page  # noqa: E402
+from sohoa_dev.synth.render import MAX_PT, MIN_PT  # noqa: E402
 from sohoa_dev.synth.corpus import KINDS  # noqa: E402
 
 BASELINE = "tesseract"
@@ -81,9 +86,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "ppocr:recognizer=fused/reread_below=0.8; "
                              f"include {BASELINE} for the ratios")
     parser.add_argument("--dpi", default="200,300", help="resolutions, cycled (default 200,300)")
+    parser.add_argument("--pt", default="",
+                        help="body sizes in points (9-14) for our generator's pages, cycled; "
+                             "default: each seed's own 11-13.5 pt")
     parser.add_argument("--seed-base", type=int, default=100_000, help="first page seed")
-    parser.add_argument("--strength", choices=("light", "scan", "heavy"), default="scan",
-                        help="scan degradation (default scan)")
+    parser.add_argument("--strength", choices=("light", "scan", "heavy", "photocopy"),
+                        default="scan",
+                        help="scan degradation of our pages, or an office photocopy "
+                             "(default scan)")
     parser.add_argument("--pool", choices=("heldout", "dev", "unseen"), default="heldout",
                         help="heldout (default) for reported figures; dev for tuning; unseen "
                              "for tuning on prose wording no model learnt (the machine's "
@@ -97,6 +107,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.engines = [name.strip() for name in args.engines.split(",") if name.strip()]
     args.dpi = [int(value) for value in args.dpi.split(",")]
+    try:
+        args.pt = [float(value) for value in args.pt.split(",") if value.strip()]
+    except ValueError:
+        parser.error(f"--pt: sizes in points, comma-separated, not {args.pt!r}")
+    if any(not MIN_PT <= pt <= MAX_PT for pt in args.pt):
+        parser.error(f"--pt: sizes must be within {MIN_PT:g}-{MAX_PT:g} pt")
     args.generators = [g.strip() for g in args.generators.split(",") if g.strip()]
     if unknown := set(args.generators) - set(GENERATORS):
         parser.error(f"--generators: unknown {sorted(unknown)}; choose from {GENERATORS}")
@@ -108,16 +124,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 # --- pages ---------------------------------------------------------------------------------------
 
 
-def synth_page(seed: int, kind: str, dpi: int, strength: str, pool: str = "heldout") -> SynthPage:
-    page = render_page(seed, pool, kind, dpi)  # type: ignore[arg-type]
+def synth_page(seed: int, kind: str, dpi: int, strength: str, pool: str = "heldout",
+               body_pt: float | None = None) -> SynthPage:
+    page = render_page(seed, pool, kind, dpi, body_pt)  # type: ignore[arg-type]
     return degrade_page(page, seed, strength)  # type: ignore[arg-type]
 
 
 def make_pages(count: int, dpis: Sequence[int], seed_base: int, strength: str,
-               pool: str = "heldout") -> list[SynthPage]:
-    """Alternate form and prose; each dpi gets one of each before the next dpi."""
+               pool: str = "heldout", pts: Sequence[float] = ()) -> list[SynthPage]:
+    """Alternate form and prose; each dpi gets one of each before the next dpi. Body sizes in
+    ``pts`` are cycled page by page; empty leaves each seed its own."""
     return [
-        synth_page(seed_base + i, KINDS[i % 2], dpis[(i // 2) % len(dpis)], strength, pool)
+        synth_page(seed_base + i, KINDS[i % 2], dpis[(i // 2) % len(dpis)], strength, pool,
+                   pts[i % len(pts)] if pts else None)
         for i in range(count)
     ]
 
@@ -275,12 +294,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     date = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if not args.json:
         print(f"# {command}\n# {date}  cpus={os.cpu_count()}  pages={args.pages} "
-              f"dpi={args.dpi} strength={args.strength} seed-base={args.seed_base} pool={args.pool} "
+              f"dpi={args.dpi} pt={args.pt or 'seed'} strength={args.strength} "
+              f"seed-base={args.seed_base} pool={args.pool} "
               f"generators={args.generators} (second: seed-base {SECOND_SEED_BASE}, "
               "150/200/300 dpi, clean/scan/photocopy)", flush=True)
     sets: dict[str, list] = {}
     if "ours" in args.generators:
-        sets["ours"] = make_pages(args.pages, args.dpi, args.seed_base, args.strength, args.pool)
+        sets["ours"] = make_pages(args.pages, args.dpi, args.seed_base, args.strength, args.pool,
+                                  args.pt)
     if "second" in args.generators:
         sets["second"] = second_pages(args.pages)
     warmup = synth_page(args.seed_base - 1, "form", args.dpi[0], args.strength)
@@ -297,7 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = sorted(with_ratios(results), key=lambda r: GENERATORS.index(r.generator))
     if args.json:
         print(json.dumps({"command": command, "date": date, "cpus": os.cpu_count(),
-                          "pages": args.pages, "dpi": args.dpi, "strength": args.strength,
+                          "pages": args.pages, "dpi": args.dpi, "pt": args.pt,
+                          "strength": args.strength,
                           "seed_base": args.seed_base, "baseline": BASELINE,
                           "results": [asdict(r) for r in results], "errors": errors},
                          ensure_ascii=False, indent=2))

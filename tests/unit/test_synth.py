@@ -106,6 +106,8 @@ def test_bad_arguments_are_refused() -> None:
         render_page(1, dpi=2000)
     with pytest.raises(ValueError):
         render_page(1, kind="table")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        render_page(1, body_pt=8.0)
 
 
 def test_fonts_cover_vietnamese_and_coverage_check_catches_gaps() -> None:
@@ -154,3 +156,34 @@ def test_degrade_page_moves_boxes_with_the_text(pages) -> None:
     grey = moved.image.min(axis=2)
     inside = grey[int(y0):int(y1) + 1, int(x0):int(x1) + 1].min()
     assert inside < grey.mean() - 60
+
+
+def test_a_photocopy_is_grey_seeded_and_keeps_the_text_in_its_moved_boxes(pages) -> None:
+    page = pages[(1, "dev", "form")]
+    copy = degrade_page(page, seed=5, strength="photocopy")
+    assert np.array_equal(copy.image, degrade_page(page, seed=5, strength="photocopy").image)
+    assert copy.image.shape == page.image.shape and copy.text == page.text
+    assert np.array_equal(copy.image[:, :, 0], copy.image[:, :, 2])  # a copier prints grey
+    assert not np.array_equal(copy.image, degrade_page(page, seed=5).image)
+    (x0, y0), _, (x1, y1), _ = copy.lines[0][1]
+    grey = copy.image[:, :, 0]
+    title = grey[int(y0):int(y1) + 1, int(x0):int(x1) + 1]
+    assert title.min() < 100 and np.median(grey) > 200  # dark toner on light paper
+    with pytest.raises(ValueError):
+        degrade(page.image, seed=1, strength="fax")  # type: ignore[arg-type]
+
+
+def test_a_smaller_body_size_keeps_the_page_and_shrinks_its_lines(pages) -> None:
+    """``body_pt`` only changes the type size: same text and font (paragraphs wrap later),
+    shorter lines of ink."""
+    own = pages[(1, "dev", "prose")]
+    small = render_page(1, "dev", "prose", dpi=DPI, body_pt=9.0)
+    assert small.font == own.font
+    assert [t for t, _ in small.lines][:3] == [t for t, _ in own.lines][:3]
+
+    def height(box) -> float:
+        return box[2][1] - box[0][1]
+
+    # 9 pt against the seed's 11-13.5 pt: the first section heading is at least a tenth shorter
+    # (9/11 at the most)
+    assert height(small.lines[2][1]) < 0.92 * height(own.lines[2][1])

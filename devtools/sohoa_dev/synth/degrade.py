@@ -1,9 +1,11 @@
-"""Make a clean rendered page look like it came through an office scanner.
+"""Make a clean rendered page look like it came through an office scanner or copier.
 
 Real scans are slightly out of focus, noisy, on off-white paper, a little skewed and shifted, and
 have been through JPEG at least once; an OCR figure measured on perfect renders flatters the
-engine. Each step is small and seeded, so a page and its degradation are reproducible. Rotation
-and translation move the text: ``degrade_page`` moves the ground-truth boxes with it.
+engine. Many dossier papers are photocopies: hard contrast, strokes fattened or thinned by the
+toner, specks and drum streaks (``photocopy``, shared with the training lines). Each step is small
+and seeded, so a page and its degradation are reproducible. Rotation and translation move the
+text: ``degrade_page`` moves the ground-truth boxes with it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import numpy as np
 from ocr_service.domain import Quad
 from sohoa_dev.synth.render import SynthPage
 
-Strength = Literal["light", "scan", "heavy"]
+Strength = Literal["light", "scan", "heavy", "photocopy"]
+"""How a page is degraded: three scanner strengths, or an office photocopy (placed on the glass as
+a "scan" is, then copied instead of blurred, tinted and noised)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,10 @@ STRENGTHS: dict[Strength, Ranges] = {
     "scan": Ranges(1.0, 6.0, 0.20, 18.0, 1.5, 3.0, (60, 90)),
     "heavy": Ranges(1.6, 12.0, 0.35, 30.0, 1.5, 5.0, (45, 70)),
 }
+COPY_PLACEMENT: Strength = "scan"
+"""The ranges whose rotation and shift place a photocopied page."""
+COPY_BODY_PT = 12.0
+"""The body size ``photocopy`` takes a page's type to be: its stroke changes depend on it."""
 
 
 def _paper_and_contrast(image: np.ndarray, rng: np.random.Generator,
@@ -89,18 +97,79 @@ def _jpeg(image: np.ndarray, rng: np.random.Generator, r: Ranges) -> np.ndarray:
     return cv2.imdecode(data, cv2.IMREAD_COLOR)
 
 
+def _copy(image: np.ndarray, rng: np.random.Generator,
+          dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """A page laid on a copier's glass (a scan's skew and shift), then ``photocopy``."""
+    matrix = _placement(image.shape, dpi, rng, STRENGTHS[COPY_PLACEMENT])
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    placed = cv2.warpAffine(grey, matrix, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    copied = photocopy(placed, rng, round(COPY_BODY_PT * dpi / 72))
+    return cv2.cvtColor(copied, cv2.COLOR_GRAY2BGR), matrix
+
+
 def degrade_with_matrix(image: np.ndarray, seed: int, strength: Strength = "scan",
                         dpi: float = 200) -> tuple[np.ndarray, np.ndarray]:
     """Degrade a BGR page; also return the affine matrix that moved its content."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("degrade expects an H x W x 3 uint8 BGR image")
-    ranges = STRENGTHS[strength]
+    if strength not in STRENGTHS and strength != "photocopy":
+        raise ValueError(f"strength must be one of {(*STRENGTHS, 'photocopy')}, not {strength!r}")
     rng = np.random.default_rng(seed)
+    if strength == "photocopy":
+        return _copy(image, rng, dpi)
+    ranges = STRENGTHS[strength]
     matrix = _placement(image.shape, dpi, rng, ranges)
     out, paper = _paper_and_contrast(image, rng, ranges)
     out = _warp(out, matrix, paper)
     out = _noise(_blur(out, rng, ranges), rng, ranges)
     return _jpeg(np.clip(out, 0, 255).round().astype(np.uint8), rng, ranges), matrix
+
+
+def jpeg_grey(image: np.ndarray, quality: int) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+
+
+
+def photocopy(image: np.ndarray, rng: np.random.Generator, font_px: int) -> np.ndarray:
+    """An office photocopy: harder contrast, fatter or thinner strokes, toner specks, drum streaks,
+    sometimes a hard threshold (copiers' text mode). Nothing moves, so the box stays put."""
+    out = image
+    stroke = rng.random()
+    if stroke < 0.35:  # toner spreads: ink grows (erode takes the darkest neighbour)
+        side = 3 if font_px >= 40 and rng.random() < 0.5 else 2
+        out = cv2.erode(out, np.ones((side, side), np.uint8))
+    elif stroke < 0.6 and font_px >= 24:  # light copy: strokes lose a pixel
+        out = cv2.dilate(out, np.ones((2, 2), np.uint8))
+    out = out.astype(np.float32)
+    if rng.random() < 0.7:
+        out = cv2.GaussianBlur(out, (0, 0), sigmaX=rng.uniform(0.3, 0.9))
+    paper, ink = rng.uniform(215, 250), rng.uniform(0, 45)
+    pivot, gain = rng.uniform(120, 190), rng.uniform(1.2, 2.0)
+    out = np.clip((out - pivot) * gain + pivot, 0, 255) * ((paper - ink) / 255) + ink
+    height, width = out.shape
+    if rng.random() < 0.6:  # drum streaks run along the paper feed, here vertical
+        for _ in range(rng.integers(1, 4)):
+            x = int(rng.integers(0, width))
+            out[:, x:x + int(rng.integers(1, 4))] -= rng.uniform(15, 80)
+    if rng.random() < 0.4:  # a broad band of uneven toner
+        x, band = int(rng.integers(0, width)), int(rng.integers(width // 20 + 1, width // 4 + 2))
+        out[:, x:x + band] -= rng.uniform(5, 20)
+    specks = int(height * width * rng.uniform(0.0003, 0.003))
+    ys, xs = rng.integers(0, height, specks), rng.integers(0, width, specks)
+    out[ys, xs] = np.minimum(out[ys, xs], rng.uniform(0, 90, specks).astype(np.float32))
+    if rng.random() < 0.5:  # some specks are 2 x 2
+        out[np.minimum(ys + 1, height - 1), xs] = out[ys, xs]
+        out[ys, np.minimum(xs + 1, width - 1)] = out[ys, xs]
+    out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(rng.uniform(1, 5))
+    if rng.random() < 0.3:
+        out = np.where(out < rng.uniform(110, 170), ink, paper).astype(np.float32)
+    result = np.clip(out, 0, 255).round().astype(np.uint8)
+    if rng.random() < 0.5:  # the copy was then scanned
+        result = jpeg_grey(result, int(rng.integers(60, 96)))
+    return result
 
 
 def degrade(image: np.ndarray, seed: int, strength: Strength = "scan",

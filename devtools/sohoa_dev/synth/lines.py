@@ -36,7 +36,7 @@ from ocr_service.domain import Quad
 from ocr_service.lexicon.syllables import strip_marks
 from sohoa_dev.synth import corpus
 from sohoa_dev.synth.corpus import ALLOWED_CHARS, VIETNAMESE_LETTERS
-from sohoa_dev.synth.degrade import Strength, _move, degrade_with_matrix
+from sohoa_dev.synth.degrade import Strength, _move, degrade_with_matrix, jpeg_grey, photocopy
 from sohoa_dev.synth.render import (
     FAMILIES,
     FONT_ROOTS,
@@ -539,12 +539,6 @@ def _clamp(box: Quad, shape: tuple[int, ...]) -> Quad:
                  for x, y in box)  # type: ignore[return-value]
 
 
-def _jpeg_grey(image: np.ndarray, quality: int) -> np.ndarray:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-
-
 def scan(image: np.ndarray, box: Quad, seed: int, strength: Strength) -> tuple[np.ndarray, Quad]:
     """``degrade.degrade`` on a strip, the box moved with the text.
 
@@ -557,45 +551,6 @@ def scan(image: np.ndarray, box: Quad, seed: int, strength: Strength) -> tuple[n
     out, matrix = degrade_with_matrix(bgr, seed, strength, dpi=0)
     grey = cv2.cvtColor(out, cv2.COLOR_BGR2GRAY)
     return grey, _clamp(_move(box, matrix), grey.shape)
-
-
-def photocopy(image: np.ndarray, rng: np.random.Generator, font_px: int) -> np.ndarray:
-    """An office photocopy: harder contrast, fatter or thinner strokes, toner specks, drum streaks,
-    sometimes a hard threshold (copiers' text mode). Nothing moves, so the box stays put."""
-    out = image
-    stroke = rng.random()
-    if stroke < 0.35:  # toner spreads: ink grows (erode takes the darkest neighbour)
-        side = 3 if font_px >= 40 and rng.random() < 0.5 else 2
-        out = cv2.erode(out, np.ones((side, side), np.uint8))
-    elif stroke < 0.6 and font_px >= 24:  # light copy: strokes lose a pixel
-        out = cv2.dilate(out, np.ones((2, 2), np.uint8))
-    out = out.astype(np.float32)
-    if rng.random() < 0.7:
-        out = cv2.GaussianBlur(out, (0, 0), sigmaX=rng.uniform(0.3, 0.9))
-    paper, ink = rng.uniform(215, 250), rng.uniform(0, 45)
-    pivot, gain = rng.uniform(120, 190), rng.uniform(1.2, 2.0)
-    out = np.clip((out - pivot) * gain + pivot, 0, 255) * ((paper - ink) / 255) + ink
-    height, width = out.shape
-    if rng.random() < 0.6:  # drum streaks run along the paper feed, here vertical
-        for _ in range(rng.integers(1, 4)):
-            x = int(rng.integers(0, width))
-            out[:, x:x + int(rng.integers(1, 4))] -= rng.uniform(15, 80)
-    if rng.random() < 0.4:  # a broad band of uneven toner
-        x, band = int(rng.integers(0, width)), int(rng.integers(width // 20 + 1, width // 4 + 2))
-        out[:, x:x + band] -= rng.uniform(5, 20)
-    specks = int(height * width * rng.uniform(0.0003, 0.003))
-    ys, xs = rng.integers(0, height, specks), rng.integers(0, width, specks)
-    out[ys, xs] = np.minimum(out[ys, xs], rng.uniform(0, 90, specks).astype(np.float32))
-    if rng.random() < 0.5:  # some specks are 2 x 2
-        out[np.minimum(ys + 1, height - 1), xs] = out[ys, xs]
-        out[ys, np.minimum(xs + 1, width - 1)] = out[ys, xs]
-    out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(rng.uniform(1, 5))
-    if rng.random() < 0.3:
-        out = np.where(out < rng.uniform(110, 170), ink, paper).astype(np.float32)
-    result = np.clip(out, 0, 255).round().astype(np.uint8)
-    if rng.random() < 0.5:  # the copy was then scanned
-        result = _jpeg_grey(result, int(rng.integers(60, 96)))
-    return result
 
 
 def _phone_warp(shape: tuple[int, ...], box: Quad, rng: np.random.Generator) -> np.ndarray:
@@ -663,7 +618,7 @@ def phone(image: np.ndarray, box: Quad, rng: np.random.Generator,
     taken = np.clip(taken, 0, 255)
     out = cv2.resize(taken, (width, height), interpolation=cv2.INTER_LINEAR)
     result = out.round().astype(np.uint8)
-    return _jpeg_grey(result, int(rng.integers(35, 81))), _clamp(box, result.shape)
+    return jpeg_grey(result, int(rng.integers(35, 81))), _clamp(box, result.shape)
 
 
 # --- samples -------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ A page is laid out top to bottom like a word-processed office document: centred 
 label lines whose blanks are printed dot leaders, justified paragraphs with an indented first
 line, a right-hand signature block. The fonts are those offices use, or metric-compatible ones
 (Liberation for Times New Roman / Arial), plus DejaVu and Noto, in sizes 11-14 pt at the page's
-resolution. A font is used for a page only if it has a real glyph for every character on it:
-a missing precomposed Vietnamese letter would otherwise be drawn as an empty box while the ground
+resolution (down to 9 pt when a caller asks for a smaller body size, as offices print dense
+forms). A font is used for a page only if it has a real glyph for every character on it: a
+missing precomposed Vietnamese letter would otherwise be drawn as an empty box while the ground
 truth says "ễ", and every OCR figure measured on that page would be wrong.
 
 Ground truth is one entry per drawn line (one per column where a line has columns), in reading
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -30,6 +31,8 @@ from sohoa_dev.synth.corpus import KINDS, Block, Kind, PageContent, Pool, Segmen
 
 A4_MM = (210.0, 297.0)
 MIN_DPI, MAX_DPI = 72, 600
+MIN_PT, MAX_PT = 9.0, 14.0
+"""Body sizes a caller may ask for; the seed alone draws 11-13.5 pt."""
 EXTRA_FONT_DIRS_ENV = "SOHOA_DEV_FONT_DIRS"
 FONT_ROOTS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
               *(Path(d) for d in os.environ.get(EXTRA_FONT_DIRS_ENV, "").split(os.pathsep) if d))
@@ -158,7 +161,8 @@ class Style:
     align: Align
     face: Face = "regular"
     pt_delta: float = 0.0
-    """Added to the page's body size (points), then clamped to 11-14 pt."""
+    """Added to the page's body size (points), then clamped to 11-14 pt (to the body size, when
+    that is smaller, up to 14)."""
     space_before: float = 0.0
     """Extra space above, in line heights."""
     underline: bool = False
@@ -216,7 +220,7 @@ class PageStyle:
         return left, top, width - right, height - bottom
 
     def font(self, style: Style) -> ImageFont.FreeTypeFont:
-        pt = min(14.0, max(11.0, self.body_pt + style.pt_delta))
+        pt = min(14.0, max(min(11.0, self.body_pt), self.body_pt + style.pt_delta))
         path = font_path(self.family, style.face)
         assert path is not None
         return _font(path, pt_to_px(pt, self.dpi))
@@ -503,16 +507,24 @@ def choose_kind(seed: int, pool: Pool) -> Kind:
 
 
 def render_page(seed: int, pool: Pool = "dev", kind: Kind | None = None,
-                dpi: int = 200) -> SynthPage:
-    """Render one synthetic page; the same arguments always give the same pixels and text."""
+                dpi: int = 200, body_pt: float | None = None) -> SynthPage:
+    """Render one synthetic page; the same arguments always give the same pixels and text.
+
+    ``body_pt`` replaces the seed's body size (11-13.5 pt), keeping every other choice, so that
+    tuning can also see the 9-10.5 pt type of dense official forms.
+    """
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise ValueError(f"dpi must be within {MIN_DPI}-{MAX_DPI}, not {dpi}")
+    if body_pt is not None and not MIN_PT <= body_pt <= MAX_PT:
+        raise ValueError(f"body_pt must be within {MIN_PT}-{MAX_PT}, not {body_pt}")
     kind = kind or choose_kind(seed, pool)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     rng = _rng("page", pool, kind, seed)
     content = page_content(rng, pool, kind)
     style = choose_page_style(rng, dpi, content)
+    if body_pt is not None:
+        style = replace(style, body_pt=body_pt)
     canvas = PageCanvas(style)
     draw_content(canvas, content)
     grey = np.asarray(canvas.image, dtype=np.uint8)
