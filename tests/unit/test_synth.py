@@ -178,7 +178,7 @@ def test_a_smaller_body_size_keeps_the_page_and_shrinks_its_lines(pages) -> None
     shorter lines of ink."""
     own = pages[(1, "dev", "prose")]
     small = render_page(1, "dev", "prose", dpi=DPI, body_pt=9.0)
-    assert small.font == own.font
+    assert small.font == own.font and small.body_pt == 9.0 and 11.0 <= own.body_pt <= 13.5
     assert [t for t, _ in small.lines][:3] == [t for t, _ in own.lines][:3]
 
     def height(box) -> float:

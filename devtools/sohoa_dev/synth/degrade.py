@@ -47,8 +47,6 @@ STRENGTHS: dict[Strength, Ranges] = {
 }
 COPY_PLACEMENT: Strength = "scan"
 """The ranges whose rotation and shift place a photocopied page."""
-COPY_BODY_PT = 12.0
-"""The body size ``photocopy`` takes a page's type to be: its stroke changes depend on it."""
 
 
 def _paper_and_contrast(image: np.ndarray, rng: np.random.Generator,
@@ -97,27 +95,28 @@ def _jpeg(image: np.ndarray, rng: np.random.Generator, r: Ranges) -> np.ndarray:
     return cv2.imdecode(data, cv2.IMREAD_COLOR)
 
 
-def _copy(image: np.ndarray, rng: np.random.Generator,
-          dpi: float) -> tuple[np.ndarray, np.ndarray]:
+def _copy(image: np.ndarray, rng: np.random.Generator, dpi: float,
+          body_pt: float) -> tuple[np.ndarray, np.ndarray]:
     """A page laid on a copier's glass (a scan's skew and shift), then ``photocopy``."""
     matrix = _placement(image.shape, dpi, rng, STRENGTHS[COPY_PLACEMENT])
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     placed = cv2.warpAffine(grey, matrix, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    copied = photocopy(placed, rng, round(COPY_BODY_PT * dpi / 72))
+    copied = photocopy(placed, rng, round(body_pt * dpi / 72))
     return cv2.cvtColor(copied, cv2.COLOR_GRAY2BGR), matrix
 
 
 def degrade_with_matrix(image: np.ndarray, seed: int, strength: Strength = "scan",
-                        dpi: float = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Degrade a BGR page; also return the affine matrix that moved its content."""
+                        dpi: float = 200, body_pt: float = 12.0) -> tuple[np.ndarray, np.ndarray]:
+    """Degrade a BGR page; also return the affine matrix that moved its content. ``body_pt``,
+    the page's type size, matters only to a photocopy: toner thins strokes of large type."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("degrade expects an H x W x 3 uint8 BGR image")
     if strength not in STRENGTHS and strength != "photocopy":
         raise ValueError(f"strength must be one of {(*STRENGTHS, 'photocopy')}, not {strength!r}")
     rng = np.random.default_rng(seed)
     if strength == "photocopy":
-        return _copy(image, rng, dpi)
+        return _copy(image, rng, dpi, body_pt)
     ranges = STRENGTHS[strength]
     matrix = _placement(image.shape, dpi, rng, ranges)
     out, paper = _paper_and_contrast(image, rng, ranges)
@@ -185,6 +184,6 @@ def _move(box: Quad, matrix: np.ndarray) -> Quad:
 
 def degrade_page(page: SynthPage, seed: int, strength: Strength = "scan") -> SynthPage:
     """``degrade`` a rendered page and move its ground-truth boxes with its text."""
-    image, matrix = degrade_with_matrix(page.image, seed, strength, page.dpi)
+    image, matrix = degrade_with_matrix(page.image, seed, strength, page.dpi, page.body_pt)
     lines = tuple((text, _move(box, matrix)) for text, box in page.lines)
     return dataclasses.replace(page, image=image, lines=lines)

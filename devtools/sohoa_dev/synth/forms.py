@@ -439,7 +439,7 @@ def scan_pages(canvases: Sequence[PageCanvas], rng: random.Random, pool: Pool, s
     for canvas in canvases:
         grey = np.asarray(canvas.image, dtype=np.uint8)
         page = SynthPage(np.repeat(grey[:, :, None], 3, axis=2), canvas.page.dpi,
-                         tuple(canvas.lines), "form", font, seed, pool)
+                         tuple(canvas.lines), "form", font, seed, pool, canvas.page.body_pt)
         page = degrade_page(page, _seed32(rng), "scan" if rng.random() < 0.6 else "light")
         turn = rng.choice((1, 2, 3)) if rng.random() < turn_rate else 0
         image, page_lines = turn_page(page.image, page.lines, turn)

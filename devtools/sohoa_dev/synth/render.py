@@ -492,6 +492,8 @@ class SynthPage:
     font: str
     seed: int
     pool: Pool
+    body_pt: float = 12.0
+    """The body type size, which a photocopy's stroke changes depend on (``degrade.photocopy``)."""
 
     @property
     def text(self) -> str:
@@ -536,5 +538,6 @@ def render_page(seed: int, pool: Pool = "dev", kind: Kind | None = None,
         font=style.family.name,
         seed=seed,
         pool=pool,
+        body_pt=style.body_pt,
     )
 
