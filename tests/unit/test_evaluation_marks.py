@@ -131,3 +131,17 @@ def test_bench_json_carries_the_mark_error_rate() -> None:
     results = bench.with_ratios([_result(bench, "ppocr", 0.1), _result(bench, "tesseract", 0.2)])
     dumped = json.loads(json.dumps([bench.asdict(r) for r in results]))
     assert [r["mark_error_rate"] for r in dumped] == [0.1, 0.2]
+
+
+def test_bench_body_sizes_and_photocopies_reach_our_pages(capsys) -> None:
+    bench = _bench_ocr()
+    args = bench.parse_args(["--pt", "9,10.5", "--strength", "photocopy"])
+    assert args.pt == [9.0, 10.5] and args.strength == "photocopy"
+    assert bench.parse_args([]).pt == []  # each seed's own size
+    pages = bench.make_pages(2, [72], 7, "photocopy", "dev", [9.0, 10.5])
+    assert [p.body_pt for p in pages] == [9.0, 10.5]
+    for bad in (["--pt", "8"], ["--pt", "nine"], ["--strength", "fax"]):
+        with pytest.raises(SystemExit) as exit_info:
+            bench.parse_args(bad)
+        assert exit_info.value.code == 2
+    assert "--pt" in capsys.readouterr().err
