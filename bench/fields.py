@@ -21,7 +21,11 @@ document, unknown ones included. "silent" is the share of fields wrong and not f
 
     python bench/fields.py [--docs 12] [--unknown 6] [--engines ppocr,tesseract]
                            [--generators ours,second] [--second-docs 10]
-                           [--pool heldout|dev] [--seed-base 500000] [--json] [--errors]
+                           [--pool heldout|dev] [--seed-base 500000] [--strength photocopy]
+                           [--json] [--errors]
+
+``--strength photocopy`` copies our A4 forms on an office copier instead of scanning them (a
+tuning set with ``--pool dev``; see ``sohoa_dev.synth.degrade.photocopy``).
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="ours (sohoa_dev.synth) and/or second (bench/heldout/)")
     parser.add_argument("--second-docs", type=int, default=10,
                         help="documents per form type of the second generator (10)")
+    parser.add_argument("--strength", choices=("photocopy",),
+                        help="degrade our A4 forms this way instead of each seed's scan "
+                             "(a tuning set of photocopied dossiers; ID cards keep theirs)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument("--errors", action="store_true", help="list every wrong field")
     args = parser.parse_args(argv)
@@ -114,7 +121,7 @@ def score(sample: FormSample, result: dict) -> tuple[Counter, list[str]]:
 
 
 def documents(args: argparse.Namespace) -> list[FormSample]:
-    docs = [make_form_sample(form_type, args.seed_base + i, args.pool)
+    docs = [make_form_sample(form_type, args.seed_base + i, args.pool, args.strength)
             for form_type in args.types for i in range(args.docs)]
     docs += [make_unknown_sample(args.seed_base + i, args.pool) for i in range(args.unknown)]
     return docs
@@ -215,7 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sets["second"] = second_documents(args)
     if not args.json:
         print(f"# {command}\n# {date}  cpus={os.cpu_count()}  pool={args.pool} "
-              f"seed-base={args.seed_base}  documents={ {g: len(d) for g, d in sets.items()} } "
+              f"seed-base={args.seed_base}  strength={args.strength or 'seed'}  "
+              f"documents={ {g: len(d) for g, d in sets.items()} } "
               f"(ours: {args.docs} per type, {args.unknown} unknown; second: "
               f"{args.second_docs} per type, seed-base {SECOND_SEED_BASE})", flush=True)
     results = sorted((r for spec in args.engines for r in measure(spec, sets, args.errors)),

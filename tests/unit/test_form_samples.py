@@ -87,6 +87,21 @@ def test_pools_draw_different_documents(samples, form_type: str) -> None:
     assert sample_digest(heldout) != sample_digest(dev)
 
 
+def test_a_photocopied_form_is_the_same_document_copied() -> None:
+    """``strength="photocopy"`` changes the pages' degradation only: same fields and lines'
+    text, other (grey) pixels; ID cards keep their own look."""
+    scanned = make_form_sample("residence_change", 1, "dev")
+    copied = make_form_sample("residence_change", 1, "dev", "photocopy")
+    assert copied.expected == scanned.expected
+    assert [[t for t, _ in page] for page in copied.lines] == \
+        [[t for t, _ in page] for page in scanned.lines]
+    assert sample_digest(copied) != sample_digest(scanned)
+    page = copied.pages[0]
+    assert np.array_equal(page[:, :, 0], page[:, :, 2])  # a copier prints grey
+    card = make_form_sample("cccd", 1, "dev", "photocopy")
+    assert sample_digest(card) == sample_digest(make_form_sample("cccd", 1, "dev"))
+
+
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError):
         make_form_sample("passport", 1)

@@ -57,7 +57,7 @@ from sohoa_dev.synth.corpus import (
     phone_number,
     spelled_date,
 )
-from sohoa_dev.synth.degrade import degrade_page
+from sohoa_dev.synth.degrade import Strength, degrade_page
 from sohoa_dev.synth.render import (
     Box,
     FontFamily,
@@ -427,20 +427,23 @@ def turn_page(image: np.ndarray, lines: Sequence[Line], turns: int) -> tuple[np.
 
 
 def scan_pages(canvases: Sequence[PageCanvas], rng: random.Random, pool: Pool, seed: int,
-               font: str, turn_rate: float = 0.12) -> tuple[list[np.ndarray],
-                                                           list[tuple[Line, ...]], list[int]]:
+               font: str, turn_rate: float = 0.12, strength: Strength | None = None
+               ) -> tuple[list[np.ndarray], list[tuple[Line, ...]], list[int]]:
     """Degrade rendered pages like an office scanner (skew, blur, noise, JPEG), sometimes
     feeding a page in sideways or upside down.
 
     Most pages get the ``scan`` strength, the rest ``light`` (a newer scanner): the forms' values
-    must stay readable by a good OCR, and the sample files stay smaller.
+    must stay readable by a good OCR, and the sample files stay smaller. ``strength`` gives every
+    page one degradation instead (a tuning set of photocopied dossiers); the seed's other
+    choices stay as they were.
     """
     images, lines, turns = [], [], []
     for canvas in canvases:
         grey = np.asarray(canvas.image, dtype=np.uint8)
         page = SynthPage(np.repeat(grey[:, :, None], 3, axis=2), canvas.page.dpi,
                          tuple(canvas.lines), "form", font, seed, pool, canvas.page.body_pt)
-        page = degrade_page(page, _seed32(rng), "scan" if rng.random() < 0.6 else "light")
+        drawn: Strength = "scan" if rng.random() < 0.6 else "light"
+        page = degrade_page(page, _seed32(rng), strength or drawn)
         turn = rng.choice((1, 2, 3)) if rng.random() < turn_rate else 0
         image, page_lines = turn_page(page.image, page.lines, turn)
         images.append(image)
@@ -1042,10 +1045,13 @@ _A4_FORMS: dict[str, Callable[[random.Random, Pool, int], tuple[list[PageCanvas]
 }
 
 
-def make_form_sample(form_type: str, seed: int, pool: Pool = "dev") -> FormSample:
+def make_form_sample(form_type: str, seed: int, pool: Pool = "dev",
+                     strength: Strength | None = None) -> FormSample:
     """A filled, degraded document of ``form_type`` and its expected fields.
 
     The same (form_type, seed, pool) always gives the same pixels, lines and expected values.
+    ``strength`` degrades every page of an A4 form that one way (``"photocopy"``: a copied
+    dossier) instead of the seed's scan; an ID card keeps its own photograph or scan.
     """
     _check_pool(pool)
     if form_type not in FORM_TYPES:
@@ -1060,7 +1066,7 @@ def make_form_sample(form_type: str, seed: int, pool: Pool = "dev") -> FormSampl
                           _check_expected(form_type, expected), turns=card.turns,
                           variant=card.layout)
     canvases, fields, font = _A4_FORMS[form_type](rng, pool, seed)
-    images, lines, turns = scan_pages(canvases, rng, pool, seed, font)
+    images, lines, turns = scan_pages(canvases, rng, pool, seed, font, strength=strength)
     expected = {"form_type": form_type, "fields": fields}
     return FormSample(form_type, seed, pool, tuple(images), canvases[0].page.dpi, tuple(lines),
                       _check_expected(form_type, expected), turns=tuple(turns))
