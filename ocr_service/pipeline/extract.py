@@ -27,7 +27,7 @@ from ..config import Settings, get_settings
 from ..domain import Extraction, FieldValue, PageText, ReviewReason, to_quad
 from ..forms.ids import id_number_problems
 from ..forms.rows import (
-    SEPARATOR, Match, Row, Span, document_rows, find_label, find_labels)
+    SEPARATOR, Match, Piece, Row, Span, document_rows, find_label, find_labels)
 from ..forms.spec import FieldSpec, FormSpec, TableSpec
 from ..forms.text import fold, reason
 from ..forms.values import UNIT_ENDED, clean_value, completes_units, normalize
@@ -222,7 +222,61 @@ def _value(spans: list[Span], field_type, review_below: float) -> FieldValue:
 # --- tables --------------------------------------------------------------------------------------
 
 
-def _header_cells(doc: _Doc, index: int) -> tuple[list[tuple[str, float, float]], int]:
+def _cut_at_label(piece: Piece, labels: Sequence[str], headers: Sequence[str],
+                  others: Sequence[Piece]) -> list[Piece]:
+    """``piece`` cut where the longest column label in it meets another column's header text.
+
+    Without its rules (a photocopy loses thin ones) a table's header cells sit close enough for
+    the detector to join them into one box: "TTHỌ, chữ đệm và tên tháng, năm", the number
+    column's header, the name's, and the middle line of "Ngày, / tháng, năm / sinh". Text beside
+    the label (``labels``: folded column labels) is cut off where it is a header of its own
+    (``headers``: "tt", "stt") or lies over or under another header piece that the label does
+    not. Text over or under nothing, or a label's own wrapped end ("Số định danh cá" over
+    "nhân"), stays. What is cut off is looked at again for a label of its own. Characters are
+    placed evenly over the piece, as ``Row.char_x`` places them.
+    """
+    folded = fold(piece.text)
+    hits = [(hit, label) for label in labels if (hit := find_label(folded, label)) is not None]
+    if not hits:
+        return [piece]
+    (start, end, _), label = max(hits, key=lambda found: found[0][1] - found[0][0])
+    glued = next((h for h in headers if folded.startswith(h, start)
+                  and find_label(folded[start + len(h):end], label) is not None), None)
+    if glued:  # the label's word began with a header's ("tthọ")
+        start += len(glued)
+    width = (piece.box[2] - piece.box[0]) / max(1, len(piece.text))
+
+    def over(a: int, b: int) -> list[Piece]:
+        x0, x1 = piece.box[0] + width * a, piece.box[0] + width * b
+        return [p for p in others if min(x1, p.box[2]) > max(x0, p.box[0])]
+
+    def part(a: int, b: int) -> Piece:
+        text = piece.text[a:b]
+        a += len(text) - len(text.lstrip())
+        b -= len(text) - len(text.rstrip())
+        return replace(piece, text=piece.text[a:b],
+                       box=(piece.box[0] + width * a, piece.box[1], piece.box[0] + width * b,
+                            piece.box[3]))
+
+    def apart(a: int, b: int) -> bool:
+        text = fold(piece.text[a:b]).strip()
+        return bool(text) and (text in headers
+                               or any(p not in under_label for p in over(a, b)))
+
+    under_label = over(start, end)
+    left, right = apart(0, start), apart(end, len(piece.text))
+    if not left and not right:
+        return [piece]
+    cut = [part(start if left else 0, end if right else len(piece.text))]
+    if left:
+        cut = _cut_at_label(part(0, start), labels, headers, others) + cut
+    if right:
+        cut += _cut_at_label(part(end, len(piece.text)), labels, headers, others)
+    return cut
+
+
+def _header_cells(doc: _Doc, index: int,
+                  table: TableSpec) -> tuple[list[tuple[str, float, float]], int]:
     """The header cells of a table whose header starts at row ``index`` — (text, x0, x1) per
     cell — and the index of the row after the header.
 
@@ -241,6 +295,10 @@ def _header_cells(doc: _Doc, index: int) -> tuple[list[tuple[str, float, float]]
             break
         block += row.pieces
         end += 1
+    labels = [fold(label) for column in table.columns.values() for label in column.labels]
+    headers = [fold(label) for label in table.other_columns]
+    block = [cut for piece in block for cut in
+             _cut_at_label(piece, labels, headers, [p for p in block if p is not piece])]
     cells: list[list] = []
     for piece in sorted(block, key=lambda p: p.box[2] - p.box[0], reverse=True):
         stacked = [c for c in cells if min(c[2], piece.box[2]) > max(c[1], piece.box[0])]
@@ -275,7 +333,7 @@ def _table_rows(doc: _Doc, table: TableSpec) -> tuple[list[Column], int] | None:
                  None)
     if start is None:
         return None
-    cells, first = _header_cells(doc, start + 1)
+    cells, first = _header_cells(doc, start + 1, table)
     named = [(_column_of(text, table) or "other", x0, x1) for text, x0, x1 in cells]
     if sum(key in table.columns for key, _, _ in named) < 2:
         return None

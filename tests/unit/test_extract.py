@@ -167,7 +167,8 @@ def test_unknown_documents_get_their_text_and_no_fields():
     assert result.export()["form_type"] == "unknown"
 
 
-def residence_change_page(member_id: str, request: list[str] | None = None) -> PageText:
+def residence_change_page(member_id: str, request: list[str] | None = None,
+                          header_rows: list | None = None) -> PageText:
     head = personal_id(__import__("random").Random(3), "079", "Nam", 1970)
     table_x = (50, 100, 300, 530, 640, 850)
     header = ["TT", "Họ, chữ đệm và tên", "Ngày, tháng, năm sinh", "Giới tính",
@@ -184,7 +185,7 @@ def residence_change_page(member_id: str, request: list[str] | None = None) -> P
         f"9. Số định danh cá nhân của chủ hộ: {head}",
         *(request or ["10. Nội dung đề nghị(2): Đăng ký thường trú"]),
         "11. Những thành viên trong hộ gia đình cùng thay đổi:",
-        list(zip(table_x, header)),
+        *(header_rows or [list(zip(table_x, header))]),
         list(zip(table_x, ["1", "NGUYỄN VĂN TÈO", "01/02/2015", "Nam", member_id, "Cháu"])),
         list(zip(table_x, ["2", "NGUYỄN THỊ LAN", "03/04/2018", "Nữ", "079318004455", "Cháu"])),
         "Bến Thành, ngày 20 tháng 10 năm 2026",
@@ -207,6 +208,26 @@ def test_residence_change_fields_and_members_table():
     assert got["recipient"] == "Công an Phường Bến Thành"
     assert not result.fields["id_number"].review
     members = result.export()["fields"]["members"]["value"]
+    assert members == [
+        {"full_name": "NGUYỄN VĂN TÈO", "date_of_birth": "01/02/2015", "sex": "Nam",
+         "id_number": "079215003344"},
+        {"full_name": "NGUYỄN THỊ LAN", "date_of_birth": "03/04/2018", "sex": "Nữ",
+         "id_number": "079318004455"},
+    ]
+
+
+def test_header_cells_the_detector_joined_are_cut_at_their_labels():
+    """A photocopy loses the table's thin rules, and the detector joins the name's header with
+    "TT" and the middle line of the date's ("Ngày, / tháng, năm / sinh"). The header still names
+    every column; a label's own wrapped end ("Số định danh cá" over "nhân") is not cut off."""
+    joined = [
+        [(300, "Ngày,"), (640, "Số định danh cá"), (850, "Mối quan hệ")],
+        [(50, "TTHọ, chữ đệm và tên tháng, năm"), (530, "Giới tính"), (660, "nhân"),
+         (850, "với chủ hộ")],
+        [(310, "sinh")],
+    ]
+    members = extract([residence_change_page("079215003344", header_rows=joined)]
+                      ).export()["fields"]["members"]["value"]
     assert members == [
         {"full_name": "NGUYỄN VĂN TÈO", "date_of_birth": "01/02/2015", "sex": "Nam",
          "id_number": "079215003344"},
