@@ -442,8 +442,9 @@ def scan_pages(canvases: Sequence[PageCanvas], rng: random.Random, pool: Pool, s
         grey = np.asarray(canvas.image, dtype=np.uint8)
         page = SynthPage(np.repeat(grey[:, :, None], 3, axis=2), canvas.page.dpi,
                          tuple(canvas.lines), "form", font, seed, pool, canvas.page.body_pt)
+        seed32 = _seed32(rng)  # drawn before the strength, as always: the same documents
         drawn: Strength = "scan" if rng.random() < 0.6 else "light"
-        page = degrade_page(page, _seed32(rng), strength or drawn)
+        page = degrade_page(page, seed32, strength or drawn)
         turn = rng.choice((1, 2, 3)) if rng.random() < turn_rate else 0
         image, page_lines = turn_page(page.image, page.lines, turn)
         images.append(image)
