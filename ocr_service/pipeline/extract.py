@@ -258,12 +258,13 @@ def _cut_at_label(piece: Piece, labels: Sequence[str], headers: Sequence[str],
                        box=(piece.box[0] + width * a, piece.box[1], piece.box[0] + width * b,
                             piece.box[3]))
 
+    under_label = over(start, end)
+
     def apart(a: int, b: int) -> bool:
         text = fold(piece.text[a:b]).strip()
         return bool(text) and (text in headers
                                or any(p not in under_label for p in over(a, b)))
 
-    under_label = over(start, end)
     left, right = apart(0, start), apart(end, len(piece.text))
     if not left and not right:
         return [piece]

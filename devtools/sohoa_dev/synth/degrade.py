@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from ocr_service.domain import Quad
-from sohoa_dev.synth.render import SynthPage
+from sohoa_dev.synth.render import SynthPage, pt_to_px
 
 Strength = Literal["light", "scan", "heavy", "photocopy"]
 """How a page is degraded: three scanner strengths, or an office photocopy (placed on the glass as
@@ -88,21 +88,24 @@ def _warp(image: np.ndarray, matrix: np.ndarray, paper: np.ndarray) -> np.ndarra
                           borderMode=cv2.BORDER_CONSTANT, borderValue=tuple(map(float, paper)))
 
 
-def _jpeg(image: np.ndarray, rng: np.random.Generator, r: Ranges) -> np.ndarray:
-    quality = int(rng.integers(r.jpeg_quality[0], r.jpeg_quality[1] + 1))
+def _jpeg_again(image: np.ndarray, quality: int, read_as: int) -> np.ndarray:
+    """``image`` through JPEG at ``quality``, decoded as ``read_as`` (colour or grey)."""
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
-    return cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return cv2.imdecode(data, read_as)
+
+
+def _jpeg(image: np.ndarray, rng: np.random.Generator, r: Ranges) -> np.ndarray:
+    quality = int(rng.integers(r.jpeg_quality[0], r.jpeg_quality[1] + 1))
+    return _jpeg_again(image, quality, cv2.IMREAD_COLOR)
 
 
 def _copy(image: np.ndarray, rng: np.random.Generator, dpi: float,
           body_pt: float) -> tuple[np.ndarray, np.ndarray]:
     """A page laid on a copier's glass (a scan's skew and shift), then ``photocopy``."""
     matrix = _placement(image.shape, dpi, rng, STRENGTHS[COPY_PLACEMENT])
-    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    placed = cv2.warpAffine(grey, matrix, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    copied = photocopy(placed, rng, round(body_pt * dpi / 72))
+    placed = _warp(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), matrix, np.array([255.0]))
+    copied = photocopy(placed, rng, pt_to_px(body_pt, dpi))
     return cv2.cvtColor(copied, cv2.COLOR_GRAY2BGR), matrix
 
 
@@ -126,10 +129,7 @@ def degrade_with_matrix(image: np.ndarray, seed: int, strength: Strength = "scan
 
 
 def jpeg_grey(image: np.ndarray, quality: int) -> np.ndarray:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-
+    return _jpeg_again(image, quality, cv2.IMREAD_GRAYSCALE)
 
 
 def photocopy(image: np.ndarray, rng: np.random.Generator, font_px: int) -> np.ndarray:
