@@ -14,7 +14,8 @@ measured only, never tuned on.
 
 A field is right when its value equals the expected one after NFC, case folding and whitespace
 normalisation (a field expected empty must come out empty); household members count one field per
-cell, and a member row too many or too few counts as wrong cells. Form-type accuracy counts every
+cell, and a member row too many or too few counts as wrong cells (flagged when the table as a
+whole went to review: a printed table not found). Form-type accuracy counts every
 document, unknown ones included. "silent" is the share of fields wrong and not flagged for review
 (a wrong value a clerk has no reason to look at; a value missing where one was expected counts);
 "flagged" is the share of fields sent to review, right or wrong (the clerk's workload).
@@ -106,14 +107,16 @@ def score(sample: FormSample, result: dict) -> tuple[Counter, list[str]]:
     fields = result.get("fields", {})
     for name, want in sample.expected["fields"].items():
         if name == "members":
-            items = (fields.get("members") or {}).get("items") or []
+            table = fields.get("members") or {}
+            items = table.get("items") or []
+            whole = bool(table.get("reasons"))  # the table itself went to review
             for index in range(max(len(want), len(items))):
                 w = want[index] if index < len(want) else {}
                 g = items[index] if index < len(items) else {}
                 for key in MEMBER_KEYS:
                     cell = g.get(key) or {}
                     count(f"members[{index}].{key}", cell.get("value"), w.get(key),
-                          bool(cell.get("review")))
+                          bool(cell.get("review")) or whole)
             continue
         got = fields.get(name) or {}
         count(name, got.get("value"), want, bool(got.get("review")))

@@ -222,11 +222,19 @@ class Extraction:
     """How strongly the text matched the chosen form type (title and anchors, 0-2)."""
     reasons: tuple[ReviewReason, ...] = ()
     """Document-level findings (an MRZ whose check digits fail, a QR code that cannot be read)."""
+    table_reasons: dict[str, tuple[ReviewReason, ...]] = field(default_factory=dict)
+    """Doubts about a whole table, by table name (a form's printed table not found): the table
+    is flagged even with no row to carry the flag."""
+
+    def table_review(self, name: str) -> bool:
+        """A person must check this table: it is doubtful as a whole, or one of its cells is."""
+        return bool(self.table_reasons.get(name)) or any(
+            cell.review for row in self.tables.get(name, ()) for cell in row.values())
 
     @property
     def review(self) -> bool:
         return bool(self.reasons) or any(v.review for v in self.fields.values()) or any(
-            cell.review for rows in self.tables.values() for row in rows for cell in row.values())
+            self.table_review(name) for name in self.tables)
 
     def export(self) -> dict:
         """The contract JSON of ``sohoa extract`` and ``POST /v1/extract`` (docs/architecture.md §5)."""
@@ -238,7 +246,8 @@ class Extraction:
                 "items": [{key: cell.export() for key, cell in row.items()} for row in rows],
                 "confidence": round(min((c.confidence for c in cells), default=0.0), 4),
                 "page": min((c.page for c in cells if c.page is not None), default=None),
-                "review": any(cell.review for row in rows for cell in row.values()),
+                "review": self.table_review(name),
+                "reasons": [reason.export() for reason in self.table_reasons.get(name, ())],
             }
         return {
             "form_type": self.form_type,
@@ -251,15 +260,19 @@ class Extraction:
     @classmethod
     def from_export(cls, data: dict) -> Extraction:
         """The extraction ``export()`` wrote: table fields are those with ``items``."""
-        fields, tables = {}, {}
+        fields, tables, table_reasons = {}, {}, {}
         for name, value in data.get("fields", {}).items():
             if "items" in value:
                 tables[name] = tuple({key: FieldValue.from_export(cell) for key, cell in
                                       row.items()} for row in value["items"])
+                if value.get("reasons"):
+                    table_reasons[name] = tuple(
+                        ReviewReason.from_export(r) for r in value["reasons"])
             else:
                 fields[name] = FieldValue.from_export(value)
         return cls(data["form_type"], fields, tables, data.get("text", ""),
-                   reasons=tuple(ReviewReason.from_export(r) for r in data.get("reasons", ())))
+                   reasons=tuple(ReviewReason.from_export(r) for r in data.get("reasons", ())),
+                   table_reasons=table_reasons)
 
 
 @dataclass(frozen=True)

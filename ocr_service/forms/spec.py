@@ -17,6 +17,7 @@ type (or a new edition of a form) is a YAML file, not code.
 - ``tables``: a ruled table located by an anchor, its columns found by their header labels.
 - ``checks``: cross-field rules (an ID number against a date of birth and sex), and ``card``
   checks for ID cards (``mrz`` and ``qr``).
+- ``labels_printed``: whether a label that is not found means a row that was not read.
 """
 
 from __future__ import annotations
@@ -92,6 +93,10 @@ class FormSpec(_Strict):
     tables: dict[str, TableSpec] = Field(default_factory=dict)
     id_checks: tuple[CrossCheck, ...] = ()
     card: tuple[Literal["mrz", "qr"], ...] = ()
+    labels_printed: bool = False
+    """Every field's label is printed on every edition of the form (an A4 declaration; not an ID
+    card, whose editions print different fields). A label not found then means its row was not
+    read, and the empty field goes to review instead of passing for a blank left blank."""
 
     def all_labels(self) -> dict[str, tuple[str, ...]]:
         """Every label that may start a value, by the field it belongs to (``stop`` for stops)."""

@@ -298,12 +298,20 @@ def _respell(part: str, pattern: re.Pattern[str], official: str) -> str:
     return part[:found.start("name")] + name + part[found.end("name"):]
 
 
+_UNIT_SEMICOLON = re.compile(
+    r"\s*;\s*(?=(?:tỉnh|thành phố|tp\.|xã|phường|đặc khu|thị trấn|quận|huyện|thị xã)\s)",
+    re.IGNORECASE)
+"""A ";" before a unit's kind word: the comma between units, its tail read as a dot above."""
+
+
 def correct_address(address: str) -> str:
     """The address with its province and commune written as in the official 2025 list, where the
     reading differs from exactly one official name by a small OCR slip ("xã la Tul, tỉnh Đõng
-    Nai" → "xã Ia Tul, tỉnh Đồng Nai"). Kind words keep the case they were written in; the rest of
-    the address, unknown names and old provinces are returned as read: nothing is invented."""
-    parts = nfc(address).split(",")
+    Nai" → "xã Ia Tul, tỉnh Đồng Nai"), and a comma between units read as ";" put back, so the
+    units are checked at all. Kind words keep the case they were written in; the rest of the
+    address, unknown names and old provinces are returned as read: nothing is invented."""
+    address = _UNIT_SEMICOLON.sub(", ", nfc(address))
+    parts = address.split(",")
     if len(parts) < 2:
         return address
     province, is_old = _lookup_province(parts[-1].strip(" .;:"))

@@ -11,7 +11,11 @@ Pure stage: recognised pages (and, for ID cards, their images for the QR code) i
    does, or the next row completes the province the value was cut in) and the next row
    holds no label, stop or section.
 4. Tables: the header row's labels give the columns; each row below is cut at column boundaries.
-5. Checks run on the normalised values (dates, ID numbers, units), then across fields (an ID
+   A header that names fewer columns than the spec reads flags every cell; a table the form
+   always prints that is not found at all flags the table.
+5. On a form that prints every label (``labels_printed``), an empty field whose label was not
+   read is flagged: the value may be on the paper, in a row the reading lost.
+6. Checks run on the normalised values (dates, ID numbers, units), then across fields (an ID
    number against the date of birth and sex) and, on ID cards, against the MRZ and the QR code,
    whose machine-printed values win over the OCR of small print when the two disagree.
 """
@@ -44,6 +48,25 @@ of the right edge (whoever typed it broke the line early), unless that row holds
 stop or a new section."""
 Column = tuple[str, float, float, float, float]
 """A table column: name, left and right bounds, and the extent of its header text."""
+
+LABEL_NOT_FOUND = reason(
+    "field.label_not_found",
+    "The field's label was not read on the page, so its value may be there unread; check the "
+    "page.",
+    "Không đọc được nhãn của trường trên trang nên giá trị có thể chưa được đọc; cần đối chiếu "
+    "với bản gốc.")
+TABLE_NOT_FOUND = reason(
+    "table.not_found",
+    "The table printed on this form was not read, so rows filled in on the page may be "
+    "missing; check the page.",
+    "Không đọc được bảng in trên mẫu này nên có thể thiếu các dòng đã điền trên trang; cần đối "
+    "chiếu với bản gốc.")
+TABLE_HEADER_INCOMPLETE = reason(
+    "table.header_incomplete",
+    "The table's header was not read whole, so its cells may be cut at the wrong columns; check "
+    "the row against the page.",
+    "Không đọc được đầy đủ tiêu đề của bảng nên các ô có thể bị cắt sai cột; cần đối chiếu "
+    "dòng này với bản gốc.")
 
 
 @dataclass(frozen=True)
@@ -172,18 +195,29 @@ def _unit_completion(doc: _Doc, index: int, spans: list[Span], limit: int) -> li
     return [span] if completes_units(clean_value(raw), clean_value(f"{raw} {span.text}")) else []
 
 
+def _section(doc: _Doc, spec: FieldSpec) -> tuple[int, int]:
+    """The rows a field is looked for in: its section's, or the whole document's."""
+    everything = (0, len(doc.rows))
+    return doc.sections.get(spec.section, everything) if spec.section else everything
+
+
+def _label_at(doc: _Doc, name: str, spec: FieldSpec) -> tuple[int, int] | None:
+    """The first row with the field's label, and the last such label on it: a bilingual label
+    whose halves did not merge ("Quốc tịch To. Nationality: Việt Nam", a slash read as "To.")
+    has the value after its second half. None when the label is not found."""
+    lo, hi = _section(doc, spec)
+    return next(((i, found[-1]) for i in range(lo, hi) if (found := [
+        p for p, match in enumerate(doc.matches[i]) if name in match.keys])), None)
+
+
 def _field_spans(doc: _Doc, name: str, spec: FieldSpec) -> list[Span]:
     """The spans holding a field's value: after its label, else on the next row, plus the rows
     a wrapped value continues on; empty when the label is not found or has no value."""
-    everything = (0, len(doc.rows))
-    lo, hi = doc.sections.get(spec.section, everything) if spec.section else everything
-    # The first row with the field's label, and the last such label on it: a bilingual label
-    # whose halves did not merge ("Quốc tịch To. Nationality: Việt Nam", a slash read as "To.")
-    # has the value after its second half.
-    index, position = next(((i, found[-1]) for i in range(lo, hi) if (found := [
-        p for p, match in enumerate(doc.matches[i]) if name in match.keys])), (None, None))
-    if index is None:
+    _, hi = _section(doc, spec)
+    found = _label_at(doc, name, spec)
+    if found is None:
         return []
+    index, position = found
     right = _after(doc, index, position) if spec.value != "below" else None
     if right is not None and clean_value(right.text):
         spans, where = [right], index
@@ -328,7 +362,8 @@ def _column_of(text: str, table: TableSpec) -> str | None:
 
 
 def _table_rows(doc: _Doc, table: TableSpec) -> tuple[list[Column], int] | None:
-    """The columns, from the header, and the index of the first data row."""
+    """The columns, from the header, and the index of the first data row. The header may name
+    fewer columns than the spec reads (cells the detector joined); ``_read_table`` flags that."""
     anchors = [fold(a) for a in table.after]
     start = next((i for i, row in enumerate(doc.rows) if any(_anchor_in(row, a) for a in anchors)),
                  None)
@@ -372,11 +407,15 @@ def _cells(row: Row, columns: list[Column]) -> dict[str, list[Span]]:
 
 
 def _read_table(doc: _Doc, table: TableSpec,
-                review_below: float) -> tuple[dict[str, FieldValue], ...]:
+                review_below: float) -> tuple[dict[str, FieldValue], ...] | None:
+    """The table's rows, or None when its caption or header was not found."""
     found = _table_rows(doc, table)
     if found is None:
-        return ()
+        return None
     bounds, first = found
+    # A column the header does not name has no cell, and its text went into a neighbour's:
+    # every cell of such a table is doubtful, and an empty one is no blank left blank.
+    incomplete = [TABLE_HEADER_INCOMPLETE] if set(table.columns) - {c[0] for c in bounds} else []
     stops = [fold(s) for s in ("ngày", "tháng", "năm")]
     result = []
     for index in range(first, len(doc.rows)):
@@ -394,7 +433,7 @@ def _read_table(doc: _Doc, table: TableSpec,
         if values.get("full_name", FieldValue(None)).value is None and values.get(
                 "id_number", FieldValue(None)).value is None:
             break
-        result.append(values)
+        result.append({key: _with_reasons(value, incomplete) for key, value in values.items()})
     return tuple(result)
 
 
@@ -464,6 +503,18 @@ def _card_checks(spec: FormSpec, doc: _Doc, fields: dict[str, FieldValue],
     return reasons
 
 
+def _unlabelled(spec: FormSpec, doc: _Doc, fields: dict[str, FieldValue]) -> None:
+    """On a form that prints every label, flag an optional field left empty because its label
+    was not read (a faint or garbled row): the field may well be filled in on the paper.
+    Required fields get ``field.missing`` instead."""
+    if not spec.labels_printed:
+        return
+    for name, field_spec in spec.fields.items():
+        if (not field_spec.required and fields[name].value is None
+                and _label_at(doc, name, field_spec) is None):
+            fields[name] = _with_reasons(fields[name], [LABEL_NOT_FOUND])
+
+
 def _missing(spec: FormSpec, fields: dict[str, FieldValue]) -> None:
     for name, field_spec in spec.fields.items():
         if field_spec.required and fields[name].value is None:
@@ -494,10 +545,16 @@ def extract(texts: Sequence[PageText], images: Sequence[np.ndarray] | None = Non
     below = settings.extract_review_below
     fields = {name: _value(_field_spans(doc, name, field_spec), field_spec.type, below)
               for name, field_spec in spec.fields.items()}
+    _unlabelled(spec, doc, fields)
     reasons = _card_checks(spec, doc, fields, images) if spec.card else []
-    tables = {name: _read_table(doc, table, below) for name, table in spec.tables.items()}
+    read = {name: _read_table(doc, table, below) for name, table in spec.tables.items()}
+    tables = {name: rows or () for name, rows in read.items()}
+    # A table the form always prints but the reading did not find may hold rows nobody read.
+    table_reasons = {name: (TABLE_NOT_FOUND,) for name, rows in read.items()
+                     if rows is None and spec.labels_printed}
     check_fields(spec, fields, tables)
-    return Extraction(spec.form_type, fields, tables, text, strength, tuple(reasons))
+    return Extraction(spec.form_type, fields, tables, text, strength, tuple(reasons),
+                      table_reasons)
 
 
 def check_fields(spec: FormSpec, fields: dict[str, FieldValue],

@@ -101,8 +101,7 @@ def needs_review(policy: str, extraction: Extraction) -> bool:
 def flagged_fields(extraction: Extraction) -> list[str]:
     """Names of the fields (and table fields) a person would have to take on, in draft order."""
     names = [name for name, value in extraction.fields.items() if value.review]
-    names += [name for name, rows in extraction.tables.items()
-              if any(cell.review for row in rows for cell in row.values())]
+    names += [name for name in extraction.tables if extraction.table_review(name)]
     return names
 
 
@@ -150,7 +149,11 @@ def correct(extraction: Extraction, values: Mapping[str, Any]) -> tuple[Extracti
     tables = {name: tuple({key: _without_rechecked(cell) for key, cell in row.items()}
                           for row in rows) for name, rows in tables.items()}
     check_fields(spec, fields, tables)
-    return replace(extraction, fields=fields, tables=tables), changes
+    # Rows a person gave are the table as they read it off the page: its doubts as a whole go.
+    table_reasons = {name: reasons for name, reasons in extraction.table_reasons.items()
+                     if name not in values}
+    return replace(extraction, fields=fields, tables=tables,
+                   table_reasons=table_reasons), changes
 
 
 def approval(by: Actor, at: datetime, accepted_flagged: list[str],

@@ -168,7 +168,9 @@ def test_unknown_documents_get_their_text_and_no_fields():
 
 
 def residence_change_page(member_id: str, request: list[str] | None = None,
-                          header_rows: list | None = None) -> PageText:
+                          header_rows: list | None = None, contact: list | None = None,
+                          caption: str = "11. Những thành viên trong hộ gia đình cùng thay đổi:",
+                          ) -> PageText:
     head = personal_id(__import__("random").Random(3), "079", "Nam", 1970)
     table_x = (50, 100, 300, 530, 640, 850)
     header = ["TT", "Họ, chữ đệm và tên", "Ngày, tháng, năm sinh", "Giới tính",
@@ -180,11 +182,12 @@ def residence_change_page(member_id: str, request: list[str] | None = None,
         "1. Họ, chữ đệm và tên: NGUYỄN THỊ MAI",
         [(50, "2. Ngày, tháng, năm sinh: 07/08/1995"), (500, "3. Giới tính: Nữ")],
         "4. Số định danh cá nhân: 079195001122",
-        [(50, "5. Số điện thoại liên hệ: 0912 345 678"), (500, "6. Email: mai.nt@example.vn")],
+        contact or [(50, "5. Số điện thoại liên hệ: 0912 345 678"),
+                    (500, "6. Email: mai.nt@example.vn")],
         [(50, "7. Họ, chữ đệm và tên chủ hộ: NGUYỄN VĂN HÙNG"), (520, "8. Mối quan hệ với chủ hộ: Con")],
         f"9. Số định danh cá nhân của chủ hộ: {head}",
         *(request or ["10. Nội dung đề nghị(2): Đăng ký thường trú"]),
-        "11. Những thành viên trong hộ gia đình cùng thay đổi:",
+        caption,
         *(header_rows or [list(zip(table_x, header))]),
         list(zip(table_x, ["1", "NGUYỄN VĂN TÈO", "01/02/2015", "Nam", member_id, "Cháu"])),
         list(zip(table_x, ["2", "NGUYỄN THỊ LAN", "03/04/2018", "Nữ", "079318004455", "Cháu"])),
@@ -234,6 +237,41 @@ def test_header_cells_the_detector_joined_are_cut_at_their_labels():
         {"full_name": "NGUYỄN THỊ LAN", "date_of_birth": "03/04/2018", "sex": "Nữ",
          "id_number": "079318004455"},
     ]
+
+
+def test_a_header_that_lost_columns_sends_every_cell_of_its_table_to_review():
+    """On a photocopy the detector may join the name's and the date's headers into a piece that
+    names neither: those columns have no cell, their text went into a neighbour's, and an empty
+    name must not pass for a blank."""
+    lost = [[(50, "TTHọ, chữ đệm và têntháng, năm"), (530, "Giới tính"),
+             (640, "Số định danh cá nhân"), (850, "Mối quan hệ với chủ hộ")]]
+    result = extract([residence_change_page("079215003344", header_rows=lost)])
+    members = result.tables["members"]
+    assert [row["id_number"].value for row in members] == ["079215003344", "079318004455"]
+    assert all(cell.review and "table.header_incomplete" in [r.code for r in cell.reasons]
+               for row in members for cell in row.values())
+    assert [row["full_name"].value for row in members] == [None, None]
+    whole = extract([residence_change_page("079215003344")]).tables["members"]
+    assert not any(cell.review for row in whole for cell in row.values())
+
+
+def test_a_printed_table_that_was_not_read_goes_to_review_as_a_whole():
+    result = extract([residence_change_page("079215003344", caption="11. Nhg thàh vên tog hộ")])
+    assert result.tables["members"] == ()
+    exported = result.export()["fields"]["members"]
+    assert exported["review"] is True
+    assert [r["code"] for r in exported["reasons"]] == ["table.not_found"]
+    assert result.review
+
+
+def test_an_empty_field_whose_label_was_not_read_goes_to_review():
+    """A faint copy garbles the phone's label: the number may be on the paper, so the empty field
+    is flagged. The e-mail's label was read with nothing after it: a blank left blank."""
+    contact = [(50, "5. Sế đệ thoạt lên hệ: 0912 345 678"), (500, "6. Email:")]
+    result = extract([residence_change_page("079215003344", contact=contact)])
+    phone, email = result.fields["phone"], result.fields["email"]
+    assert phone.value is None and [r.code for r in phone.reasons] == ["field.label_not_found"]
+    assert email.value is None and not email.review
 
 
 @pytest.mark.parametrize("call", ["(1):", "(1)", "1):", "ệ1):", "C1): ", "( 1):", "(1 ):"])
@@ -300,6 +338,8 @@ def test_a_card_number_is_found_however_its_label_is_spaced_and_punctuated(rows)
                             "Giới tính / Sex: Nam"])])
     assert result.form_type == "cccd"
     assert result.fields["id_number"].value == CARD["id_number"]
+    # Card editions print different fields: a label a card lacks is no row lost.
+    assert not result.fields["place_of_origin"].review
 
 
 def test_a_card_without_expiry_keeps_it_and_its_place_of_origin_as_printed():

@@ -413,6 +413,21 @@ def test_a_place_of_origin_is_never_respelled_to_another_2025_commune() -> None:
     assert "value.respelled" in [r.code for r in reasons]
 
 
+def test_a_comma_between_units_read_as_a_semicolon_still_has_its_units_checked() -> None:
+    from ocr_service.forms.values import normalize
+
+    # Read "Sin Chải; tỉnh": without the comma no commune was found, and nothing was checked.
+    value, reasons = normalize("agency", "Công an xã Sin Chải; tỉnh Điện Biên")
+    assert (value, [r.code for r in reasons]) == (
+        "Công an xã Sín Chải, tỉnh Điện Biên", ["value.respelled"])
+    assert normalize("address", "Tổ 9, xã Sín Chải ; Tỉnh Điện Biên") == (
+        "Tổ 9, xã Sín Chải, Tỉnh Điện Biên", [])
+    assert [r.code for r in normalize("agency", "Công an xã Sín Chả; tỉnh Hà Giang")[1]] == [
+        "address.old_province"]
+    # Before a word that names no unit, a semicolon is the writer's own.
+    assert units.correct_address("Số 5; Tổ 9, xã Sín Chải, tỉnh Điện Biên").startswith("Số 5; Tổ 9")
+
+
 @pytest.mark.parametrize(("field_type", "raw", "value"), [
     ("sex", "Nũ", "Nữ"),
     ("nationality", "Viet Nam", "Việt Nam"),

@@ -119,6 +119,27 @@ def test_a_table_field_takes_its_rows_and_checks_each_row() -> None:
         correct(form, {"members": "TRẦN THỊ BÌNH"})
 
 
+NOT_FOUND = ReviewReason("table.not_found", "The table was not read.", "Không đọc được bảng.")
+
+
+def test_a_table_not_read_is_flagged_until_a_person_gives_its_rows() -> None:
+    form = Extraction("residence_change", {}, {"members": ()},
+                      table_reasons={"members": (NOT_FOUND,)})
+    assert needs_review("flagged", form) and flagged_fields(form) == ["members"]
+    with pytest.raises(FlaggedNotAccepted):
+        check_approval(form, [])
+    assert check_approval(form, ["members"]) == ["members"]
+    # (correcting re-runs the checks: this bare draft's required fields come out missing)
+    untouched, _ = correct(form, {"full_name": "Trần Thị Bình"})
+    assert "members" in flagged_fields(untouched)
+    given, _ = correct(form, {"members": [
+        {"full_name": "Trần Thị Bình", "date_of_birth": "02/03/1990", "sex": "Nữ",
+         "id_number": "001190012345"}]})
+    assert given.table_reasons == {} and "members" not in flagged_fields(given)
+    none, _ = correct(form, {"members": []})  # the person saw no rows on the page
+    assert none.table_reasons == {} and "members" not in flagged_fields(none)
+
+
 def test_approval_names_every_flagged_field_not_taken_on() -> None:
     doubtful = card(full_name=FieldValue("NGUYỄN VĂN AN", "", 0.4, 1, BOX, (LOW,)),
                     sex=FieldValue("Nam", "", 0.4, 1, BOX, (LOW,)))
@@ -149,5 +170,12 @@ def test_a_draft_survives_its_json_form() -> None:
     table, _ = correct(Extraction("residence_change", {}, {"members": ()}), {"members": [
         {"full_name": "TRẦN THỊ BÌNH", "date_of_birth": "02/03/1990", "sex": "Nữ",
          "id_number": "001190012345"}]})
-    for extraction in (doubtful, table):
+    lost = Extraction("residence_change", {}, {"members": ()},
+                      table_reasons={"members": (NOT_FOUND,)})
+    for extraction in (doubtful, table, lost):
         assert Extraction.from_export(extraction.export()).export() == extraction.export()
+    assert Extraction.from_export(lost.export()).table_reasons == {"members": (NOT_FOUND,)}
+    assert lost.export()["fields"]["members"] == {
+        "value": [], "items": [], "confidence": 0.0, "page": None, "review": True,
+        "reasons": [{"code": "table.not_found", "message": "The table was not read.",
+                     "message_vi": "Không đọc được bảng."}]}
