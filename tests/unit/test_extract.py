@@ -170,6 +170,7 @@ def test_unknown_documents_get_their_text_and_no_fields():
 def residence_change_page(member_id: str, request: list[str] | None = None,
                           header_rows: list | None = None, contact: list | None = None,
                           caption: str = "11. Những thành viên trong hộ gia đình cùng thay đổi:",
+                          name_rows: tuple[str, ...] = ("1. Họ, chữ đệm và tên: NGUYỄN THỊ MAI",),
                           ) -> PageText:
     head = personal_id(__import__("random").Random(3), "079", "Nam", 1970)
     table_x = (50, 100, 300, 530, 640, 850)
@@ -179,7 +180,7 @@ def residence_change_page(member_id: str, request: list[str] | None = None,
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ",
         "Kính gửi(1): Công an Phường Bến Thành",
-        "1. Họ, chữ đệm và tên: NGUYỄN THỊ MAI",
+        *name_rows,
         [(50, "2. Ngày, tháng, năm sinh: 07/08/1995"), (500, "3. Giới tính: Nữ")],
         "4. Số định danh cá nhân: 079195001122",
         contact or [(50, "5. Số điện thoại liên hệ: 0912 345 678"),
@@ -237,6 +238,14 @@ def test_header_cells_the_detector_joined_are_cut_at_their_labels():
         {"full_name": "NGUYỄN THỊ LAN", "date_of_birth": "03/04/2018", "sex": "Nữ",
          "id_number": "079318004455"},
     ]
+
+
+def test_a_name_broken_early_onto_the_next_row_is_read_whole():
+    """Whoever typed the form broke the line before the last syllable, far short of the edge."""
+    result = extract([residence_change_page(
+        "079215003344", name_rows=("1. Họ, chữ đệm và tên: NGUYỄN THỊ", "MAI"))])
+    assert result.fields["full_name"].value == "NGUYỄN THỊ MAI"
+    assert result.fields["date_of_birth"].value == "07/08/1995"
 
 
 def test_a_header_that_lost_columns_sends_every_cell_of_its_table_to_review():
