@@ -17,12 +17,13 @@ the reader was trained on, so it flatters; ``unseen`` sets the machine's Vietnam
 messages (``sohoa_dev.synth.catalogs``) in the same prose layout. ``--pt`` sets our pages' body
 size (9-14 pt; by default each seed draws 11-13.5) and ``--strength photocopy`` copies them on an
 office copier instead of scanning them: both widen what tuning sees toward dense forms and poor
-copies, without looking at the second generator.
+copies, without looking at the second generator. ``--seal`` stamps a red seal and a signature over
+the text of each of our pages, as agencies stamp certified copies.
 
     python bench/ocr.py [--pages 8] [--generators ours,second]
                         [--engines ppocr,ppocr:recognizer=fast,ppocr:recognizer=accurate,tesseract]
                         [--dpi 200,300] [--pt 9,10] [--pool heldout|dev|unseen]
-                        [--seed-base 100000] [--strength light|scan|heavy|photocopy]
+                        [--seed-base 100000] [--strength light|scan|heavy|photocopy] [--seal]
                         [--json] [--dump DIR]
 """
 
@@ -48,6 +49,7 @@ from sohoa_dev.evaluation import (  # noqa: E402
     ErrorCount, char_errors, mark_errors, total, word_errors)
 from sohoa_dev.synth import SynthPage, degrade_page, render_page  # noqa: E402
 from sohoa_dev.synth.render import MAX_PT, MIN_PT  # noqa: E402
+from sohoa_dev.synth.seals import stamp_seal  # noqa: E402
 from sohoa_dev.synth.corpus import KINDS  # noqa: E402
 
 BASELINE = "tesseract"
@@ -94,6 +96,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         default="scan",
                         help="scan degradation of our pages, or an office photocopy "
                              "(default scan)")
+    parser.add_argument("--seal", action="store_true",
+                        help="stamp a red seal and a signature over text on each of our pages "
+                             "(sohoa_dev.synth.seals) before it is degraded")
     parser.add_argument("--pool", choices=("heldout", "dev", "unseen"), default="heldout",
                         help="heldout (default) for reported figures; dev for tuning; unseen "
                              "for tuning on prose wording no model learnt (the machine's "
@@ -125,18 +130,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def synth_page(seed: int, kind: str, dpi: int, strength: str, pool: str = "heldout",
-               body_pt: float | None = None) -> SynthPage:
+               body_pt: float | None = None, seal: bool = False) -> SynthPage:
     page = render_page(seed, pool, kind, dpi, body_pt)  # type: ignore[arg-type]
+    if seal:
+        page = stamp_seal(page, seed)
     return degrade_page(page, seed, strength)  # type: ignore[arg-type]
 
 
 def make_pages(count: int, dpis: Sequence[int], seed_base: int, strength: str,
-               pool: str = "heldout", pts: Sequence[float] = ()) -> list[SynthPage]:
+               pool: str = "heldout", pts: Sequence[float] = (),
+               seal: bool = False) -> list[SynthPage]:
     """Alternate form and prose; each dpi gets one of each before the next dpi. Body sizes in
-    ``pts`` are cycled page by page; empty leaves each seed its own."""
+    ``pts`` are cycled page by page; empty leaves each seed its own. ``seal``: a red seal and a
+    signature over each page's text."""
     return [
         synth_page(seed_base + i, KINDS[i % 2], dpis[(i // 2) % len(dpis)], strength, pool,
-                   pts[i % len(pts)] if pts else None)
+                   pts[i % len(pts)] if pts else None, seal)
         for i in range(count)
     ]
 
@@ -295,13 +304,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.json:
         print(f"# {command}\n# {date}  cpus={os.cpu_count()}  pages={args.pages} "
               f"dpi={args.dpi} pt={args.pt or 'seed'} strength={args.strength} "
+              f"seal={'yes' if args.seal else 'no'} "
               f"seed-base={args.seed_base} pool={args.pool} "
               f"generators={args.generators} (second: seed-base {SECOND_SEED_BASE}, "
               "150/200/300 dpi, clean/scan/photocopy)", flush=True)
     sets: dict[str, list] = {}
     if "ours" in args.generators:
         sets["ours"] = make_pages(args.pages, args.dpi, args.seed_base, args.strength, args.pool,
-                                  args.pt)
+                                  args.pt, args.seal)
     if "second" in args.generators:
         sets["second"] = second_pages(args.pages)
     warmup = synth_page(args.seed_base - 1, "form", args.dpi[0], args.strength)

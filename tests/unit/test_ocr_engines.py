@@ -247,3 +247,17 @@ def test_a_row_of_digit_boxes_reads_as_its_digits(ppocr):
     number = sample.expected["fields"]["id_number"]
     rows = [line.text.replace(" ", "") for line in page.lines]
     assert sum(number in row for row in rows) == 2  # the owner's and the household head's
+
+
+def test_a_red_seal_over_the_text_is_dropped_before_reading(ppocr, monkeypatch):
+    """A seal stamped over a prose page's lower half (and a signature across it): read as it
+    is, its ring cuts letters and its rim is read as words; dropped, the lines come back."""
+    import ocr_service.pipeline.ocr.ppocr as engine_module
+    from sohoa_dev.synth.seals import stamp_seal
+
+    page = degrade_page(stamp_seal(render_page(5001, "dev", "prose", 200), 5001), 5001)
+    (dropped,) = read_pages([page_image(page.image)], ppocr)
+    monkeypatch.setattr(engine_module, "without_red_ink", lambda image: image)
+    (as_is,) = read_pages([page_image(page.image)], ppocr)
+    assert cer(dropped.text, page.text) < 0.6 * cer(as_is.text, page.text)
+    assert cer(dropped.text, page.text) <= 0.02, dropped.text

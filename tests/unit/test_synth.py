@@ -187,3 +187,21 @@ def test_a_smaller_body_size_keeps_the_page_and_shrinks_its_lines(pages) -> None
     # 9 pt against the seed's 11-13.5 pt: the first section heading is at least a tenth shorter
     # (9/11 at the most)
     assert height(small.lines[2][1]) < 0.92 * height(own.lines[2][1])
+
+
+def test_a_seal_is_red_over_text_in_the_lower_half_and_leaves_the_truth() -> None:
+    from sohoa_dev.synth.seals import stamp_seal
+
+    page = render_page(2, "dev", "prose", dpi=DPI)
+    sealed = stamp_seal(page, seed=7)
+    assert np.array_equal(sealed.image, stamp_seal(page, seed=7).image)
+    assert sealed.lines == page.lines and sealed.image.shape == page.image.shape
+    image = sealed.image.astype(int)
+    red = (image[:, :, 2] - np.maximum(image[:, :, 0], image[:, :, 1])) > 60
+    ys, xs = np.nonzero(red)
+    assert red.sum() > 0.001 * red.size  # a ring, a star and the agency's name round the rim
+    assert ys.min() > 0.3 * page.image.shape[0]  # over the lower half's lines, not the title
+    under = [box for _, box in page.lines
+             if np.asarray(box)[:, 1].min() <= ys.max() and np.asarray(box)[:, 1].max() >= ys.min()]
+    assert under  # it covers text
+    assert not np.array_equal(sealed.image, stamp_seal(page, seed=8).image)

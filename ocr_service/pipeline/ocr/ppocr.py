@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ from .casing import settle_case
 from .combs import find_combs, merge_quads, without_walls
 from .context import ContextReader, ContextSpec, grey_of
 from .dashes import settle_dashes
+from .dropout import without_red_ink
 from .detect import DetectorParams, detect, input_size
 from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
@@ -177,6 +179,7 @@ class PpocrEngine:
     def _pages(self, pages: list[PageImage]) -> list[PageText]:
         """Detect and read ``pages`` together (one page: exactly the page-by-page path)."""
         with self._stage("detect"):
+            pages = [replace(page, image=without_red_ink(page.image)) for page in pages]
             quads = self._detect(pages)
             greys = [grey_of(page.image) for page in pages]
             for n, page in enumerate(pages):
