@@ -100,6 +100,7 @@ VI: Final[dict[str, str]] = {
     "shortcuts": "Phím tắt: Tab chuyển trường · Enter lưu trường · Ctrl+Enter duyệt · Esc xem cả trang",
     "doc_reasons": "Nhận xét về tài liệu",
     "table_row": "Dòng",
+    "table_add_row": "Thêm dòng",
     # records
     "records_title": "Tra cứu hồ sơ điện tử để tái sử dụng",
     "owner_id": "Số định danh cá nhân của chủ hồ sơ",
@@ -195,6 +196,7 @@ EN: Final[dict[str, str]] = {
     "shortcuts": "Keys: Tab next field · Enter saves the field · Ctrl+Enter approves · Esc whole page",
     "doc_reasons": "Findings about the document",
     "table_row": "Row",
+    "table_add_row": "Add a row",
     "records_title": "Find e-records to reuse",
     "owner_id": "Owner's personal ID number",
     "search": "Search",

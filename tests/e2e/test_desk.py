@@ -9,7 +9,8 @@ shown for confirmation, then used); upload a generated CT01 form with the card, 
 once; the form stops at needs_review (its recipient, a commune name that is no Vietnamese
 syllable, is flagged); the review page
 draws the flagged field's box over the page; the clerk corrects it with the keyboard (Enter
-saves, its flag goes at once) and approves with Ctrl+Enter; the dossier page shows the document
+saves, its flag goes at once), adds a household member the reading did not give ("Thêm dòng"),
+and approves with Ctrl+Enter; the dossier page shows the document
 archived without a reload; the receipt slip downloads; reuse search finds the record and its
 signatures verify. Each step's screenshot is kept (the test's tmp folder and /tmp/desk-shots/);
 axe-core finds no serious or critical violation on the login, intake and review pages. The time
@@ -262,6 +263,25 @@ def test_a_clerk_takes_in_reviews_and_approves_a_dossier(desk: DeskServer, page,
     expect(page.locator(f'li.field[data-field="{FLAGGED}"] .reasons li')).to_have_count(0)
     expect(page.locator("#flash")).to_contain_text("Đã lưu")
     shot(page, "corrected")
+
+    # 5b. A household member the reading missed is typed in: "Thêm dòng" adds an empty row,
+    #     its first cell focused; Enter saves the table with it, the reading's rows kept.
+    members = page.locator('li.field[data-field="members"]')
+    rows_read = members.locator("tbody tr").count()
+    members.get_by_role("button", name="Thêm dòng").click()
+    expect(members.locator("tbody tr")).to_have_count(rows_read + 1)
+    expect(members.locator("tbody tr").last.locator("input").first).to_be_focused()
+    added = members.locator("tbody tr").last
+    for column, value in (("full_name", "Nguyễn Văn Bình"), ("date_of_birth", "02/03/2015"),
+                          ("sex", "Nam"), ("id_number", "001215001234")):
+        added.locator(f'input[data-column="{column}"]').fill(value)
+    added.locator('input[data-column="id_number"]').press("Enter")
+    expect(page.locator("#flash")).to_contain_text("Đã lưu")
+    saved_rows = page.locator('li.field[data-field="members"] tbody tr')
+    expect(saved_rows).to_have_count(rows_read + 1)
+    expect(saved_rows.last.locator('input[data-column="full_name"]')).to_have_value(
+        "NGUYỄN VĂN BÌNH")  # normalised by the server as a name read by OCR would be
+    shot(page, "member-added")
     flagged_left = page.locator("li.field.flagged").evaluate_all(
         "items => items.map(li => li.dataset.field)")
     for name in flagged_left:  # anything else still flagged: the clerk keeps it as read

@@ -105,8 +105,10 @@ document.addEventListener("DOMContentLoaded", async () => {
     const f = doc.fields[name];
     const li = list.querySelector(`li[data-field="${name}"]`);
     if (!isTable(f)) return li.querySelector("input.value").value.trim() || null;
+    // A row left or made empty is no row: clearing every cell of a row deletes it.
     return Array.from(li.querySelectorAll("tbody tr"), (tr) => Object.fromEntries(
-      Array.from(tr.querySelectorAll("input"), (input) => [input.dataset.column, input.value.trim() || null])));
+      Array.from(tr.querySelectorAll("input"), (input) => [input.dataset.column, input.value.trim() || null])))
+      .filter((row) => Object.values(row).some((v) => v !== null));
   }
 
   function reasonsNode(f) {
@@ -114,16 +116,41 @@ document.addEventListener("DOMContentLoaded", async () => {
     return Desk.el("ul", { class: "reasons" }, reasons.map((r) => Desk.el("li", { "data-code": r.code }, reasonText(r))));
   }
 
+  /* A table's columns: those of its rows, or, for a table read with no row (not found on the
+     page), those the form's labels name ("members.full_name"), so rows can still be typed in. */
+  function columnsOf(name, f) {
+    const seen = Array.from(new Set(f.value.flatMap((row) => Object.keys(row))));
+    if (seen.length) return seen;
+    const prefix = `${name}.`;
+    return Object.keys(labels).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
+  function rowNode(name, columns, row, i) {
+    return Desk.el("tr", {},
+      Desk.el("th", { scope: "row" }, String(i + 1)),
+      columns.map((c) => Desk.el("td", {}, Desk.el("input", {
+        class: "cell", "data-column": c, value: row[c] ?? "",
+        "aria-label": `${label(name)} — ${Desk.t("table_row")} ${i + 1} — ${label(`${name}.${c}`)}` }))));
+  }
+
   function tableNode(name, f) {
-    const columns = Array.from(new Set(f.value.flatMap((row) => Object.keys(row))));
+    const columns = columnsOf(name, f);
     return Desk.el("table", { class: "rows" },
       Desk.el("thead", {}, Desk.el("tr", {}, Desk.el("th", { scope: "col" }, "#"),
         columns.map((c) => Desk.el("th", { scope: "col" }, label(`${name}.${c}`))))),
-      Desk.el("tbody", {}, f.value.map((row, i) => Desk.el("tr", {},
-        Desk.el("th", { scope: "row" }, String(i + 1)),
-        columns.map((c) => Desk.el("td", {}, Desk.el("input", {
-          class: "cell", "data-column": c, value: row[c] ?? "",
-          "aria-label": `${label(name)} — ${Desk.t("table_row")} ${i + 1} — ${label(`${name}.${c}`)}` })))))));
+      Desk.el("tbody", {}, f.value.map((row, i) => rowNode(name, columns, row, i))));
+  }
+
+  /* A row the reading missed is typed in: an empty row at the end, its first cell focused. */
+  function addRowButton(name, f, table) {
+    const button = Desk.el("button", { type: "button", class: "add-row" }, Desk.t("table_add_row"));
+    button.addEventListener("click", () => {
+      const body = table.querySelector("tbody");
+      const row = rowNode(name, columnsOf(name, f), {}, body.children.length);
+      body.append(row);
+      row.querySelector("input").focus();
+    });
+    return button;
   }
 
   function fieldNode(name) {
@@ -132,11 +159,13 @@ document.addEventListener("DOMContentLoaded", async () => {
     const li = Desk.el("li", { class: `field${f.review ? " flagged" : ""}`, "data-field": name });
     const head = Desk.el("label", { for: inputId }, label(name));
     let editor;
+    let addRow = null;
     if (isTable(f)) {
       editor = tableNode(name, f);
       head.removeAttribute("for");
       head.id = inputId;
       editor.setAttribute("aria-labelledby", inputId);
+      addRow = addRowButton(name, f, editor);
     } else {
       editor = Desk.el("input", { id: inputId, class: "value", value: f.value ?? "", autocomplete: "off",
                                   spellcheck: "false", "aria-describedby": `${inputId}-reasons` });
@@ -147,7 +176,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     const keep = f.review ? Desk.el("span", { class: "keep" },
       Desk.el("input", { type: "checkbox", id: `${inputId}-keep`, class: "keep-box" }),
       Desk.el("label", { for: `${inputId}-keep` }, Desk.t("keep"))) : null;
-    li.append(head, editor, keep || "", reasons, raw || "");
+    li.append(head, editor, addRow || "", keep || "", reasons, raw || "");
     li.addEventListener("focusin", () => { if (selected !== name) select(name); });
     return li;
   }
@@ -237,7 +266,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   list.addEventListener("keydown", async (event) => {
     if (event.key !== "Enter" || event.ctrlKey || event.metaKey) return;
     const li = event.target.closest("li.field");
-    if (!li || event.target.type === "checkbox") return;
+    if (!li || event.target.type === "checkbox" || event.target.tagName === "BUTTON") return;
     event.preventDefault();
     try {
       const fresh = await save(li.dataset.field);
