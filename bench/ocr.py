@@ -17,13 +17,15 @@ the reader was trained on, so it flatters; ``unseen`` sets the machine's Vietnam
 messages (``sohoa_dev.synth.catalogs``) in the same prose layout. ``--pt`` sets our pages' body
 size (9-14 pt; by default each seed draws 11-13.5) and ``--strength photocopy`` copies them on an
 office copier instead of scanning them: both widen what tuning sees toward dense forms and poor
-copies, without looking at the second generator. ``--seal`` stamps a red seal and a signature over
+copies, without looking at the second generator; ``--strength phone`` photographs the sheet on a
+desk instead (``sohoa_dev.synth.photos``: perspective, uneven light, no real resolution).
+``--seal`` stamps a red seal and a signature over
 the text of each of our pages, as agencies stamp certified copies.
 
     python bench/ocr.py [--pages 8] [--generators ours,second]
                         [--engines ppocr,ppocr:recognizer=fast,ppocr:recognizer=accurate,tesseract]
                         [--dpi 200,300] [--pt 9,10] [--pool heldout|dev|unseen]
-                        [--seed-base 100000] [--strength light|scan|heavy|photocopy] [--seal]
+                        [--seed-base 100000] [--strength light|scan|heavy|photocopy|phone] [--seal]
                         [--json] [--dump DIR]
 """
 
@@ -49,6 +51,7 @@ from sohoa_dev.evaluation import (  # noqa: E402
     ErrorCount, char_errors, mark_errors, total, word_errors)
 from sohoa_dev.synth import SynthPage, degrade_page, render_page  # noqa: E402
 from sohoa_dev.synth.render import MAX_PT, MIN_PT  # noqa: E402
+from sohoa_dev.synth.photos import photograph_page  # noqa: E402
 from sohoa_dev.synth.seals import stamp_seal  # noqa: E402
 from sohoa_dev.synth.corpus import KINDS  # noqa: E402
 
@@ -92,10 +95,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="body sizes in points (9-14) for our generator's pages, cycled; "
                              "default: each seed's own 11-13.5 pt")
     parser.add_argument("--seed-base", type=int, default=100_000, help="first page seed")
-    parser.add_argument("--strength", choices=("light", "scan", "heavy", "photocopy"),
+    parser.add_argument("--strength", choices=("light", "scan", "heavy", "photocopy", "phone"),
                         default="scan",
-                        help="scan degradation of our pages, or an office photocopy "
-                             "(default scan)")
+                        help="scan degradation of our pages, an office photocopy, or a phone "
+                             "photo of the sheet on a desk (default scan)")
     parser.add_argument("--seal", action="store_true",
                         help="stamp a red seal and a signature over text on each of our pages "
                              "(sohoa_dev.synth.seals) before it is degraded")
@@ -134,6 +137,8 @@ def synth_page(seed: int, kind: str, dpi: int, strength: str, pool: str = "heldo
     page = render_page(seed, pool, kind, dpi, body_pt)  # type: ignore[arg-type]
     if seal:
         page = stamp_seal(page, seed)
+    if strength == "phone":
+        return photograph_page(page, seed)
     return degrade_page(page, seed, strength)  # type: ignore[arg-type]
 
 
@@ -158,7 +163,9 @@ def second_pages(count: int) -> list:
 
 
 def as_page_image(page: SynthPage, number: int) -> PageImage:
-    return PageImage(number=number, image=page.image, dpi=float(page.dpi))
+    """The page as intake hands it on: a photo's resolution is intake's estimate."""
+    return PageImage(number=number, image=page.image, dpi=float(page.dpi),
+                     dpi_source="file" if page.dpi_known else "estimated")
 
 
 # --- measuring -----------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ import numpy as np
 
 from ocr_service.domain import PageImage, QualityIssue, QualityReport
 
+from .flatten import flatten
+
 ANALYSIS_DPI = 150.0
 """Resolution of the grey copy that all measurements are made on."""
 MAX_SKEW = 10.0
@@ -93,12 +95,14 @@ def clean_pages(pages: list[PageImage] | tuple[PageImage, ...]) -> list[PageImag
 
 
 def clean_page(page: PageImage) -> PageImage:
-    """Return the page upright, deskewed and without scanner borders, with its quality report.
+    """Return the page upright, deskewed and without scanner borders, with its quality report;
+    a photographed sheet is first flattened and cut from the desk (``flatten``).
 
     A quarter or half turn is applied first, losslessly, and everything else (skew, borders) is
     measured again on the upright page: a page scanned sideways or upside down then yields exactly
     the pixels, and so the text, of the same page scanned upright.
     """
+    page = flatten(page)  # a photographed sheet: off the desk and square first
     analysis = _analyse(page)
     quality = _quality(page, analysis)
     rotation, skew = _turn(analysis, sharp=quality.blur >= MIN_BLUR)

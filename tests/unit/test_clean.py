@@ -177,3 +177,41 @@ def test_an_upside_down_card_back_with_few_letters_is_still_turned_over(seed):
     assert card.turns[1] == 2
     result = clean(card.pages[1], dpi=card.dpi)
     assert result.rotation == 180
+
+
+def _photo(seed: int = 5001):
+    """A generated prose page photographed on a desk (``sohoa_dev.synth.photos``)."""
+    from sohoa_dev.synth import render_page
+    from sohoa_dev.synth.photos import photograph_page
+
+    return photograph_page(render_page(seed, "dev", "prose", 150), seed)
+
+
+def test_a_photographed_sheet_is_cut_from_the_desk_and_squared() -> None:
+    from ocr_service.pipeline.flatten import flatten
+
+    photo = _photo()
+    page = PageImage(number=1, image=photo.image, dpi=photo.dpi, dpi_source="estimated")
+    flat = flatten(page)
+    # A4 again, no desk left round it, and its resolution now the sheet's own, not the frame's.
+    assert flat.height / flat.width == pytest.approx(297 / 210, abs=0.06)
+    grey = cv2.cvtColor(flat.image, cv2.COLOR_BGR2GRAY)
+    border = np.concatenate([grey[:4].ravel(), grey[-4:].ravel(), grey[:, :4].ravel(),
+                             grey[:, -4:].ravel()])
+    assert np.median(border) > 150 > float(np.median(cv2.cvtColor(photo.image[:8],
+                                                                   cv2.COLOR_BGR2GRAY)))
+    assert flat.dpi == pytest.approx(flat.height / 11.69, abs=0.1) and flat.dpi < photo.dpi
+    # Clean-up flattens first: what is left to straighten is a slip of the corners, not a turn.
+    cleaned = clean_page(page)
+    assert abs(cleaned.skew) < 1.0 and cleaned.rotation == 0
+
+
+def test_a_scan_or_a_photo_without_a_desk_round_it_is_not_flattened() -> None:
+    from ocr_service.pipeline.flatten import flatten
+
+    photo = _photo()
+    stated = PageImage(number=1, image=photo.image, dpi=photo.dpi)  # a resolution the file gave
+    assert flatten(stated) is stated
+    filled = PageImage(number=1, image=np.ascontiguousarray(upright("form", color=True)), dpi=DPI,
+                       dpi_source="estimated")  # the page fills the frame
+    assert flatten(filled) is filled

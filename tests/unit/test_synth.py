@@ -205,3 +205,20 @@ def test_a_seal_is_red_over_text_in_the_lower_half_and_leaves_the_truth() -> Non
              if np.asarray(box)[:, 1].min() <= ys.max() and np.asarray(box)[:, 1].max() >= ys.min()]
     assert under  # it covers text
     assert not np.array_equal(sealed.image, stamp_seal(page, seed=8).image)
+
+
+def test_a_phone_photo_shows_the_sheet_on_a_desk_and_keeps_its_text_in_its_boxes() -> None:
+    from sohoa_dev.synth.photos import photograph_page
+
+    page = render_page(1, "dev", "prose", dpi=DPI)
+    photo = photograph_page(page, seed=3)
+    assert np.array_equal(photo.image, photograph_page(page, seed=3).image)
+    height, width = photo.image.shape[:2]
+    assert width / height == pytest.approx(0.75, abs=0.01) and height > page.image.shape[0]
+    assert not photo.dpi_known and photo.dpi == round(height / 11.69)
+    assert photo.text == page.text
+    grey = photo.image.mean(axis=2)
+    assert np.median(grey[:10]) < 180  # the desk shows above the sheet
+    (x0, y0), _, (x1, y1), _ = photo.lines[0][1]
+    title = grey[int(min(y0, y1)):int(max(y0, y1)) + 1, int(min(x0, x1)):int(max(x0, x1)) + 1]
+    assert title.size and title.min() < 100  # the title's ink is inside its moved box

@@ -494,6 +494,9 @@ class SynthPage:
     pool: Pool
     body_pt: float = 12.0
     """The body type size, which a photocopy's stroke changes depend on (``degrade.photocopy``)."""
+    dpi_known: bool = True
+    """False for a photo (``photos.photograph_page``): ``dpi`` is then what intake estimates from
+    the frame, as for a camera's JPEG, not the sheet's resolution."""
 
     @property
     def text(self) -> str:
