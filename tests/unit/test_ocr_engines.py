@@ -268,7 +268,9 @@ def test_a_page_photographed_on_a_desk_reads_like_a_scan(ppocr):
     boxes cut across them and three lines came out as garble (13.7 % CER)."""
     from sohoa_dev.synth.photos import photograph_page
 
+    from ocr_service.pipeline.process import read_document
+
     photo = photograph_page(render_page(5011, "dev", "prose", 300), 5011)
-    (read,) = read_pages([PageImage(number=1, image=photo.image, dpi=photo.dpi,
-                                    dpi_source="estimated")], ppocr)
+    jpeg = cv2.imencode(".jpg", photo.image, [cv2.IMWRITE_JPEG_QUALITY, 92])[1].tobytes()
+    _, (read,) = read_document(jpeg, "chup-to-khai.jpg", ppocr)  # a camera's JPEG: no dpi
     assert cer(read.text, photo.text) <= 0.01, read.text
