@@ -163,9 +163,11 @@ def second_pages(count: int) -> list:
 
 
 def as_page_image(page: SynthPage, number: int) -> PageImage:
-    """The page as intake hands it on: a photo's resolution is intake's estimate."""
+    """The page as intake hands it on: a photo's resolution is intake's estimate (the second
+    generator's pages, which make no photos, state theirs)."""
+    known = getattr(page, "dpi_known", True)
     return PageImage(number=number, image=page.image, dpi=float(page.dpi),
-                     dpi_source="file" if page.dpi_known else "estimated")
+                     dpi_source="file" if known else "estimated")
 
 
 # --- measuring -----------------------------------------------------------------------------------

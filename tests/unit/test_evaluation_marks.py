@@ -145,3 +145,18 @@ def test_bench_body_sizes_and_photocopies_reach_our_pages(capsys) -> None:
             bench.parse_args(bad)
         assert exit_info.value.code == 2
     assert "--pt" in capsys.readouterr().err
+
+
+def test_bench_photos_and_seals_reach_our_pages_and_photos_state_no_resolution() -> None:
+    from types import SimpleNamespace
+
+    bench = _bench_ocr()
+    args = bench.parse_args(["--strength", "phone", "--seal"])
+    assert args.strength == "phone" and args.seal and not bench.parse_args([]).seal
+    photo, plain = (bench.make_pages(1, [72], 7, strength, "dev", (), seal)[0]
+                    for strength, seal in (("phone", True), ("scan", False)))
+    assert bench.as_page_image(photo, 1).dpi_source == "estimated"
+    assert photo.image.shape[1] / photo.image.shape[0] == pytest.approx(0.75, abs=0.01)
+    assert bench.as_page_image(plain, 1).dpi_source == "file"
+    second = SimpleNamespace(image=plain.image, dpi=150)  # the second generator's page type
+    assert bench.as_page_image(second, 2).dpi_source == "file"
