@@ -48,6 +48,7 @@ from .fusion import apply_rereads, second_opinion, uncertain_words
 from .layout import reading_order
 from .recognize import LineReading
 from .runtime import SessionOptions, choose_providers, open_session
+from .stacked import split_stacked
 from .stops import settle_full_stop, settle_punctuation
 from .tones import ToneJudge
 
@@ -183,6 +184,9 @@ class PpocrEngine:
             quads = self._detect(pages)
             greys = [grey_of(page.image) for page in pages]
             for n, page in enumerate(pages):
+                split = split_stacked(greys[n], quads[n])
+                if split is not quads[n]:
+                    quads[n] = [split[i] for i in reading_order(split)]
                 quads[n], greys[n] = self._comb_rows(page, greys[n], quads[n])
         readings = self._read([(page.image, q) for page, q in zip(pages, quads)], greys)
         with self._stage("text"):
