@@ -140,7 +140,7 @@ def test_bench_body_sizes_and_photocopies_reach_our_pages(capsys) -> None:
     assert bench.parse_args([]).pt == []  # each seed's own size
     pages = bench.make_pages(2, [72], 7, "photocopy", "dev", [9.0, 10.5])
     assert [p.body_pt for p in pages] == [9.0, 10.5]
-    for bad in (["--pt", "8"], ["--pt", "nine"], ["--strength", "fax"]):
+    for bad in (["--pt", "8"], ["--pt", "nine"], ["--strength", "telex"]):
         with pytest.raises(SystemExit) as exit_info:
             bench.parse_args(bad)
         assert exit_info.value.code == 2

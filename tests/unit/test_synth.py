@@ -170,7 +170,7 @@ def test_a_photocopy_is_grey_seeded_and_keeps_the_text_in_its_moved_boxes(pages)
     title = grey[int(y0):int(y1) + 1, int(x0):int(x1) + 1]
     assert title.min() < 100 and np.median(grey) > 200  # dark toner on light paper
     with pytest.raises(ValueError):
-        degrade(page.image, seed=1, strength="fax")  # type: ignore[arg-type]
+        degrade(page.image, seed=1, strength="telex")  # type: ignore[arg-type]
 
 
 def test_a_smaller_body_size_keeps_the_page_and_shrinks_its_lines(pages) -> None:
@@ -222,3 +222,16 @@ def test_a_phone_photo_shows_the_sheet_on_a_desk_and_keeps_its_text_in_its_boxes
     (x0, y0), _, (x1, y1), _ = photo.lines[0][1]
     title = grey[int(min(y0, y1)):int(max(y0, y1)) + 1, int(min(x0, x1)):int(max(x0, x1)) + 1]
     assert title.size and title.min() < 100  # the title's ink is inside its moved box
+
+
+def test_a_fax_is_black_and_white_at_fax_resolution_and_keeps_the_text_in_its_boxes(pages) -> None:
+    page = pages[(1, "dev", "form")]
+    fax = degrade_page(page, seed=4, strength="fax")
+    assert np.array_equal(fax.image, degrade_page(page, seed=4, strength="fax").image)
+    assert fax.image.shape == page.image.shape and fax.text == page.text
+    assert set(np.unique(fax.image)) <= {0, 255}  # every dot black or white
+    grey = fax.image[:, :, 0]
+    rows = grey[1:] != grey[:-1]  # this seed sends 98 lines an inch: 1.5 rows each at 150 dpi
+    assert rows.any(axis=1).mean() < 0.75
+    (x0, y0), _, (x1, y1), _ = fax.lines[0][1]
+    assert grey[int(y0):int(y1) + 1, int(x0):int(x1) + 1].min() == 0

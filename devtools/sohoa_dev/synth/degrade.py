@@ -20,9 +20,10 @@ import numpy as np
 from ocr_service.domain import Quad
 from sohoa_dev.synth.render import SynthPage, pt_to_px
 
-Strength = Literal["light", "scan", "heavy", "photocopy"]
-"""How a page is degraded: three scanner strengths, or an office photocopy (placed on the glass as
-a "scan" is, then copied instead of blurred, tinted and noised)."""
+Strength = Literal["light", "scan", "heavy", "photocopy", "fax"]
+"""How a page is degraded: three scanner strengths, an office photocopy (placed on the glass as
+a "scan" is, then copied instead of blurred, tinted and noised), or a fax (fed in as a "scan" is,
+sent at fax resolution in black and white)."""
 
 
 @dataclass(frozen=True)
@@ -109,17 +110,45 @@ def _copy(image: np.ndarray, rng: np.random.Generator, dpi: float,
     return cv2.cvtColor(copied, cv2.COLOR_GRAY2BGR), matrix
 
 
+FAX_DPI = (204.0, 98.0)
+"""A standard-resolution fax: 204 dots an inch across, 98 lines an inch down."""
+
+
+def _fax(image: np.ndarray, rng: np.random.Generator, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """A page fed into a fax (a scan's skew and shift) and received: sampled at ``FAX_DPI``,
+    each dot black or white, lines now and then lost or smeared by the line, then printed back
+    at the page's size."""
+    matrix = _placement(image.shape, dpi, rng, STRENGTHS[COPY_PLACEMENT])
+    placed = _warp(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32), matrix,
+                   np.array([255.0]))
+    height, width = placed.shape
+    fine = rng.random() < 0.3  # "fine" mode sends 196 lines an inch
+    size = (max(1, round(width * FAX_DPI[0] / dpi)),
+            max(1, round(height * FAX_DPI[1] * (2 if fine else 1) / dpi)))
+    sampled = cv2.resize(placed, size, interpolation=cv2.INTER_AREA)
+    sampled += rng.standard_normal(sampled.shape, dtype=np.float32) * np.float32(rng.uniform(4, 12))
+    dots = np.where(sampled < rng.uniform(120, 175), 0, 255).astype(np.uint8)
+    for _ in range(int(rng.integers(0, 4))):  # a line lost, or smeared black, on the wire
+        row = int(rng.integers(0, dots.shape[0]))
+        dots[row] = 255 if rng.random() < 0.7 else np.minimum(dots[row], dots[row - 1])
+    received = cv2.resize(dots, (width, height), interpolation=cv2.INTER_NEAREST)
+    return cv2.cvtColor(received, cv2.COLOR_GRAY2BGR), matrix
+
+
 def degrade_with_matrix(image: np.ndarray, seed: int, strength: Strength = "scan",
                         dpi: float = 200, body_pt: float = 12.0) -> tuple[np.ndarray, np.ndarray]:
     """Degrade a BGR page; also return the affine matrix that moved its content. ``body_pt``,
     the page's type size, matters only to a photocopy: toner thins strokes of large type."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("degrade expects an H x W x 3 uint8 BGR image")
-    if strength not in STRENGTHS and strength != "photocopy":
-        raise ValueError(f"strength must be one of {(*STRENGTHS, 'photocopy')}, not {strength!r}")
+    if strength not in STRENGTHS and strength not in ("photocopy", "fax"):
+        raise ValueError(
+            f"strength must be one of {(*STRENGTHS, 'photocopy', 'fax')}, not {strength!r}")
     rng = np.random.default_rng(seed)
     if strength == "photocopy":
         return _copy(image, rng, dpi, body_pt)
+    if strength == "fax":
+        return _fax(image, rng, dpi)
     ranges = STRENGTHS[strength]
     matrix = _placement(image.shape, dpi, rng, ranges)
     out, paper = _paper_and_contrast(image, rng, ranges)
