@@ -22,11 +22,13 @@ document, unknown ones included. "silent" is the share of fields wrong and not f
 
     python bench/fields.py [--docs 12] [--unknown 6] [--engines ppocr,tesseract]
                            [--generators ours,second] [--second-docs 10]
-                           [--pool heldout|dev] [--seed-base 500000] [--strength photocopy]
+                           [--pool heldout|dev] [--seed-base 500000]
+                           [--strength photocopy|phone]
                            [--json] [--errors]
 
-``--strength photocopy`` copies our A4 forms on an office copier instead of scanning them (a
-tuning set with ``--pool dev``; see ``sohoa_dev.synth.degrade.photocopy``).
+``--strength photocopy`` copies our A4 forms on an office copier instead of scanning them, and
+``--strength phone`` photographs them on a desk and uploads the camera's JPEG (tuning sets with
+``--pool dev``; see ``sohoa_dev.synth.degrade.photocopy`` and ``sohoa_dev.synth.photos``).
 """
 
 from __future__ import annotations
@@ -67,9 +69,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="ours (sohoa_dev.synth) and/or second (bench/heldout/)")
     parser.add_argument("--second-docs", type=int, default=10,
                         help="documents per form type of the second generator (10)")
-    parser.add_argument("--strength", choices=("photocopy",),
+    parser.add_argument("--strength", choices=("photocopy", "phone"),
                         help="degrade our A4 forms this way instead of each seed's scan "
-                             "(a tuning set of photocopied dossiers; ID cards keep theirs)")
+                             "(a tuning set of photocopied or photographed dossiers; ID cards "
+                             "keep theirs)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument("--errors", action="store_true", help="list every wrong field")
     args = parser.parse_args(argv)

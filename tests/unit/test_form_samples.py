@@ -102,6 +102,25 @@ def test_a_photocopied_form_is_the_same_document_copied() -> None:
     assert sample_digest(card) == sample_digest(make_form_sample("cccd", 1, "dev"))
 
 
+def test_a_photographed_form_is_the_same_document_as_a_cameras_jpeg() -> None:
+    """``strength="phone"``: the page photographed on a desk, uploaded as a camera writes it
+    (colour JPEG, no resolution in the file, so intake estimates one and clean-up flattens)."""
+    import io
+
+    from PIL import Image
+
+    from ocr_service.pipeline.intake import load_document
+
+    scanned = make_form_sample("residence_change", 1, "dev")
+    photo = make_form_sample("residence_change", 1, "dev", "phone")
+    assert photo.expected == scanned.expected and photo.photo and not scanned.photo
+    data, suffix = photo.to_file()
+    assert suffix == ".jpg" and "dpi" not in Image.open(io.BytesIO(data)).info
+    assert Image.open(io.BytesIO(data)).mode == "RGB"
+    [page] = load_document(data, "anh-chup.jpg").pages
+    assert page.dpi_source == "estimated"
+
+
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError):
         make_form_sample("passport", 1)

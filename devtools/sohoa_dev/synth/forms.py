@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image, ImageFont
 
 from ocr_service.domain import Quad
+from ocr_service.pipeline.intake import A4_LONG_SIDE_INCHES
 from ocr_service.lexicon import strip_marks
 from sohoa_dev.synth.corpus import (
     ALLOWED_CHARS,
@@ -58,6 +59,7 @@ from sohoa_dev.synth.corpus import (
     spelled_date,
 )
 from sohoa_dev.synth.degrade import Strength, degrade_page
+from sohoa_dev.synth.photos import photograph_page
 from sohoa_dev.synth.render import (
     Box,
     FontFamily,
@@ -336,6 +338,9 @@ class FormSample:
     """Per page, quarter turns counter-clockwise applied after rendering (0 = upright)."""
     variant: str = ""
     """The layout drawn, where a type has several: "2021" or "2024" for ``cccd``."""
+    photo: bool = False
+    """Photographed with a phone: a colour JPEG with no real resolution (``to_file``), as a
+    camera writes it; ``dpi`` is then what intake estimates from the frame."""
 
     @property
     def text(self) -> str:
@@ -350,6 +355,8 @@ class FormSample:
         formats clerks upload; a document of several pages can only be a PDF or a TIFF.
         """
         rng = _rng("format", self.pool, self.form_type, self.seed)
+        if self.photo and len(self.pages) == 1:
+            return "jpg"
         if len(self.pages) > 1:
             return rng.choice(("pdf", "pdf", "tiff"))
         if self.dpi > 240:  # a lossless page this large would be megabytes
@@ -372,7 +379,10 @@ class FormSample:
         images = [self._pil(page) for page in self.pages]
         out = io.BytesIO()
         dpi = (self.dpi, self.dpi)
-        if fmt == "jpg":
+        if fmt == "jpg" and self.photo:  # a camera's JPEG: colour, and no resolution in it
+            Image.fromarray(cv2.cvtColor(self.pages[0], cv2.COLOR_BGR2RGB)).save(
+                out, "JPEG", quality=FILE_JPEG_QUALITY)
+        elif fmt == "jpg":
             images[0].save(out, "JPEG", quality=FILE_JPEG_QUALITY, optimize=True, dpi=dpi)
         elif fmt == "png":
             images[0].save(out, "PNG", dpi=dpi, optimize=True)
@@ -426,16 +436,21 @@ def turn_page(image: np.ndarray, lines: Sequence[Line], turns: int) -> tuple[np.
     return turned, tuple((text, turn_quad(box, size, turns)) for text, box in lines)
 
 
+PageLook = Strength | Literal["phone"]
+"""How a form's pages are made to look: a scanner's or copier's ``Strength``, or photographed on
+a desk with a phone (``photos.photograph_page``)."""
+
+
 def scan_pages(canvases: Sequence[PageCanvas], rng: random.Random, pool: Pool, seed: int,
-               font: str, turn_rate: float = 0.12, strength: Strength | None = None
+               font: str, turn_rate: float = 0.12, strength: PageLook | None = None
                ) -> tuple[list[np.ndarray], list[tuple[Line, ...]], list[int]]:
     """Degrade rendered pages like an office scanner (skew, blur, noise, JPEG), sometimes
     feeding a page in sideways or upside down.
 
     Most pages get the ``scan`` strength, the rest ``light`` (a newer scanner): the forms' values
     must stay readable by a good OCR, and the sample files stay smaller. ``strength`` gives every
-    page one degradation instead (a tuning set of photocopied dossiers); the seed's other
-    choices stay as they were.
+    page one degradation instead (a tuning set of photocopied or photographed dossiers); the
+    seed's other choices stay as they were.
     """
     images, lines, turns = [], [], []
     for canvas in canvases:
@@ -444,7 +459,8 @@ def scan_pages(canvases: Sequence[PageCanvas], rng: random.Random, pool: Pool, s
                          tuple(canvas.lines), "form", font, seed, pool, canvas.page.body_pt)
         seed32 = _seed32(rng)  # drawn before the strength, as always: the same documents
         drawn: Strength = "scan" if rng.random() < 0.6 else "light"
-        page = degrade_page(page, seed32, strength or drawn)
+        page = (photograph_page(page, seed32) if strength == "phone"
+                else degrade_page(page, seed32, strength or drawn))
         turn = rng.choice((1, 2, 3)) if rng.random() < turn_rate else 0
         image, page_lines = turn_page(page.image, page.lines, turn)
         images.append(image)
@@ -1047,12 +1063,13 @@ _A4_FORMS: dict[str, Callable[[random.Random, Pool, int], tuple[list[PageCanvas]
 
 
 def make_form_sample(form_type: str, seed: int, pool: Pool = "dev",
-                     strength: Strength | None = None) -> FormSample:
+                     strength: PageLook | None = None) -> FormSample:
     """A filled, degraded document of ``form_type`` and its expected fields.
 
     The same (form_type, seed, pool) always gives the same pixels, lines and expected values.
     ``strength`` degrades every page of an A4 form that one way (``"photocopy"``: a copied
-    dossier) instead of the seed's scan; an ID card keeps its own photograph or scan.
+    dossier; ``"phone"``: photographed on a desk, written as a camera's JPEG) instead of the
+    seed's scan; an ID card keeps its own photograph or scan.
     """
     _check_pool(pool)
     if form_type not in FORM_TYPES:
@@ -1069,8 +1086,10 @@ def make_form_sample(form_type: str, seed: int, pool: Pool = "dev",
     canvases, fields, font = _A4_FORMS[form_type](rng, pool, seed)
     images, lines, turns = scan_pages(canvases, rng, pool, seed, font, strength=strength)
     expected = {"form_type": form_type, "fields": fields}
-    return FormSample(form_type, seed, pool, tuple(images), canvases[0].page.dpi, tuple(lines),
-                      _check_expected(form_type, expected), turns=tuple(turns))
+    photo = strength == "phone"
+    dpi = round(max(images[0].shape[:2]) / A4_LONG_SIDE_INCHES) if photo else canvases[0].page.dpi
+    return FormSample(form_type, seed, pool, tuple(images), dpi, tuple(lines),
+                      _check_expected(form_type, expected), turns=tuple(turns), photo=photo)
 
 
 OUR_TITLES = ("TỜ KHAI ĐĂNG KÝ KHAI SINH", "TỜ KHAI THAY ĐỔI THÔNG TIN CƯ TRÚ", "CĂN CƯỚC")
