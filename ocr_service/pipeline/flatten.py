@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from ..domain import PageImage
-from .intake import A4_LONG_SIDE_INCHES
+from .intake import estimate_dpi
 
 MAX_SIDE = 800
 """Long side, in pixels, of the copy the sheet is looked for on."""
@@ -48,19 +48,23 @@ def _order(corners: np.ndarray) -> np.ndarray:
                      corners[np.argmax(total)], corners[np.argmax(diff)]], np.float32)
 
 
+def _pairs(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths of an ordered quadrilateral's opposite sides: (top, bottom), (left, right)."""
+    lengths = np.linalg.norm(quad[[1, 2, 3, 2]] - quad[[0, 3, 0, 1]], axis=1)
+    return lengths[:2], lengths[2:]
+
+
 def _sides(quad: np.ndarray) -> tuple[float, float]:
     """Width and height of the rectangle a quadrilateral (ordered) flattens to."""
-    top, bottom = np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])
-    left, right = np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])
-    return float(max(top, bottom)), float(max(left, right))
+    across, down = _pairs(quad)
+    return float(across.max()), float(down.max())
 
 
 def _aspect(quad: np.ndarray) -> float:
     """Long over short side, each the mean of two opposite sides: perspective lengthens one
     side of a pair as much as it shortens the other, roughly."""
-    across = (np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / 2
-    down = (np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / 2
-    return float(max(across, down) / max(1.0, min(across, down)))
+    across, down = (float(pair.mean()) for pair in _pairs(quad))
+    return max(across, down) / max(1.0, min(across, down))
 
 
 def sheet_corners(image: np.ndarray) -> np.ndarray | None:
@@ -116,4 +120,4 @@ def flatten(page: PageImage) -> PageImage:
     matrix = cv2.getPerspectiveTransform(corners, target)
     flat = cv2.warpPerspective(page.image, matrix, (width, height), flags=cv2.INTER_CUBIC,
                                borderMode=cv2.BORDER_REPLICATE)
-    return replace(page, image=flat, dpi=round(max(width, height) / A4_LONG_SIDE_INCHES, 1))
+    return replace(page, image=flat, dpi=estimate_dpi(max(width, height)))

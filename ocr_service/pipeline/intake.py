@@ -408,10 +408,12 @@ def _image_dpi(declared: object, shape: tuple[int, ...]) -> tuple[float, str]:
         dpi = 0.0
     if dpi > 1.0 and long_side / dpi <= MAX_PLAUSIBLE_PAGE_INCHES:
         return dpi, "file"
-    return _estimate_dpi(long_side), "estimated"
+    return estimate_dpi(long_side), "estimated"
 
 
-def _estimate_dpi(long_side_px: int) -> float:
+def estimate_dpi(long_side_px: int) -> float:
+    """The resolution of a page whose long side is ``long_side_px`` if the page is A4 (a photo's,
+    whose file states none that fits; clean-up's for a photographed sheet once flattened)."""
     return round(long_side_px / A4_LONG_SIDE_INCHES, 1)
 
 

@@ -196,6 +196,15 @@ def residence_change_page(member_id: str, request: list[str] | None = None,
     ])
 
 
+MEMBERS = [
+    {"full_name": "NGUYỄN VĂN TÈO", "date_of_birth": "01/02/2015", "sex": "Nam",
+     "id_number": "079215003344"},
+    {"full_name": "NGUYỄN THỊ LAN", "date_of_birth": "03/04/2018", "sex": "Nữ",
+     "id_number": "079318004455"},
+]
+"""The members ``residence_change_page("079215003344")`` lists, as extraction exports them."""
+
+
 def test_residence_change_fields_and_members_table():
     result = extract([residence_change_page("079215003344")])
     assert result.form_type == "residence_change"
@@ -212,12 +221,7 @@ def test_residence_change_fields_and_members_table():
     assert got["recipient"] == "Công an Phường Bến Thành"
     assert not result.fields["id_number"].review
     members = result.export()["fields"]["members"]["value"]
-    assert members == [
-        {"full_name": "NGUYỄN VĂN TÈO", "date_of_birth": "01/02/2015", "sex": "Nam",
-         "id_number": "079215003344"},
-        {"full_name": "NGUYỄN THỊ LAN", "date_of_birth": "03/04/2018", "sex": "Nữ",
-         "id_number": "079318004455"},
-    ]
+    assert members == MEMBERS
 
 
 def test_header_cells_the_detector_joined_are_cut_at_their_labels():
@@ -232,12 +236,7 @@ def test_header_cells_the_detector_joined_are_cut_at_their_labels():
     ]
     members = extract([residence_change_page("079215003344", header_rows=joined)]
                       ).export()["fields"]["members"]["value"]
-    assert members == [
-        {"full_name": "NGUYỄN VĂN TÈO", "date_of_birth": "01/02/2015", "sex": "Nam",
-         "id_number": "079215003344"},
-        {"full_name": "NGUYỄN THỊ LAN", "date_of_birth": "03/04/2018", "sex": "Nữ",
-         "id_number": "079318004455"},
-    ]
+    assert members == MEMBERS
 
 
 def test_a_name_broken_early_onto_the_next_row_is_read_whole():

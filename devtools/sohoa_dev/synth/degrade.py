@@ -89,8 +89,9 @@ def _warp(image: np.ndarray, matrix: np.ndarray, paper: np.ndarray) -> np.ndarra
                           borderMode=cv2.BORDER_CONSTANT, borderValue=tuple(map(float, paper)))
 
 
-def _jpeg_again(image: np.ndarray, quality: int, read_as: int) -> np.ndarray:
-    """``image`` through JPEG at ``quality``, decoded as ``read_as`` (colour or grey)."""
+def jpeg_again(image: np.ndarray, quality: int, read_as: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """``image`` through JPEG at ``quality``, decoded as ``read_as`` (colour or grey); also a
+    phone photo's save (``photos``)."""
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
     return cv2.imdecode(data, read_as)
@@ -98,14 +99,20 @@ def _jpeg_again(image: np.ndarray, quality: int, read_as: int) -> np.ndarray:
 
 def _jpeg(image: np.ndarray, rng: np.random.Generator, r: Ranges) -> np.ndarray:
     quality = int(rng.integers(r.jpeg_quality[0], r.jpeg_quality[1] + 1))
-    return _jpeg_again(image, quality, cv2.IMREAD_COLOR)
+    return jpeg_again(image, quality, cv2.IMREAD_COLOR)
+
+
+def _fed(grey: np.ndarray, rng: np.random.Generator, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """A grey page as a copier's glass or a fax's feeder takes it: with a scan's skew and
+    shift, white where the sheet is not; and the matrix that moved it."""
+    matrix = _placement(grey.shape, dpi, rng, STRENGTHS[COPY_PLACEMENT])
+    return _warp(grey, matrix, np.array([255.0])), matrix
 
 
 def _copy(image: np.ndarray, rng: np.random.Generator, dpi: float,
           body_pt: float) -> tuple[np.ndarray, np.ndarray]:
-    """A page laid on a copier's glass (a scan's skew and shift), then ``photocopy``."""
-    matrix = _placement(image.shape, dpi, rng, STRENGTHS[COPY_PLACEMENT])
-    placed = _warp(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), matrix, np.array([255.0]))
+    """A page laid on a copier's glass (``_fed``), then ``photocopy``."""
+    placed, matrix = _fed(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), rng, dpi)
     copied = photocopy(placed, rng, pt_to_px(body_pt, dpi))
     return cv2.cvtColor(copied, cv2.COLOR_GRAY2BGR), matrix
 
@@ -115,12 +122,10 @@ FAX_DPI = (204.0, 98.0)
 
 
 def _fax(image: np.ndarray, rng: np.random.Generator, dpi: float) -> tuple[np.ndarray, np.ndarray]:
-    """A page fed into a fax (a scan's skew and shift) and received: sampled at ``FAX_DPI``,
-    each dot black or white, lines now and then lost or smeared by the line, then printed back
-    at the page's size."""
-    matrix = _placement(image.shape, dpi, rng, STRENGTHS[COPY_PLACEMENT])
-    placed = _warp(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32), matrix,
-                   np.array([255.0]))
+    """A page fed into a fax (``_fed``) and received: sampled at ``FAX_DPI``, each dot black or
+    white, lines now and then lost or smeared by the line, then printed back at the page's
+    size."""
+    placed, matrix = _fed(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32), rng, dpi)
     height, width = placed.shape
     fine = rng.random() < 0.3  # "fine" mode sends 196 lines an inch
     size = (max(1, round(width * FAX_DPI[0] / dpi)),
@@ -158,7 +163,7 @@ def degrade_with_matrix(image: np.ndarray, seed: int, strength: Strength = "scan
 
 
 def jpeg_grey(image: np.ndarray, quality: int) -> np.ndarray:
-    return _jpeg_again(image, quality, cv2.IMREAD_GRAYSCALE)
+    return jpeg_again(image, quality, cv2.IMREAD_GRAYSCALE)
 
 
 def photocopy(image: np.ndarray, rng: np.random.Generator, font_px: int) -> np.ndarray:

@@ -41,7 +41,6 @@ import numpy as np
 from PIL import Image, ImageFont
 
 from ocr_service.domain import Quad
-from ocr_service.pipeline.intake import A4_LONG_SIDE_INCHES
 from ocr_service.lexicon import strip_marks
 from sohoa_dev.synth.corpus import (
     ALLOWED_CHARS,
@@ -59,7 +58,7 @@ from sohoa_dev.synth.corpus import (
     spelled_date,
 )
 from sohoa_dev.synth.degrade import Strength, degrade_page
-from sohoa_dev.synth.photos import photograph_page
+from sohoa_dev.synth.photos import camera_dpi, photograph_page
 from sohoa_dev.synth.render import (
     Box,
     FontFamily,
@@ -1087,7 +1086,7 @@ def make_form_sample(form_type: str, seed: int, pool: Pool = "dev",
     images, lines, turns = scan_pages(canvases, rng, pool, seed, font, strength=strength)
     expected = {"form_type": form_type, "fields": fields}
     photo = strength == "phone"
-    dpi = round(max(images[0].shape[:2]) / A4_LONG_SIDE_INCHES) if photo else canvases[0].page.dpi
+    dpi = camera_dpi(max(images[0].shape[:2])) if photo else canvases[0].page.dpi
     return FormSample(form_type, seed, pool, tuple(images), dpi, tuple(lines),
                       _check_expected(form_type, expected), turns=tuple(turns), photo=photo)
 

@@ -15,10 +15,16 @@ import cv2
 import numpy as np
 
 from ocr_service.pipeline.intake import A4_LONG_SIDE_INCHES
+from sohoa_dev.synth.degrade import jpeg_again
 from sohoa_dev.synth.render import SynthPage
 
 DESKS = ((58, 84, 118), (96, 98, 102), (70, 62, 52), (40, 40, 44), (150, 160, 168))
 """BGR of desks a page is photographed on: wood, grey laminate, dark blue, black, pale grey."""
+
+
+def camera_dpi(long_side_px: int) -> int:
+    """What intake makes of a photo's resolution, whole: the frame's long side taken as A4's."""
+    return round(long_side_px / A4_LONG_SIDE_INCHES)
 
 
 def _corners(width: int, height: int, frame: tuple[int, int],
@@ -75,11 +81,10 @@ def photograph_page(page: SynthPage, seed: int) -> SynthPage:
     out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(rng.uniform(2, 5))
     image = np.clip(out, 0, 255).round().astype(np.uint8)
     quality = int(rng.integers(75, 93))
-    image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1],
-                         cv2.IMREAD_COLOR)
+    image = jpeg_again(image, quality)
     lines = tuple((text, tuple((float(x), float(y)) for x, y in cv2.perspectiveTransform(
         np.asarray(box, np.float32).reshape(-1, 1, 2), matrix).reshape(-1, 2)))
         for text, box in page.lines)
-    dpi = round(frame_h / A4_LONG_SIDE_INCHES)
-    return dataclasses.replace(page, image=image, lines=lines, dpi=dpi,  # type: ignore[arg-type]
+    return dataclasses.replace(page, image=image, lines=lines,  # type: ignore[arg-type]
+                               dpi=camera_dpi(frame_h),
                                dpi_known=False)

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from ...domain import Quad, to_quad
+from .recognize import bounds
 
 TALL = 2.2
 """How many usual line heights a box must span to be looked at."""
@@ -31,14 +32,9 @@ GAP_INK = 0.25
 """A row is a gap between lines when its ink is under this share of the densest row's."""
 
 
-def _extent(quad: Quad) -> tuple[float, float, float, float]:
-    xs, ys = [x for x, _ in quad], [y for _, y in quad]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def _line_height(quads: Sequence[Quad]) -> float | None:
     """The page's usual line height: the median height of boxes at least twice as wide."""
-    heights = [y1 - y0 for x0, y0, x1, y1 in map(_extent, quads) if x1 - x0 >= 2 * (y1 - y0)]
+    heights = [y1 - y0 for x0, y0, x1, y1 in map(bounds, quads) if x1 - x0 >= 2 * (y1 - y0)]
     return float(np.median(heights)) if len(heights) >= 3 else None
 
 
@@ -74,7 +70,7 @@ def split_stacked(grey: np.ndarray, quads: list[Quad]) -> list[Quad]:
     out: list[Quad] = []
     cut = False
     for quad in quads:
-        x0, y0, x1, y1 = _extent(quad)
+        x0, y0, x1, y1 = bounds(quad)
         if y1 - y0 < TALL * line or x1 - x0 < 3 * line:
             out.append(quad)
             continue
@@ -89,7 +85,7 @@ def split_stacked(grey: np.ndarray, quads: list[Quad]) -> list[Quad]:
             continue
         cut = True
         pad = 0.15 * line
-        others = [_extent(other) for other in quads if other is not quad]
+        others = [bounds(other) for other in quads if other is not quad]
         for band_top, band_bottom in bands:
             columns = np.nonzero(ink[band_top:band_bottom].any(axis=0))[0]
             box = (left + float(columns[0]), max(0.0, top + band_top - pad),
