@@ -209,10 +209,15 @@ def _trusted_arch(now: datetime) -> dict[str, Any]:
                     "signing-key": "root",
                     "simulated-update-schedule": "P30D",
                 },
+                # Daily from the issuing CA's start (a day ago): the CRL in force was issued
+                # at `now`, after the revocation above, and lists it, as a real CA's CRL
+                # would. With a weekly one, the CRL in force (issued a day ago) said the
+                # revoked certificate was good, and whether a check believed it or the OCSP
+                # responder depended on which answer pyHanko's validator used.
                 "interm": {
                     "for-issuer": "interm",
                     "signing-key": "interm",
-                    "simulated-update-schedule": "P7D",
+                    "simulated-update-schedule": "P1D",
                 },
             },
             # Like real TSAs (and our dev TSA), the token carries the issuing CA's certificate:
