@@ -90,10 +90,3 @@ def object_store(s3_settings: S3SettingsFactory) -> Iterator[ObjectStore]:
     store.ensure_buckets()
     yield store
     store.close()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The fault suite's table (test_faults.py): per fault, documents lost, stuck, archived."""
-    from tests.integration.fault_report import write_report
-
-    write_report(terminalreporter)

@@ -1,14 +1,17 @@
 """The fault suite's count per fault, kept for the session and printed at its end.
 
 ``test_faults.py`` remembers one :class:`FaultTally` per fault it ran (or skipped), and the
-``pytest_terminal_summary`` hook of ``conftest.py`` prints them as a table, so that ``make test``
+``pytest_terminal_summary`` hook of ``tests/conftest.py`` prints them as a table, so that ``make test``
 shows, per fault, how many documents were lost and stuck whatever pytest's options (``-q``, no
 ``-rA``) and whether or not a test failed.
+
+A tally travels in its test's report (``user_properties``), not in the process that ran it: with
+``pytest -n`` the faults run in a worker process and the table is printed by the controller.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 
 import pytest
 
@@ -40,17 +43,30 @@ class FaultTally:
         return not (self.lost or self.stuck or self.duplicated or self.failed)
 
 
-TALLIES = pytest.StashKey[list[FaultTally]]()
+_TALLIES: list[FaultTally] = []
+"""The session's tallies, in the process that prints the summary."""
+_PROPERTY = "fault_tally"
 _COLUMNS = [f.name for f in fields(FaultTally) if f.name not in ("fault", "note", "details")]
 
 
-def remember(config: pytest.Config, tally: FaultTally) -> None:
-    config.stash.setdefault(TALLIES, []).append(tally)
+def remember(item: pytest.Item, tally: FaultTally) -> None:
+    """Attach ``tally`` to the report of ``item`` (the running fault test)."""
+    item.user_properties.append((_PROPERTY, asdict(tally)))
+
+
+def collect(report: pytest.TestReport) -> None:
+    """Keep the tallies a finished test carried (``pytest_runtest_logreport``): once per test,
+    from its teardown report, which carries every property the test attached."""
+    if report.when != "teardown":
+        return
+    for name, value in report.user_properties:
+        if name == _PROPERTY:
+            _TALLIES.append(FaultTally(**value))
 
 
 def write_report(reporter: pytest.TerminalReporter) -> None:
     """The table, when the fault suite ran in this session."""
-    tallies = reporter.config.stash.get(TALLIES, [])
+    tallies = _TALLIES
     if not tallies:
         return
     width = max(len("fault"), *(len(t.fault) for t in tallies))

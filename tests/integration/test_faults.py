@@ -360,17 +360,17 @@ def test_no_document_lost_or_stuck(fault: Fault, stack: Stack,
         try:
             afterwards = fault.run(run)
         except pytest.skip.Exception as skipped:
-            remember(request.config, FaultTally(fault.name, note=f"skipped: {skipped}"))
+            remember(request.node, FaultTally(fault.name, note=f"skipped: {skipped}"))
             raise
         except BaseException as exc:
             first_line = (str(exc) or type(exc).__name__).splitlines()[0]
             broke = FaultTally(fault.name, len(run.documents),
                                note=f"the run broke off: {first_line}")
-            remember(request.config, broke)
+            remember(request.node, broke)
             raise
         settle(stack, run.documents)
     count = tally(stack, fault.name, run.documents, swept)
-    remember(request.config, count)
+    remember(request.node, count)
     assert count.documents == DOCUMENTS
     assert (count.lost, count.stuck, count.duplicated) == (0, 0, 0), count.details
     assert count.archived == count.documents, count.details

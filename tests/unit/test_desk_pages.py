@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from ocr_service.web.desk_text import EN, JS_EN, JS_VI, VI
 from tests.unit.test_api_auth import MemoryStore
 
 PASSWORD = "mat-khau-thu-nghiem-2026"
-PAGES = ["/desk/", "/desk/review", "/desk/records", f"/desk/dossiers/{uuid.uuid4()}",
-         f"/desk/review/{uuid.uuid4()}"]
+PAGES = ["/desk/", "/desk/review", "/desk/records", "/desk/dossiers/5f0c3a1e-0000-4000-8000-000000000003",
+         "/desk/review/5f0c3a1e-0000-4000-8000-000000000004"]
 
 
 @pytest.fixture(scope="module")
