@@ -17,7 +17,8 @@ the reader was trained on, so it flatters; ``unseen`` sets the machine's Vietnam
 messages (``sohoa_dev.synth.catalogs``) in the same prose layout. ``--pt`` sets our pages' body
 size (9-14 pt; by default each seed draws 11-13.5) and ``--strength photocopy`` copies them on an
 office copier instead of scanning them: both widen what tuning sees toward dense forms and poor
-copies, without looking at the second generator. ``--strength fax`` sends them by fax (204 x 98
+copies, without looking at the second generator. ``--strength jpeg`` saves a scan at JPEG
+quality 30-50, as portals and chat apps squeeze uploads. ``--strength fax`` sends them by fax (204 x 98
 dpi, black and white); ``--strength phone`` photographs the sheet on a desk
 (``sohoa_dev.synth.photos``: perspective, uneven light, no real resolution); ``--seal`` stamps a
 red seal and a signature over the text of each of our pages, as agencies stamp certified copies.
@@ -25,7 +26,7 @@ red seal and a signature over the text of each of our pages, as agencies stamp c
     python bench/ocr.py [--pages 8] [--generators ours,second]
                         [--engines ppocr,ppocr:recognizer=fast,ppocr:recognizer=accurate,tesseract]
                         [--dpi 200,300] [--pt 9,10] [--pool heldout|dev|unseen]
-                        [--seed-base 100000] [--strength light|scan|heavy|photocopy|fax|phone]
+                        [--seed-base 100000] [--strength light|scan|heavy|jpeg|photocopy|fax|phone]
                         [--seal]
                         [--json] [--dump DIR]
 """
@@ -97,10 +98,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "default: each seed's own 11-13.5 pt")
     parser.add_argument("--seed-base", type=int, default=100_000, help="first page seed")
     parser.add_argument("--strength",
-                        choices=("light", "scan", "heavy", "photocopy", "fax", "phone"),
+                        choices=("light", "scan", "heavy", "jpeg", "photocopy", "fax", "phone"),
                         default="scan",
-                        help="scan degradation of our pages, an office photocopy, a fax, or a "
-                             "phone photo of the sheet on a desk (default scan)")
+                        help="scan degradation of our pages (jpeg: a scan saved at quality "
+                             "30-50), an office photocopy, a fax, or a phone photo of the sheet "
+                             "on a desk (default scan)")
     parser.add_argument("--seal", action="store_true",
                         help="stamp a red seal and a signature over text on each of our pages "
                              "(sohoa_dev.synth.seals) before it is degraded")

@@ -144,6 +144,24 @@ def test_degrade_keeps_shape_and_dtype_and_is_seeded(pages) -> None:
         assert degrade(page.image, seed=1, strength=strength).shape == page.image.shape
 
 
+def _blockiness(image: np.ndarray) -> float:
+    """Steps across JPEG's 8-pixel block edges against steps elsewhere: above 1 where the
+    encoder left blocks."""
+    steps = np.abs(np.diff(image[:, :, 1].astype(np.float32), axis=1))
+    return float(steps[:, 7::8].mean() / np.delete(steps, np.s_[7::8], axis=1).mean())
+
+
+def test_a_scan_saved_hard_is_the_same_scan_with_more_jpeg_blocks(pages) -> None:
+    """``jpeg`` is ``scan``'s placement, paper, blur and noise (the same draws for one seed),
+    saved at quality 30-50 instead of 60-90."""
+    page = pages[(1, "dev", "prose")]
+    for seed in range(1, 6):
+        scanned = degrade(page.image, seed=seed, strength="scan")
+        squeezed = degrade(page.image, seed=seed, strength="jpeg")
+        assert np.abs(squeezed.astype(int) - scanned.astype(int)).mean() < 4  # same page
+        assert _blockiness(squeezed) > _blockiness(scanned)
+
+
 def test_degrade_page_moves_boxes_with_the_text(pages) -> None:
     page = pages[(2, "heldout", "prose")]
     moved = degrade_page(page, seed=11)

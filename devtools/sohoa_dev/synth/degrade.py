@@ -20,10 +20,11 @@ import numpy as np
 from ocr_service.domain import Quad
 from sohoa_dev.synth.render import SynthPage, pt_to_px
 
-Strength = Literal["light", "scan", "heavy", "photocopy", "fax"]
-"""How a page is degraded: three scanner strengths, an office photocopy (placed on the glass as
-a "scan" is, then copied instead of blurred, tinted and noised), or a fax (fed in as a "scan" is,
-sent at fax resolution in black and white)."""
+Strength = Literal["light", "scan", "heavy", "jpeg", "photocopy", "fax"]
+"""How a page is degraded: three scanner strengths, a scan saved hard ("jpeg": as "scan", then
+JPEG quality 30-50, as upload portals, e-mail and chat apps squeeze a scan), an office photocopy
+(placed on the glass as a "scan" is, then copied instead of blurred, tinted and noised), or a fax
+(fed in as a "scan" is, sent at fax resolution in black and white)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ STRENGTHS: dict[Strength, Ranges] = {
     "light": Ranges(0.6, 2.0, 0.05, 6.0, 0.3, 1.0, (85, 95)),
     "scan": Ranges(1.0, 6.0, 0.20, 18.0, 1.5, 3.0, (60, 90)),
     "heavy": Ranges(1.6, 12.0, 0.35, 30.0, 1.5, 5.0, (45, 70)),
+    "jpeg": Ranges(1.0, 6.0, 0.20, 18.0, 1.5, 3.0, (30, 50)),
 }
 COPY_PLACEMENT: Strength = "scan"
 """The ranges whose rotation and shift place a photocopied page."""
