@@ -102,6 +102,10 @@ def test_text_mix_covers_the_kinds_of_line(texts) -> None:
     assert some(r"\?") and some("!")
     assert some(r"(^|: )[a-z]+[._-][a-z]+[\w.-]*@[a-z]+(\.[a-z]+)+$")  # e-mails, dots between names
     assert some(r"(phường|xã) .*, (tỉnh|thành phố) ")  # addresses in the 2025 units
+    # letters no Vietnamese word spells, in foreign words and units, in every case
+    for letter in "fjwzFJWZ":
+        assert sum(text.count(letter) for text in texts) >= 20, letter
+    assert some(r"\b(kW|kWh|MW|GWh|Wi-Fi)\b")
 
 
 def test_box_is_inside_the_strip_on_dark_ink(samples) -> None:

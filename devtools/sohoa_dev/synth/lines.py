@@ -366,6 +366,39 @@ def _label_line(rng: random.Random) -> str:
     return " ".join(words)
 
 
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
+_LATIN_WEIGHTS = [4.0 if letter in "fjwz" else 1.0 for letter in _LATIN]
+"""Letters of foreign words, "f", "j", "w" and "z" drawn four times as often: Vietnamese words
+never spell them, so neither our dictionary nor our forms hold them (none in 5,000 lines before
+``_latin_line``), and stage 6 read "W" as "V" and "Z" as "2"."""
+_UNITS = ("kW", "kWh", "MW", "W", "Wh", "GWh", "Hz", "kHz", "MHz", "GHz", "Wi-Fi", "km/h", "ft",
+          "DJ", "FM", "ZIP", "JPEG", "PDF", "FAX", "WTO", "WHO", "FIFA", "Jun")
+"""Mixed-case units and abbreviations printed in Vietnamese documents with these letters."""
+
+
+def _foreign_word(rng: random.Random) -> str:
+    """An invented Latin word of 2-9 letters, lower, Title or UPPER case, or a unit; invented so
+    that the reader learns the letters, not a vocabulary."""
+    if rng.random() < 0.15:
+        return rng.choice(_UNITS)
+    word = "".join(rng.choices(_LATIN, _LATIN_WEIGHTS, k=rng.randint(2, 9)))
+    style = rng.choices(("lower", "title", "upper"), (0.45, 0.3, 0.25))[0]
+    return word.upper() if style == "upper" else word.title() if style == "title" else word
+
+
+def _latin_line(rng: random.Random) -> str:
+    """Vietnamese words with one to three foreign words or units among them ("công suất 220 kW",
+    "ứng dụng Zewaf"), as names, brands and units appear in Vietnamese text."""
+    words = [rng.choice(dictionary_words()) for _ in range(rng.randint(1, 9))]
+    for _ in range(rng.randint(1, 3)):
+        word = _foreign_word(rng)
+        if rng.random() < 0.2:
+            word = f"{rng.randint(1, 999)} {word}"
+        words.insert(rng.randint(0, len(words)), word)
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] + rng.choice(("", "", ".", ",", ":"))
+
+
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 
@@ -387,7 +420,7 @@ def _heading_line(rng: random.Random) -> str:
 _GENERATORS: tuple[tuple[Callable[[random.Random], str], float], ...] = (
     (_words_line, 0.25), (_prose_line, 0.12), (_name_line, 0.08), (_address_line, 0.08),
     (_date_line, 0.07), (_id_line, 0.05), (_phone_line, 0.04), (_email_line, 0.04),
-    (_label_line, 0.22), (_heading_line, 0.09),
+    (_label_line, 0.22), (_heading_line, 0.09), (_latin_line, 0.06),
 )
 
 
