@@ -15,7 +15,7 @@ run: setup
 
 # Two processes, each running whole test files (module fixtures stay in one process): the
 # integration tests spend most of their time waiting on workers, brokers and redeliveries, so
-# the other process reads pages meanwhile (14 min -> 9 min on 2 cores).
+# the other process reads pages meanwhile (14 min -> 7 min on 2 cores).
 test: setup
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile
 

@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import get_args
 
 import cv2
 
@@ -52,6 +53,7 @@ from ocr_service.domain import PageImage, PageText  # noqa: E402
 from sohoa_dev.evaluation import (  # noqa: E402
     ErrorCount, char_errors, mark_errors, total, word_errors)
 from sohoa_dev.synth import SynthPage, degrade_page, render_page  # noqa: E402
+from sohoa_dev.synth.degrade import Strength  # noqa: E402
 from sohoa_dev.synth.render import MAX_PT, MIN_PT  # noqa: E402
 from sohoa_dev.synth.photos import photograph_page  # noqa: E402
 from sohoa_dev.synth.seals import stamp_seal  # noqa: E402
@@ -98,7 +100,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "default: each seed's own 11-13.5 pt")
     parser.add_argument("--seed-base", type=int, default=100_000, help="first page seed")
     parser.add_argument("--strength",
-                        choices=("light", "scan", "heavy", "jpeg", "photocopy", "fax", "phone"),
+                        choices=(*get_args(Strength), "phone"),
                         default="scan",
                         help="scan degradation of our pages (jpeg: a scan saved at quality "
                              "30-50), an office photocopy, a fax, or a phone photo of the sheet "

@@ -66,13 +66,12 @@ def collect(report: pytest.TestReport) -> None:
 
 def write_report(reporter: pytest.TerminalReporter) -> None:
     """The table, when the fault suite ran in this session."""
-    tallies = _TALLIES
-    if not tallies:
+    if not _TALLIES:
         return
-    width = max(len("fault"), *(len(t.fault) for t in tallies))
+    width = max(len("fault"), *(len(t.fault) for t in _TALLIES))
     reporter.write_sep("=", "fault suite: documents per fault")
     reporter.write_line(f"{'fault':<{width}}  " + "  ".join(f"{c:>10}" for c in _COLUMNS))
-    for tally in tallies:
+    for tally in _TALLIES:
         cells = "  ".join(f"{getattr(tally, c):>10}" for c in _COLUMNS)
         reporter.write_line(f"{tally.fault:<{width}}  {cells}"
                             + (f"  ({tally.note})" if tally.note else ""))

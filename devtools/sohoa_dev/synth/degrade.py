@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import cv2
 import numpy as np
@@ -148,9 +148,8 @@ def degrade_with_matrix(image: np.ndarray, seed: int, strength: Strength = "scan
     the page's type size, matters only to a photocopy: toner thins strokes of large type."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("degrade expects an H x W x 3 uint8 BGR image")
-    if strength not in STRENGTHS and strength not in ("photocopy", "fax"):
-        raise ValueError(
-            f"strength must be one of {(*STRENGTHS, 'photocopy', 'fax')}, not {strength!r}")
+    if strength not in get_args(Strength):
+        raise ValueError(f"strength must be one of {get_args(Strength)}, not {strength!r}")
     rng = np.random.default_rng(seed)
     if strength == "photocopy":
         return _copy(image, rng, dpi, body_pt)
