@@ -110,11 +110,11 @@ class OcrSettings(BaseModel):
     ocr_det_model: Literal["auto", "ppocrv6-det-small", "ppocrv6-det-small-int8"] = "auto"
     """The text detector's weights: the published float ones, or the same quantized to int8 by
     ``training/quantize_detector.py`` (0.7x the detection time on our CPUs, same field accuracy,
-    README, Benchmarks). ``auto``: int8 where the models run on the CPU, float on a GPU (its
+    docs/benchmarks.md). ``auto``: int8 where the models run on the CPU, float on a GPU (its
     providers would run the int8 graph's conversions, not int8 kernels)."""
     ocr_det_limit_side: int = 1600
     """Longest side (pixels) of the page image fed to the text detector. 1280 was tried with our
-    reader (README, Benchmarks): two thirds of the detection time and as good on ``dev`` pages,
+    reader (docs/benchmarks.md): two thirds of the detection time and as good on ``dev`` pages,
     but on the held-out forms it lost fields (second generator 96.7 % -> 95.2 % right), so 1600
     stays."""
     ocr_rec_batch_size: int = 16
@@ -201,7 +201,7 @@ class TaskSettings(BaseModel):
     hard one, which kills the worker process, is ``task_hard_time_limit``). A stage past it fails
     its document with ``took_too_long``. An hour lets the largest allowed document through: 500
     pages in the slowest reader, ``accurate``, take about 1,800 s on two idle CPU cores (0.28
-    pages/s, see README's benchmarks; the default ``fast`` about 300 s), so twice that covers a
+    pages/s, see docs/benchmarks.md; the default ``fast`` about 300 s), so twice that covers a
     loaded machine."""
     task_visibility_timeout: int = 3900
     """Seconds after which the broker hands a task that nobody acknowledged to another worker

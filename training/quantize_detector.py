@@ -2,7 +2,7 @@
 
     python training/quantize_detector.py [--pages 24] [--out models/ppocrv6_det_small_int8.onnx]
 
-Detection is the largest stage of a page on a CPU (README, Benchmarks: 0.44 of about 1.1 s a
+Detection is the largest stage of a page on a CPU (docs/benchmarks.md: 0.44 of about 1.1 s a
 page on 2 cores). The published PP-OCRv6 small detector (``models/ppocrv6_det_small.onnx``,
 fetched by ``make models``) is converted to opset 13 (per-channel QDQ needs it) and quantized
 statically by onnxruntime's ``quantize_static``:
