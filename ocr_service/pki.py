@@ -47,7 +47,7 @@ from ocr_service.pipeline.sign import (
     http_timestamper,
     load_pkcs12_signer,
     local_timestamper,
-    validation_context,
+    signing_validation,
 )
 
 DEFAULT_PASSWORD = "sohoa-thu-nghiem"
@@ -449,7 +449,7 @@ def dev_signing(
         agency_name=agency_name,
         timestamper=http_timestamper(tsa_url) if tsa_url else dev_timestamper(paths),
         level=level,
-        validation=validation_context(roots, crls=load_crls(paths), revocation_mode="hard-fail"),
+        validation=signing_validation(roots, crls=load_crls(paths), revocation_mode="hard-fail"),
     )
 
 

@@ -24,7 +24,7 @@ from .pipeline.sign import (
     http_timestamper,
     load_pkcs12_signer,
     open_pkcs11_signer,
-    validation_context,
+    signing_validation,
 )
 from .pki import dev_signing, init_pki, load_certificates, load_pki, pki_exists
 
@@ -109,7 +109,7 @@ def record_signing(settings: Settings) -> RecordSigning:
         agency_name=agency_name,
         timestamper=http_timestamper(settings.tsa_url) if settings.tsa_url else None,
         level=settings.sign_level,
-        validation=validation_context(roots, allow_fetching=True, revocation_mode="hard-fail"),
+        validation=signing_validation(roots, allow_fetching=True, revocation_mode="hard-fail"),
     )
 
 

@@ -29,7 +29,6 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import TimeStamper
-from pyhanko_certvalidator import ValidationContext
 
 from ocr_service.domain import VIETNAM_TIME
 
@@ -49,13 +48,14 @@ from .sign_appearance import (
 from .sign_keys import (
     KeptKeySigner,
     RevocationMode,
+    SigningValidation,
     http_timestamper,
     load_pkcs12_signer,
     local_timestamper,
     open_pkcs11_signer,
     signer_error,
     signer_name,
-    validation_context,
+    signing_validation,
 )
 
 __all__ = [
@@ -64,7 +64,7 @@ __all__ = [
     "SignatureBoxes", "SignatureKind", "SignatureTexts", "agency_text", "corner_box", "digitizer_text",
     "http_timestamper", "iso_time", "load_pkcs12_signer", "local_timestamper",
     "open_pkcs11_signer", "sign_pdf", "sign_record", "signature_sizes", "signature_texts", "signer_name",
-    "text_box_size", "validation_context",
+    "SigningValidation", "text_box_size", "signing_validation",
 ]
 
 Level = Literal["B-B", "B-T", "B-LT", "B-LTA"]
@@ -77,7 +77,7 @@ DIGEST = "sha256"
 
 
 def _check_level(
-    level: Level, timestamper: TimeStamper | None, vc: ValidationContext | None
+    level: Level, timestamper: TimeStamper | None, vc: SigningValidation | None
 ) -> None:
     if level not in ("B-B", "B-T", "B-LT", "B-LTA"):
         raise signer_error(
@@ -106,7 +106,7 @@ def sign_pdf(
     appearance_text: str,
     timestamper: TimeStamper | None = None,
     level: Level = "B-T",
-    validation: ValidationContext | None = None,
+    validation: SigningValidation | None = None,
     page: int = 0,
     border: bool = False,
     font_file: Path = DEFAULT_FONT,
@@ -119,7 +119,8 @@ def sign_pdf(
 
     ``visible_box`` (points, on ``page``) shows ``appearance_text`` in the embedded ``font_file``;
     ``None`` makes the signature invisible. B-T and above need ``timestamper``; B-LT and B-LTA need
-    ``validation`` (its CRLs/OCSP responses go into the DSS), B-LTA adds a document timestamp.
+    ``validation`` (its CRLs/OCSP responses go into the DSS; judged in a context made now, see
+    :class:`SigningValidation`), B-LTA adds a document timestamp.
     """
     _check_level(level, timestamper, validation)
     long_term = level in ("B-LT", "B-LTA")
@@ -131,7 +132,7 @@ def sign_pdf(
         location=location,
         embed_validation_info=long_term,
         use_pades_lta=level == "B-LTA",
-        validation_context=validation if long_term else None,
+        validation_context=validation.context() if long_term and validation else None,
         signer_key_usage={"non_repudiation"},
     )
     pdf_signer = signers.PdfSigner(
@@ -192,7 +193,7 @@ class RecordSigning:
     agency_name: str
     timestamper: TimeStamper | None = None
     level: Level = "B-T"
-    validation: ValidationContext | None = None
+    validation: SigningValidation | None = None
     copy_form: str = COPY_FORM_DEFAULT
     font_file: Path = DEFAULT_FONT
     display_zone: tzinfo = VIETNAM_TIME

@@ -19,6 +19,8 @@ import hmac
 import logging
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -265,28 +267,61 @@ def context_kwargs(
     }
 
 
-def validation_context(
+RESPONDER_TOLERANCE = timedelta(seconds=60)
+"""How much newer than the moment a signing check starts an OCSP answer or a CRL may be and still
+count (a slow responder, two clocks a little apart); pyHanko's default is one second, so an
+answer that took longer to come was set aside as not yet issued."""
+
+
+@dataclass(frozen=True)
+class SigningValidation:
+    """What judges a signer's certificate when it signs: trust roots, extra certificates and
+    revocation information, fetched or given, with the revocation mode. Each signature gets a
+    fresh pyHanko context from it (``context``).
+
+    Why not one ``ValidationContext`` kept for a service's life: pyHanko fixes a context's
+    validation time when the context is made, and keeps what it fetched. A worker that kept one
+    judged every later certificate at its start: an OCSP answer issued since was "too new" and
+    set aside, and a CRL still in force that did not yet list a revoked certificate let it sign
+    B-LT records (it happened in a test whenever the digitizer's signature, before the agency's,
+    took more than a second).
+
+    B-LT signing embeds the CRLs and OCSP answers it gets here (or fetches, with
+    ``allow_fetching``) into the DSS; use ``revocation_mode="hard-fail"`` there so a record never
+    claims B-LT without them.
+    """
+
+    trust_roots: tuple[x509.Certificate, ...]
+    other_certs: tuple[x509.Certificate, ...] = ()
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    allow_fetching: bool = False
+    revocation_mode: RevocationMode = "soft-fail"
+
+    def context(self) -> ValidationContext:
+        """A new pyHanko context, judging at this moment, with nothing fetched yet."""
+        return ValidationContext(
+            **context_kwargs(
+                self.trust_roots,
+                other_certs=self.other_certs,
+                crls=self.crls,
+                allow_fetching=self.allow_fetching,
+                revocation_mode=self.revocation_mode,
+            ),
+            time_tolerance=RESPONDER_TOLERANCE,
+        )
+
+
+def signing_validation(
     trust_roots: Sequence[x509.Certificate],
     *,
     other_certs: Iterable[x509.Certificate] = (),
     crls: Iterable[x509.CertificateRevocationList] = (),
     allow_fetching: bool = False,
     revocation_mode: RevocationMode = "soft-fail",
-) -> ValidationContext:
-    """What pyHanko needs to judge trust: roots, extra certificates and revocation information.
-
-    B-LT signing embeds the CRLs it gets here (or fetches, with ``allow_fetching``) into the DSS;
-    use ``revocation_mode="hard-fail"`` there so a record never claims B-LT without them.
-    """
-    return ValidationContext(
-        **context_kwargs(
-            trust_roots,
-            other_certs=other_certs,
-            crls=crls,
-            allow_fetching=allow_fetching,
-            revocation_mode=revocation_mode,
-        )
-    )
+) -> SigningValidation:
+    """:class:`SigningValidation` from any sequences of certificates and CRLs."""
+    return SigningValidation(tuple(trust_roots), tuple(other_certs), tuple(crls),
+                             allow_fetching, revocation_mode)
 
 
 

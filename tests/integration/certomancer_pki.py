@@ -118,7 +118,7 @@ def _validity(now: datetime, years: int) -> dict[str, str]:
     }
 
 
-def _trusted_arch(now: datetime) -> dict[str, Any]:
+def _trusted_arch(now: datetime, crl_schedule: str = "P1D") -> dict[str, Any]:
     """Root → issuing CA → TSA, OCSP responder, digitizer (personal) and agency (organisation)."""
     signer_extensions = [
         _key_usage("digital_signature", "non_repudiation"),
@@ -210,14 +210,14 @@ def _trusted_arch(now: datetime) -> dict[str, Any]:
                     "simulated-update-schedule": "P30D",
                 },
                 # Daily from the issuing CA's start (a day ago): the CRL in force was issued
-                # at `now`, after the revocation above, and lists it, as a real CA's CRL
-                # would. With a weekly one, the CRL in force (issued a day ago) said the
-                # revoked certificate was good, and whether a check believed it or the OCSP
-                # responder depended on which answer pyHanko's validator used.
+                # at `now`, after the revocation above, and lists it. ``crl_schedule="P7D"``
+                # makes the window every CA has between a revocation and its next CRL: the
+                # CRL in force (issued a day ago) calls the revoked certificate good, and only
+                # the OCSP responder knows.
                 "interm": {
                     "for-issuer": "interm",
                     "signing-key": "interm",
-                    "simulated-update-schedule": "P1D",
+                    "simulated-update-schedule": crl_schedule,
                 },
             },
             # Like real TSAs (and our dev TSA), the token carries the issuing CA's certificate:
@@ -266,7 +266,8 @@ def _foreign_arch(now: datetime) -> dict[str, Any]:
     }
 
 
-def certomancer_config(key_folder: Path, url_prefix: str, now: datetime) -> dict[str, Any]:
+def certomancer_config(key_folder: Path, url_prefix: str, now: datetime,
+                       crl_schedule: str = "P1D") -> dict[str, Any]:
     """The whole certomancer configuration: key sets and both PKI architectures."""
     return {
         "external-url-prefix": url_prefix,
@@ -277,7 +278,8 @@ def certomancer_config(key_folder: Path, url_prefix: str, now: datetime) -> dict
             }
             for arch, labels in KEY_LABELS.items()
         },
-        "pki-architectures": {TRUSTED_ARCH: _trusted_arch(now), FOREIGN_ARCH: _foreign_arch(now)},
+        "pki-architectures": {TRUSTED_ARCH: _trusted_arch(now, crl_schedule),
+                              FOREIGN_ARCH: _foreign_arch(now)},
     }
 
 
@@ -357,8 +359,10 @@ def _serve(app: web.Application, sock: socket.socket) -> Iterator[None]:
 
 
 @contextmanager
-def start_certomancer(folder: Path, now: datetime | None = None) -> Iterator[CertomancerPki]:
-    """Generate keys, write ``certomancer.yml`` in ``folder`` and serve the PKI on 127.0.0.1."""
+def start_certomancer(folder: Path, now: datetime | None = None,
+                      crl_schedule: str = "P1D") -> Iterator[CertomancerPki]:
+    """Generate keys, write ``certomancer.yml`` in ``folder`` and serve the PKI on 127.0.0.1;
+    ``crl_schedule``: how often the issuing CA publishes its CRL (ISO 8601 duration)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     sock = _loopback_socket()
     try:
@@ -367,7 +371,8 @@ def start_certomancer(folder: Path, now: datetime | None = None) -> Iterator[Cer
             generate_keys(folder / "keys" / arch, labels)
         config_file = folder / "certomancer.yml"
         config_file.write_text(
-            yaml.safe_dump(certomancer_config(folder / "keys", url, now), allow_unicode=True),
+            yaml.safe_dump(certomancer_config(folder / "keys", url, now, crl_schedule),
+                           allow_unicode=True),
             encoding="utf-8",
         )
         config = CertomancerConfig.from_file(str(config_file))

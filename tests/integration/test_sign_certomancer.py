@@ -3,7 +3,7 @@
 certomancer (see ``certomancer_pki.py``) plays a real CA: an RFC 3161 TSA over HTTP, an OCSP
 responder and CRLs, all on 127.0.0.1. Records are signed with our ``sign_record`` (keys from
 PKCS#12 files that certomancer packages), timestamped through ``http_timestamper`` and, for B-LT
-and B-LTA, given revocation data fetched from certomancer by ``validation_context(...,
+and B-LTA, given revocation data fetched from certomancer by ``signing_validation(...,
 allow_fetching=True)``. They are judged by our ``verify_pdf``:
 
 * B-T, B-LT and B-LTA records validate and are trusted; B-LT/B-LTA offline with hard-fail
@@ -21,6 +21,7 @@ import binascii
 import io
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import cache
 
 import pytest
@@ -35,7 +36,7 @@ from ocr_service.pipeline.sign import (
     http_timestamper,
     load_pkcs12_signer,
     sign_record,
-    validation_context,
+    signing_validation,
 )
 from ocr_service.pipeline.verify import verify_pdf
 from tests.integration.certomancer_pki import (
@@ -78,7 +79,7 @@ def record_signing(
         agency_name=AGENCY,
         timestamper=http_timestamper(ca.tsa_url()),
         level=level,
-        validation=validation_context(
+        validation=signing_validation(
             [ca.cert("root")], allow_fetching=True, revocation_mode="hard-fail"
         ),
     )
@@ -216,6 +217,29 @@ def test_a_revoked_certificate_cannot_make_a_long_term_record(ca) -> None:
     assert caught.value.code == "sign_failed"
     assert caught.value.message and caught.value.message_vi
 
+
+
+@pytest.fixture(scope="module")
+def weekly_crl_ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CertomancerPki]:
+    """The same PKI, its issuing CA publishing weekly: the CRL in force predates the agency
+    certificate's revocation an hour ago, so only the OCSP responder knows of it."""
+    with start_certomancer(tmp_path_factory.mktemp("certomancer-weekly"), crl_schedule="P7D") as running:
+        yield running
+
+
+def test_a_signer_revoked_after_the_crl_is_refused_by_a_long_lived_setup(weekly_crl_ca) -> None:
+    """As a worker does, one setup signs record after record. pyHanko's context judges at the
+    moment it was made; one kept in the setup set aside every OCSP answer issued after it, and the
+    CRL in force let the revoked certificate sign. Each signature now gets a context of its own."""
+    good = record_signing(weekly_crl_ca, "B-LT")
+    signed = sign_record(blank_pdf(), good, when=WHEN)  # the worker's first record
+    assert verify_pdf(signed, [weekly_crl_ca.cert("root")]).valid
+    revoked = replace(good, agency=load_pkcs12_signer(
+        weekly_crl_ca.pkcs12("agency-revoked", "sohoa"), PKCS12_PASSWORD))
+    with pytest.raises(SohoaError) as caught:
+        sign_record(blank_pdf(), revoked, when=WHEN)
+    assert caught.value.code == "sign_failed"
+    assert "validated" in caught.value.message
 
 # --------------------------------------------------------------------------- known gaps
 

@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -24,12 +25,13 @@ from ocr_service.pipeline.sign import (
     KeptKeySigner,
     Level,
     RecordSigning,
+    SigningValidation,
     http_timestamper,
     load_pkcs12_signer,
     open_pkcs11_signer,
     sign_pdf,
     sign_record,
-    validation_context,
+    signing_validation,
 )
 from ocr_service.pipeline.verify import verify_pdf
 from ocr_service.pki import (
@@ -70,7 +72,7 @@ def roots(pki: PkiPaths):
 
 
 def _setup(pki: PkiPaths, level: Level, **kwargs) -> RecordSigning:
-    validation = validation_context(
+    validation = signing_validation(
         load_certificates(pki.root_cert), crls=load_crls(pki), revocation_mode="hard-fail"
     )
     return RecordSigning(
@@ -218,6 +220,33 @@ def test_a_timestamped_level_without_a_tsa_is_refused(pki) -> None:
     assert caught.value.code == "sign_config" and "TSA" in caught.value.message_vi
 
 
+def test_a_signing_validation_judges_at_the_moment_each_context_is_made(pki, roots) -> None:
+    validation = signing_validation(roots, crls=load_crls(pki), revocation_mode="hard-fail")
+    before = datetime.now(UTC)
+    first, second = validation.context(), validation.context()
+    assert first is not second and first.moment >= before and second.moment >= first.moment
+    assert first.time_tolerance == timedelta(seconds=60)  # a responder's answer may take a while
+    assert len(first.crls) == len(load_crls(pki)) > 0  # given revocation data, in every context
+
+
+def test_each_long_term_signature_gets_its_own_validation_context(pki) -> None:
+    """A setup is built once and kept; the contexts its signatures are judged in are not."""
+    made = []
+
+    @dataclasses.dataclass(frozen=True)
+    class Counted(SigningValidation):
+        def context(self):
+            made.append(super().context())
+            return made[-1]
+
+    setup = _setup(pki, "B-LT")
+    counted = dataclasses.replace(setup, validation=Counted(**vars(setup.validation)))
+    sign_record(blank_pdf(), counted, when=WHEN)
+    sign_record(blank_pdf(), counted, when=WHEN)
+    assert len(made) == 4 and len({id(context) for context in made}) == 4
+    assert [c.moment for c in made] == sorted(c.moment for c in made)
+
+
 def test_one_loaded_signer_signs_many_documents(pki, roots) -> None:
     signer = load_pkcs12_signer(pki.agency_p12, pki.password)
     assert isinstance(signer, KeptKeySigner)
@@ -254,7 +283,7 @@ def test_b_lt_over_http_fetches_crls_and_timestamps(served_pki) -> None:
         agency_name=AGENCY,
         timestamper=http_timestamper(tsa_url),
         level="B-LT",
-        validation=validation_context(roots, allow_fetching=True, revocation_mode="hard-fail"),
+        validation=signing_validation(roots, allow_fetching=True, revocation_mode="hard-fail"),
     )
     data = sign_record(blank_pdf(), setup, when=WHEN)
     assert len(PdfFileReader(io.BytesIO(data), strict=False).root["/DSS"]["/CRLs"]) == 2
