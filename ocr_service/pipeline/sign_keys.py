@@ -34,6 +34,9 @@ from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import (
+    ExpiredError, InsufficientRevinfoError, NotYetValidError, PathBuildingError, RevokedError,
+)
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from ocr_service.errors import SohoaError
@@ -53,6 +56,26 @@ RevocationMode = Literal["soft-fail", "hard-fail", "require"]
 
 def signer_error(code: str, en: str, vi: str) -> SohoaError:
     return SohoaError(en, vi, code=code)
+
+
+_REFUSALS: tuple[tuple[type[Exception], str, str], ...] = (
+    (RevokedError, "it has been revoked", "chứng thư số đã bị thu hồi"),
+    (ExpiredError, "it has expired", "chứng thư số đã hết hạn"),
+    (NotYetValidError, "it is not valid yet", "chứng thư số chưa có hiệu lực"),
+    (InsufficientRevinfoError, "its revocation status could not be obtained",
+     "không lấy được tình trạng thu hồi của chứng thư số"),
+    (PathBuildingError, "it does not chain to a trust root (SOHOA_TRUST_ROOTS)",
+     "chứng thư số không chuỗi tới chứng thư gốc tin cậy nào (SOHOA_TRUST_ROOTS)"),
+)
+
+
+def refusal(cause: BaseException | None) -> tuple[str, str] | None:
+    """Why a signer's certificate was refused before signing, in English and Vietnamese, from
+    pyHanko's validation error; None for any other failure."""
+    for kind, en, vi in _REFUSALS:
+        if isinstance(cause, kind):
+            return en, vi
+    return None
 
 
 # --------------------------------------------------------------------------- signers

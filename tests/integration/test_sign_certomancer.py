@@ -39,6 +39,7 @@ from ocr_service.pipeline.sign import (
     signing_validation,
 )
 from ocr_service.pipeline.verify import verify_pdf
+from ocr_service.pki import dev_signing, init_pki
 from tests.integration.certomancer_pki import (
     FOREIGN_ARCH,
     PKCS12_PASSWORD,
@@ -189,9 +190,10 @@ def test_a_page_appended_after_signing_is_not_covered(signed, roots, level: Leve
 
 
 def test_a_record_signed_under_another_root_is_untrusted(ca, roots) -> None:
-    """Same names, same TSA, but the signers chain to certomancer's unrelated ``ngoai`` root."""
+    """Same names, same TSA, but the signers chain to certomancer's unrelated ``ngoai`` root.
+    sohoa would not sign it (below): the record comes from a signer that checks nothing."""
     foreign = ("signer", FOREIGN_ARCH)
-    setup = record_signing(ca, "B-T", digitizer=foreign, agency=foreign)
+    setup = replace(record_signing(ca, "B-T", digitizer=foreign, agency=foreign), validation=None)
     data = sign_record(blank_pdf(), setup, when=WHEN)
     report = verify_pdf(data, roots)
     assert_invalid_with_reason(report, "not trusted")
@@ -201,12 +203,39 @@ def test_a_record_signed_under_another_root_is_untrusted(ca, roots) -> None:
 
 
 def test_a_record_signed_with_a_revoked_certificate_fails_the_online_check(ca, roots) -> None:
-    setup = record_signing(ca, "B-T", agency=("agency-revoked", "sohoa"))
+    """Made by a signer that checks nothing (sohoa refuses, below)."""
+    setup = replace(record_signing(ca, "B-T", agency=("agency-revoked", "sohoa")), validation=None)
     data = sign_record(blank_pdf(), setup, when=WHEN)
     report = verify_pdf(data, roots, allow_fetching=True, revocation_mode="hard-fail")
     assert_invalid_with_reason(report, "revoked")
     digitizer, agency = report.signatures
     assert digitizer.ok and agency.intact and not agency.trusted
+
+
+@pytest.mark.parametrize(("agency", "why", "why_vi"), [
+    (("agency-revoked", "sohoa"), "it has been revoked", "chứng thư số đã bị thu hồi"),
+    (("signer", FOREIGN_ARCH), "does not chain to a trust root", "không chuỗi tới chứng thư gốc tin cậy"),
+])
+def test_a_revoked_or_untrusted_certificate_signs_no_b_t_record(ca, agency, why: str, why_vi: str) -> None:
+    """B-T embeds no revocation data, but its record could never be valid: refused before
+    anything is signed, saying why in both languages."""
+    setup = record_signing(ca, "B-T", agency=agency)
+    with pytest.raises(SohoaError) as caught:
+        sign_record(blank_pdf(), setup, when=WHEN)
+    assert caught.value.code == "sign_failed"
+    assert why in caught.value.message and why_vi in caught.value.message_vi
+
+
+def test_a_time_stamping_authority_outside_the_trust_roots_is_a_clear_error(ca, tmp_path) -> None:
+    """Development signers and roots, certomancer's TSA: its token could not be trusted, so
+    nothing is signed, and the error names the TSA (pyHanko raises this one unwrapped)."""
+    setup = dev_signing(init_pki(tmp_path), level="B-T", tsa_url=ca.tsa_url())
+    with pytest.raises(SohoaError) as caught:
+        sign_record(blank_pdf(), setup, when=WHEN)
+    assert caught.value.code == "sign_failed"
+    assert "time-stamping authority" in caught.value.message
+    assert "does not chain to a trust root" in caught.value.message
+    assert "máy chủ cấp dấu thời gian" in caught.value.message_vi
 
 
 def test_a_revoked_certificate_cannot_make_a_long_term_record(ca) -> None:
@@ -239,7 +268,7 @@ def test_a_signer_revoked_after_the_crl_is_refused_by_a_long_lived_setup(weekly_
     with pytest.raises(SohoaError) as caught:
         sign_record(blank_pdf(), revoked, when=WHEN)
     assert caught.value.code == "sign_failed"
-    assert "validated" in caught.value.message
+    assert "revoked" in caught.value.message and "thu hồi" in caught.value.message_vi
 
 # --------------------------------------------------------------------------- known gaps
 

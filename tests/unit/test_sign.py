@@ -36,6 +36,7 @@ from ocr_service.pipeline.sign import (
 from ocr_service.pipeline.verify import verify_pdf
 from ocr_service.pki import (
     PkiPaths,
+    dev_signing,
     dev_timestamper,
     init_pki,
     load_certificates,
@@ -245,6 +246,23 @@ def test_each_long_term_signature_gets_its_own_validation_context(pki) -> None:
     sign_record(blank_pdf(), counted, when=WHEN)
     assert len(made) == 4 and len({id(context) for context in made}) == 4
     assert [c.moment for c in made] == sorted(c.moment for c in made)
+
+
+def test_an_expired_certificate_signs_no_record_and_says_so(tmp_path: Path) -> None:
+    """A development PKI made four years ago: its signers' three-year certificates have expired,
+    its CAs, TSA and CRLs have not. Refused at the default level B-T, before anything is signed."""
+    old = init_pki(tmp_path, now=datetime.now(UTC) - timedelta(days=4 * 366))
+    with pytest.raises(SohoaError) as caught:
+        sign_record(blank_pdf(), dev_signing(old, level="B-T"), when=WHEN)
+    assert caught.value.code == "sign_failed"
+    assert "it has expired" in caught.value.message
+    assert "chứng thư số đã hết hạn" in caught.value.message_vi
+
+
+def test_other_signing_failures_are_no_certificate_refusal() -> None:
+    from ocr_service.pipeline.sign_keys import refusal
+
+    assert refusal(ValueError("anything else")) is None and refusal(None) is None
 
 
 def test_one_loaded_signer_signs_many_documents(pki, roots) -> None:
