@@ -19,7 +19,7 @@ Why it is written the way it is:
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Literal
@@ -49,12 +49,15 @@ from .sign_appearance import (
 from .sign_keys import (
     KeptKeySigner,
     RevocationMode,
+    SIGNER_CERTIFICATE,
+    TSA_CERTIFICATE,
     SigningValidation,
+    check_signer,
     http_timestamper,
     load_pkcs12_signer,
     local_timestamper,
     open_pkcs11_signer,
-    refusal,
+    refused,
     signer_error,
     signer_name,
     signing_validation,
@@ -126,6 +129,8 @@ def sign_pdf(
     """
     _check_level(level, timestamper, validation)
     long_term = level in ("B-LT", "B-LTA")
+    if validation is not None and not long_term:
+        check_signer(signer, validation)
     meta = signers.PdfSignatureMetadata(
         field_name=field,
         md_algorithm=DIGEST,
@@ -134,7 +139,7 @@ def sign_pdf(
         location=location,
         embed_validation_info=long_term,
         use_pades_lta=level == "B-LTA",
-        validation_context=_judging_context(validation, long_term),
+        validation_context=validation.context() if long_term and validation else None,
         signer_key_usage={"non_repudiation"},
     )
     pdf_signer = signers.PdfSigner(
@@ -157,36 +162,13 @@ def sign_pdf(
             # Unusually large certificates or tokens: let pyHanko measure with a dry run, once.
             return _run(pdf_signer, pdf, appearance_text, None)
     except SigningError as exc:
-        refused = refusal(exc.__cause__)
-        if refused is not None:
-            raise signer_error(
-                "sign_failed",
-                f"Signing failed: the signer's certificate cannot sign: {refused[0]}.",
-                f"Ký số thất bại: chứng thư số của người ký không dùng để ký được: {refused[1]}.",
-            ) from exc
+        if isinstance(exc.__cause__, (PathError, ValidationError)):
+            raise refused(SIGNER_CERTIFICATE, exc.__cause__) from exc
         raise signer_error(
             "sign_failed", f"Signing failed: {exc}.", f"Ký số thất bại: {exc}."
         ) from exc
     except (PathError, ValidationError) as exc:  # not wrapped by pyHanko: the TSA's certificate
-        en, vi = refusal(exc) or (str(exc), str(exc))
-        raise signer_error(
-            "sign_failed",
-            f"Signing failed: the time-stamping authority's certificate cannot be trusted: {en}.",
-            f"Ký số thất bại: chứng thư số của máy chủ cấp dấu thời gian không tin cậy được: {vi}.",
-        ) from exc
-
-
-def _judging_context(validation: SigningValidation | None, long_term: bool):
-    """The context a signer's certificate is judged in just before it signs. B-LT and above: as
-    configured (hard-fail in service), its answers going into the DSS. B-B and B-T embed no
-    revocation data, but a certificate that is revoked, expired or not under the trust roots
-    still signs nothing, since its record could never be valid: soft-fail, so only a responder
-    that cannot be reached lets it sign, as before."""
-    if validation is None:
-        return None
-    if long_term:
-        return validation.context()
-    return replace(validation, revocation_mode="soft-fail").context()
+        raise refused(TSA_CERTIFICATE, exc) from exc
 
 
 TOO_SMALL = "Final ByteRange payload larger than expected"

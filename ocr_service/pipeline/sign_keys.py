@@ -15,11 +15,12 @@ pyHanko keeps ``sign/signers``, ``sign/timestamps`` and ``stamp`` apart.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -33,9 +34,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
-    ExpiredError, InsufficientRevinfoError, NotYetValidError, PathBuildingError, RevokedError,
+    ExpiredError, InsufficientRevinfoError, NotYetValidError, PathBuildingError, PathError,
+    RevokedError, ValidationError,
 )
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -47,6 +49,7 @@ from ocr_service.errors import SohoaError
 for _name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+log = logging.getLogger(__name__)
 
 RevocationMode = Literal["soft-fail", "hard-fail", "require"]
 
@@ -69,13 +72,18 @@ _REFUSALS: tuple[tuple[type[Exception], str, str], ...] = (
 )
 
 
-def refusal(cause: BaseException | None) -> tuple[str, str] | None:
-    """Why a signer's certificate was refused before signing, in English and Vietnamese, from
-    pyHanko's validation error; None for any other failure."""
-    for kind, en, vi in _REFUSALS:
-        if isinstance(cause, kind):
-            return en, vi
-    return None
+SIGNER_CERTIFICATE = ("the signer's certificate", "chứng thư số của người ký")
+TSA_CERTIFICATE = ("the time-stamping authority's certificate",
+                   "chứng thư số của máy chủ cấp dấu thời gian")
+
+
+def refused(whose: tuple[str, str], cause: BaseException) -> SohoaError:
+    """``sign_failed`` naming whose certificate could not be used and why, in English and
+    Vietnamese, from pyHanko's validation error (its own text when it is none of ours)."""
+    en, vi = next(((en, vi) for kind, en, vi in _REFUSALS if isinstance(cause, kind)),
+                  (str(cause), str(cause)))
+    return signer_error("sign_failed", f"Signing failed: {whose[0]} cannot be used: {en}.",
+                        f"Ký số thất bại: {whose[1]} không dùng được: {vi}.")
 
 
 # --------------------------------------------------------------------------- signers
@@ -346,6 +354,26 @@ def signing_validation(
     return SigningValidation(tuple(trust_roots), tuple(other_certs), tuple(crls),
                              allow_fetching, revocation_mode)
 
+
+
+def check_signer(signer: Signer, validation: SigningValidation) -> None:
+    """Refuse, before a B-B or B-T signature, a certificate that is revoked, expired, not yet
+    valid or outside the trust roots: its record could never be valid, and would be locked in
+    the archive all the same. Those levels carry no revocation data, so a status that cannot be
+    had (no responder reachable, a CRL out of date) is logged and the signature goes ahead, as
+    it did before this check. (B-LT and above are judged by pyHanko itself, strictly.)"""
+    validator = CertificateValidator(
+        signer.signing_cert, intermediate_certs=signer.cert_registry,
+        validation_context=replace(validation, revocation_mode="soft-fail").context(),
+    )
+    try:
+        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+    except InsufficientRevinfoError as exc:
+        # pyHanko's text names the certificate's holder, a person for the digitizer: not logged.
+        log.warning("signing without a revocation status for the signer's certificate (%s)",
+                    type(exc).__name__)
+    except (PathError, ValidationError) as exc:
+        raise refused(SIGNER_CERTIFICATE, exc) from exc
 
 
 def subject_name(cert: asn1_x509.Certificate) -> str:

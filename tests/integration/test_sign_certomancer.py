@@ -227,9 +227,10 @@ def test_a_revoked_or_untrusted_certificate_signs_no_b_t_record(ca, agency, why:
 
 
 def test_a_time_stamping_authority_outside_the_trust_roots_is_a_clear_error(ca, tmp_path) -> None:
-    """Development signers and roots, certomancer's TSA: its token could not be trusted, so
-    nothing is signed, and the error names the TSA (pyHanko raises this one unwrapped)."""
-    setup = dev_signing(init_pki(tmp_path), level="B-T", tsa_url=ca.tsa_url())
+    """Development signers, roots and CRLs, certomancer's TSA, B-LT: its token could not be
+    trusted, so nothing is signed, and the error names the TSA (pyHanko raises it unwrapped).
+    (B-T does not judge the TSA, as before: its record's verification does.)"""
+    setup = dev_signing(init_pki(tmp_path), level="B-LT", tsa_url=ca.tsa_url())
     with pytest.raises(SohoaError) as caught:
         sign_record(blank_pdf(), setup, when=WHEN)
     assert caught.value.code == "sign_failed"

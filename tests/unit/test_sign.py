@@ -259,10 +259,52 @@ def test_an_expired_certificate_signs_no_record_and_says_so(tmp_path: Path) -> N
     assert "chứng thư số đã hết hạn" in caught.value.message_vi
 
 
-def test_other_signing_failures_are_no_certificate_refusal() -> None:
-    from ocr_service.pipeline.sign_keys import refusal
+def test_a_refusal_names_whose_certificate_and_keeps_an_unknown_reason() -> None:
+    from ocr_service.pipeline.sign_keys import TSA_CERTIFICATE, refused
 
-    assert refusal(ValueError("anything else")) is None and refusal(None) is None
+    error = refused(TSA_CERTIFICATE, ValueError("odd extension"))
+    assert error.code == "sign_failed"
+    assert error.message == ("Signing failed: the time-stamping authority's certificate cannot be "
+                             "used: odd extension.")
+    assert error.message_vi == ("Ký số thất bại: chứng thư số của máy chủ cấp dấu thời gian không "
+                                "dùng được: odd extension.")
+
+
+def test_b_t_signs_without_a_revocation_status_and_b_lt_does_not(pki, roots) -> None:
+    """No CRL given and nothing fetched: a B-T record carries no revocation data and is made; a
+    B-LT record would claim data it cannot have, so it is refused."""
+    blind = signing_validation(roots, revocation_mode="hard-fail")
+    setup = dataclasses.replace(_setup(pki, "B-T"), validation=blind)
+    assert verify_pdf(sign_record(blank_pdf(), setup, when=WHEN), roots).valid
+    with pytest.raises(SohoaError) as caught:
+        sign_record(blank_pdf(), dataclasses.replace(setup, level="B-LT"), when=WHEN)
+    assert caught.value.code == "sign_failed"
+    assert "revocation status could not be obtained" in caught.value.message
+
+
+def test_a_status_that_cannot_be_had_is_logged_without_the_holder_and_b_t_signs(
+        pki, roots, monkeypatch, caplog) -> None:
+    """A CRL out of date, say: pyHanko's error names the certificate's holder (a person, for the
+    digitizer); the log says what happened, never whom."""
+    from pyhanko_certvalidator.errors import InsufficientRevinfoError
+
+    from ocr_service.pipeline import sign_keys
+
+    stale = InsufficientRevinfoError.__new__(InsufficientRevinfoError)
+    Exception.__init__(stale, "no fresh CRL for end-entity certificate Nguyễn Văn Số Hóa")
+
+    class StaleValidator:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        async def async_validate_usage(self, usage):
+            raise stale
+
+    monkeypatch.setattr(sign_keys, "CertificateValidator", StaleValidator)
+    with caplog.at_level("WARNING", logger=sign_keys.__name__):
+        data = sign_record(blank_pdf(), _setup(pki, "B-T"), when=WHEN)
+    assert verify_pdf(data, roots).valid
+    assert "without a revocation status" in caplog.text and "Nguyễn" not in caplog.text
 
 
 def test_one_loaded_signer_signs_many_documents(pki, roots) -> None:
