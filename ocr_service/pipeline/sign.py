@@ -125,7 +125,9 @@ def sign_pdf(
     ``visible_box`` (points, on ``page``) shows ``appearance_text`` in the embedded ``font_file``;
     ``None`` makes the signature invisible. B-T and above need ``timestamper``; B-LT and B-LTA need
     ``validation`` (its CRLs/OCSP responses go into the DSS; judged in a context made now, see
-    :class:`SigningValidation`), B-LTA adds a document timestamp.
+    :class:`SigningValidation`), B-LTA adds a document timestamp. With ``validation``, a signer
+    whose certificate is revoked, expired or outside the trust roots signs nothing at any level:
+    pyHanko judges it at B-LT and above, ``check_signer`` below.
     """
     _check_level(level, timestamper, validation)
     long_term = level in ("B-LT", "B-LTA")
