@@ -19,6 +19,7 @@ import asyncio
 import hmac
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -28,7 +29,7 @@ from typing import Any, Literal
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
@@ -356,12 +357,25 @@ def signing_validation(
 
 
 
+RECHECK_AFTER = 300.0
+"""Seconds for which a certificate that passed ``check_signer`` is not judged again (in this
+process, under the same trust roots): a responder behind a firewall that drops the request costs
+its timeout (10 s a request) once in five minutes, not at every signature, and a revocation
+still stops the signer within five minutes."""
+_PASSED: dict[tuple[bytes, tuple[bytes, ...]], float] = {}
+
+
 def check_signer(signer: Signer, validation: SigningValidation) -> None:
     """Refuse, before a B-B or B-T signature, a certificate that is revoked, expired, not yet
     valid or outside the trust roots: its record could never be valid, and would be locked in
     the archive all the same. Those levels carry no revocation data, so a status that cannot be
     had (no responder reachable, a CRL out of date) is logged and the signature goes ahead, as
-    it did before this check. (B-LT and above are judged by pyHanko itself, strictly.)"""
+    it did before this check. (B-LT and above are judged by pyHanko itself, strictly, every
+    time.)"""
+    key = (signer.signing_cert.sha256,
+           tuple(root.fingerprint(hashes.SHA256()) for root in validation.trust_roots))
+    if time.monotonic() - _PASSED.get(key, float("-inf")) < RECHECK_AFTER:
+        return
     validator = CertificateValidator(
         signer.signing_cert, intermediate_certs=signer.cert_registry,
         validation_context=replace(validation, revocation_mode="soft-fail").context(),
@@ -374,6 +388,7 @@ def check_signer(signer: Signer, validation: SigningValidation) -> None:
                     type(exc).__name__)
     except (PathError, ValidationError) as exc:
         raise refused(SIGNER_CERTIFICATE, exc) from exc
+    _PASSED[key] = time.monotonic()
 
 
 def subject_name(cert: asn1_x509.Certificate) -> str:

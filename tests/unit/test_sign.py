@@ -301,10 +301,34 @@ def test_a_status_that_cannot_be_had_is_logged_without_the_holder_and_b_t_signs(
             raise stale
 
     monkeypatch.setattr(sign_keys, "CertificateValidator", StaleValidator)
+    monkeypatch.setattr(sign_keys, "_PASSED", {})  # judged afresh, not passed earlier in the module
     with caplog.at_level("WARNING", logger=sign_keys.__name__):
         data = sign_record(blank_pdf(), _setup(pki, "B-T"), when=WHEN)
     assert verify_pdf(data, roots).valid
     assert "without a revocation status" in caplog.text and "Nguyễn" not in caplog.text
+
+
+def test_a_certificate_that_passed_is_judged_again_only_after_a_while(pki, monkeypatch) -> None:
+    """An unreachable responder costs its timeout once in RECHECK_AFTER seconds, not per
+    signature."""
+    from ocr_service.pipeline import sign_keys
+
+    judged = []
+
+    class Counting(sign_keys.CertificateValidator):
+        async def async_validate_usage(self, usage):
+            judged.append(usage)
+            return await super().async_validate_usage(usage)
+
+    monkeypatch.setattr(sign_keys, "CertificateValidator", Counting)
+    monkeypatch.setattr(sign_keys, "_PASSED", {})
+    setup = _setup(pki, "B-T")
+    sign_record(blank_pdf(), setup, when=WHEN)
+    sign_record(blank_pdf(), setup, when=WHEN)
+    assert len(judged) == 2  # the digitizer and the agency, once each
+    monkeypatch.setattr(sign_keys, "RECHECK_AFTER", 0.0)
+    sign_record(blank_pdf(), setup, when=WHEN)
+    assert len(judged) == 4
 
 
 def test_one_loaded_signer_signs_many_documents(pki, roots) -> None:
