@@ -80,9 +80,12 @@ TSA_CERTIFICATE = ("the time-stamping authority's certificate",
 
 def refused(whose: tuple[str, str], cause: BaseException) -> SohoaError:
     """``sign_failed`` naming whose certificate could not be used and why, in English and
-    Vietnamese, from pyHanko's validation error (its own text when it is none of ours)."""
+    Vietnamese, from pyHanko's validation error. Any other error is named by its kind only:
+    pyHanko's texts name the certificate's holder, who may be a person, and error messages
+    reach logs and job records."""
+    other = f"certificate check failed ({type(cause).__name__})"
     en, vi = next(((en, vi) for kind, en, vi in _REFUSALS if isinstance(cause, kind)),
-                  (str(cause), str(cause)))
+                  (other, f"kiểm tra chứng thư số không đạt ({type(cause).__name__})"))
     return signer_error("sign_failed", f"Signing failed: {whose[0]} cannot be used: {en}.",
                         f"Ký số thất bại: {whose[1]} không dùng được: {vi}.")
 
@@ -354,7 +357,6 @@ def signing_validation(
     """:class:`SigningValidation` from any sequences of certificates and CRLs."""
     return SigningValidation(tuple(trust_roots), tuple(other_certs), tuple(crls),
                              allow_fetching, revocation_mode)
-
 
 
 RECHECK_AFTER = 300.0

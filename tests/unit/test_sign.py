@@ -259,15 +259,16 @@ def test_an_expired_certificate_signs_no_record_and_says_so(tmp_path: Path) -> N
     assert "chứng thư số đã hết hạn" in caught.value.message_vi
 
 
-def test_a_refusal_names_whose_certificate_and_keeps_an_unknown_reason() -> None:
+def test_a_refusal_names_whose_certificate_and_an_unknown_reason_by_its_kind_only() -> None:
+    """pyHanko's texts name the certificate's holder; an unmapped one is not repeated."""
     from ocr_service.pipeline.sign_keys import TSA_CERTIFICATE, refused
 
-    error = refused(TSA_CERTIFICATE, ValueError("odd extension"))
+    error = refused(TSA_CERTIFICATE, ValueError("odd extension of Nguyễn Văn A"))
     assert error.code == "sign_failed"
     assert error.message == ("Signing failed: the time-stamping authority's certificate cannot be "
-                             "used: odd extension.")
+                             "used: certificate check failed (ValueError).")
     assert error.message_vi == ("Ký số thất bại: chứng thư số của máy chủ cấp dấu thời gian không "
-                                "dùng được: odd extension.")
+                                "dùng được: kiểm tra chứng thư số không đạt (ValueError).")
 
 
 def test_b_t_signs_without_a_revocation_status_and_b_lt_does_not(pki, roots) -> None:
