@@ -82,7 +82,7 @@ DIGEST = "sha256"
 
 
 def _check_level(
-    level: Level, timestamper: TimeStamper | None, vc: SigningValidation | None
+    level: Level, timestamper: TimeStamper | None, validation: SigningValidation | None
 ) -> None:
     if level not in ("B-B", "B-T", "B-LT", "B-LTA"):
         raise signer_error(
@@ -94,7 +94,7 @@ def _check_level(
             f"PAdES {level} needs a time-stamping authority (TSA); none is configured.",
             f"PAdES {level} cần máy chủ cấp dấu thời gian (TSA) nhưng chưa được cấu hình.",
         )
-    if level in ("B-LT", "B-LTA") and vc is None:
+    if level in ("B-LT", "B-LTA") and validation is None:
         raise signer_error(
             "sign_config",
             f"PAdES {level} needs trust roots and revocation information (a validation context).",

@@ -62,15 +62,37 @@ def signer_error(code: str, en: str, vi: str) -> SohoaError:
     return SohoaError(en, vi, code=code)
 
 
-_REFUSALS: tuple[tuple[type[Exception], str, str], ...] = (
-    (RevokedError, "it has been revoked", "chứng thư số đã bị thu hồi"),
-    (ExpiredError, "it has expired", "chứng thư số đã hết hạn"),
-    (NotYetValidError, "it is not valid yet", "chứng thư số chưa có hiệu lực"),
-    (InsufficientRevinfoError, "its revocation status could not be obtained",
-     "không lấy được tình trạng thu hồi của chứng thư số"),
-    (PathBuildingError, "it does not chain to a trust root (SOHOA_TRUST_ROOTS)",
-     "chứng thư số không chuỗi tới chứng thư gốc tin cậy nào (SOHOA_TRUST_ROOTS)"),
+CERTIFICATE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "NO_CERTIFICATE_CHAIN_FOUND": (
+        "no chain to a trusted root CA",
+        "không dựng được chuỗi tới CA gốc tin cậy",
+    ),
+    "REVOKED": ("the certificate is revoked", "chứng thư số đã bị thu hồi"),
+    "REVOKED_NO_POE": ("the certificate is revoked", "chứng thư số đã bị thu hồi"),
+    "OUT_OF_BOUNDS_NO_POE": (
+        "the certificate is expired or not yet valid",
+        "chứng thư số đã hết hạn hoặc chưa có hiệu lực",
+    ),
+    "EXPIRED": ("the certificate is expired", "chứng thư số đã hết hạn"),
+    "TRY_LATER": ("revocation status unavailable", "chưa lấy được tình trạng thu hồi"),
+    "CHAIN_CONSTRAINTS_FAILURE": (
+        "the certificate chain breaks its constraints",
+        "chuỗi chứng thư vi phạm ràng buộc",
+    ),
+}
+"""What is wrong with a certificate, in English and Vietnamese, by pyHanko's AdES sub-indication:
+``verify`` says it of a signature already made, ``refused`` of a signer before it signs."""
+
+_REFUSALS: tuple[tuple[type[Exception], str], ...] = (
+    (RevokedError, "REVOKED"),
+    (ExpiredError, "EXPIRED"),
+    (NotYetValidError, "OUT_OF_BOUNDS_NO_POE"),
+    (InsufficientRevinfoError, "TRY_LATER"),
+    (PathBuildingError, "NO_CERTIFICATE_CHAIN_FOUND"),
 )
+"""The sub-indication that says each error the certificate validator raises before a signature
+(pyHanko's validation says OUT_OF_BOUNDS_NO_POE for an expired signer, where "expired" is
+exact)."""
 
 
 SIGNER_CERTIFICATE = ("the signer's certificate", "chứng thư số của người ký")
@@ -83,9 +105,9 @@ def refused(whose: tuple[str, str], cause: BaseException) -> SohoaError:
     Vietnamese, from pyHanko's validation error. Any other error is named by its kind only:
     pyHanko's texts name the certificate's holder, who may be a person, and error messages
     reach logs and job records."""
-    other = f"certificate check failed ({type(cause).__name__})"
-    en, vi = next(((en, vi) for kind, en, vi in _REFUSALS if isinstance(cause, kind)),
-                  (other, f"kiểm tra chứng thư số không đạt ({type(cause).__name__})"))
+    en, vi = next((CERTIFICATE_PROBLEMS[name] for kind, name in _REFUSALS if isinstance(cause, kind)),
+                  (f"certificate check failed ({type(cause).__name__})",
+                   f"kiểm tra chứng thư số không đạt ({type(cause).__name__})"))
     return signer_error("sign_failed", f"Signing failed: {whose[0]} cannot be used: {en}.",
                         f"Ký số thất bại: {whose[1]} không dùng được: {vi}.")
 

@@ -35,7 +35,9 @@ from pyhanko_certvalidator import ValidationContext
 from ocr_service.domain import Message
 from ocr_service.pipeline.sign import SignatureKind
 from ocr_service.pipeline.sign_appearance import iso_time
-from ocr_service.pipeline.sign_keys import RevocationMode, context_kwargs, subject_name
+from ocr_service.pipeline.sign_keys import (
+    CERTIFICATE_PROBLEMS, RevocationMode, context_kwargs, subject_name,
+)
 
 
 @dataclass(frozen=True)
@@ -95,35 +97,14 @@ ALLOWED_AFTER = {
 }
 
 
-
 def _iso(value: datetime | None) -> str | None:
     return iso_time(value) if value is not None else None
-
-
-TRUST_PROBLEMS: dict[str, tuple[str, str]] = {
-    "NO_CERTIFICATE_CHAIN_FOUND": (
-        "no chain to a trusted root CA",
-        "không dựng được chuỗi tới CA gốc tin cậy",
-    ),
-    "REVOKED": ("the certificate is revoked", "chứng thư số đã bị thu hồi"),
-    "REVOKED_NO_POE": ("the certificate is revoked", "chứng thư số đã bị thu hồi"),
-    "OUT_OF_BOUNDS_NO_POE": (
-        "the certificate is expired or not yet valid",
-        "chứng thư số đã hết hạn hoặc chưa có hiệu lực",
-    ),
-    "EXPIRED": ("the certificate is expired", "chứng thư số đã hết hạn"),
-    "TRY_LATER": ("revocation status unavailable", "chưa lấy được tình trạng thu hồi"),
-    "CHAIN_CONSTRAINTS_FAILURE": (
-        "the certificate chain breaks its constraints",
-        "chuỗi chứng thư vi phạm ràng buộc",
-    ),
-}
 
 
 def _trust_reason(indication: Any) -> Reason:
     """pyHanko's AdES sub-indication, said in words a clerk understands."""
     name = getattr(indication, "name", None) or "UNKNOWN"
-    en, vi = TRUST_PROBLEMS.get(name, (name.lower(), name.lower()))
+    en, vi = CERTIFICATE_PROBLEMS.get(name, (name.lower(), name.lower()))
     return Reason(
         f"The signer's certificate is not trusted: {en}.",
         f"Chứng thư số của người ký không được tin cậy: {vi}.",

@@ -213,8 +213,8 @@ def test_a_record_signed_with_a_revoked_certificate_fails_the_online_check(ca, r
 
 
 @pytest.mark.parametrize(("agency", "why", "why_vi"), [
-    (("agency-revoked", "sohoa"), "it has been revoked", "chứng thư số đã bị thu hồi"),
-    (("signer", FOREIGN_ARCH), "does not chain to a trust root", "không chuỗi tới chứng thư gốc tin cậy"),
+    (("agency-revoked", "sohoa"), "the certificate is revoked", "chứng thư số đã bị thu hồi"),
+    (("signer", FOREIGN_ARCH), "no chain to a trusted root CA", "không dựng được chuỗi tới CA gốc tin cậy"),
 ])
 def test_a_revoked_or_untrusted_certificate_signs_no_b_t_record(ca, agency, why: str, why_vi: str) -> None:
     """B-T embeds no revocation data, but its record could never be valid: refused before
@@ -235,7 +235,7 @@ def test_a_time_stamping_authority_outside_the_trust_roots_is_a_clear_error(ca, 
         sign_record(blank_pdf(), setup, when=WHEN)
     assert caught.value.code == "sign_failed"
     assert "time-stamping authority" in caught.value.message
-    assert "does not chain to a trust root" in caught.value.message
+    assert "no chain to a trusted root CA" in caught.value.message
     assert "máy chủ cấp dấu thời gian" in caught.value.message_vi
 
 
